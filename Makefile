@@ -1,0 +1,57 @@
+# Pathways — `make help` lists the targets.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: help install run serve test test-deps lint bench clean
+
+help: ## This list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed node_modules/.installed pathways/static/vendor/.installed ## Virtualenv, dependencies, front-end assets
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	# --ignore-scripts: the DSFR's install script refuses to run outside its own projects.
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+pathways/static/vendor/.installed: node_modules/.installed tools/vendor_assets.py
+	$(PYTHON) tools/vendor_assets.py
+	touch $@
+
+run: install ## Migrate, load the demo once, serve on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: install ## Production-like: gunicorn, 4 workers (set DATABASE_URL for PostgreSQL)
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn --workers 4 --preload --bind $(HOST):$(PORT) wsgi:app
+
+test-deps: ## PostgreSQL server and Chromium, installed when missing
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+	@if ! command -v chromium >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+
+test: install test-deps ## Every test, on SQLite and PostgreSQL
+	$(VENV)/bin/ruff check .
+	$(PYTHON) -m pytest -n 2 --dist loadgroup
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check .
+
+bench: install test-deps ## Benchmarks on both databases (figures printed, with ratios)
+	$(PYTHON) -m bench
+
+clean: ## Remove the virtualenv, node_modules and built assets
+	rm -rf $(VENV) node_modules pathways/static/vendor

@@ -1,0 +1,43 @@
+"""Pathways: the case-management tool of the plateformes des métiers de l'autonomie."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from pathways.config import defaults, secret_key
+from pathways.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` overrides the defaults (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    instance_path = Path(app.instance_path)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(defaults(instance_path))
+    if config:
+        app.config.from_mapping(config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secret_key(instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from pathways import cli, views
+
+    cli.register(app)
+    views.register(app)
+
+    if not app.debug and not app.testing:
+        # Objects loaded at start-up never die: keep them out of the
+        # collector's full passes, which otherwise pause warm workers.
+        gc.freeze()
+    return app

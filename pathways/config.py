@@ -1,0 +1,60 @@
+"""Configuration: committed defaults, secrets and the database from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+
+def database_url(instance_path: Path) -> str:
+    """``DATABASE_URL`` if set (PostgreSQL in production), else SQLite in ``instance/``."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance_path / 'pathways.db'}"
+    # Hosting platforms hand out postgres:// URLs; psycopg 3 is the driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def secret_key(instance_path: Path) -> str:
+    """``SECRET_KEY`` from the environment, or one generated once into ``instance/``.
+
+    Several workers on one machine share the file; several machines must share
+    the environment variable.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when two workers start together only one writes the key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": None,  # filled lazily so tests can pass their own
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds it
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "PATHWAYS_DEMO_PASSWORD": "Demo-Pathways-2026",
+    }

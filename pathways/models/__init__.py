@@ -1,0 +1,63 @@
+"""The database models, one module per part of the domain."""
+
+from pathways.models.barrier import Barrier, BarrierStatusChange
+from pathways.models.base import Base
+from pathways.models.coaccompaniment import Exchange, Referent
+from pathways.models.orientation import (
+    Diagnostic,
+    InfoSession,
+    InfoSessionAttendance,
+    OrientationAttendance,
+    OrientationParticipant,
+    OrientationWeek,
+    RoadMapStep,
+)
+from pathways.models.pathway import AdviserAssignment, Note, Pathway, PathwayEvent
+from pathways.models.person import Person
+from pathways.models.platform import (
+    AdviserReplacement,
+    AuditEntry,
+    LoginAttempt,
+    Platform,
+    Territory,
+    User,
+    user_territories,
+)
+from pathways.models.reference import Certification, Employer, Job, Prescriber, TrainingOrganisation
+from pathways.models.steps import Checkpoint, Contract, Immersion, Training
+
+__all__ = [
+    "AdviserAssignment",
+    "AdviserReplacement",
+    "AuditEntry",
+    "Barrier",
+    "BarrierStatusChange",
+    "Base",
+    "Certification",
+    "Checkpoint",
+    "Contract",
+    "Diagnostic",
+    "Employer",
+    "Exchange",
+    "Immersion",
+    "InfoSession",
+    "InfoSessionAttendance",
+    "Job",
+    "LoginAttempt",
+    "Note",
+    "OrientationAttendance",
+    "OrientationParticipant",
+    "OrientationWeek",
+    "Pathway",
+    "PathwayEvent",
+    "Person",
+    "Platform",
+    "Prescriber",
+    "Referent",
+    "RoadMapStep",
+    "Territory",
+    "Training",
+    "TrainingOrganisation",
+    "User",
+    "user_territories",
+]

@@ -1,0 +1,57 @@
+"""Freins périphériques and their dated status changes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pathways.models.base import Base, StrEnumType, UTCDateTime, int_pk
+from pathways.models.platform import User
+from pathways.vocabulary import BarrierCategory, BarrierStatus
+
+
+class Barrier(Base):
+    """A frein périphérique. Never deleted: closed as resolved or not resolvable.
+
+    ``status`` caches the last status change (the history is the truth). For
+    the ``health`` category, ``details`` is restricted to the pathway's
+    conseiller and délégué and never leaves in row-level exports; it must
+    never hold a diagnosis.
+    """
+
+    __tablename__ = "barriers"
+    __table_args__ = (
+        sa.CheckConstraint("category <> 'other' OR details IS NOT NULL", name="other_needs_details"),
+    )
+
+    id: Mapped[int_pk]
+    pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[BarrierCategory] = mapped_column(StrEnumType(BarrierCategory, 16))
+    status: Mapped[BarrierStatus] = mapped_column(StrEnumType(BarrierStatus, 16))
+    identified_on: Mapped[date] = mapped_column(sa.Date)
+    details: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+
+    changes: Mapped[list[BarrierStatusChange]] = relationship(
+        back_populates="barrier", order_by="BarrierStatusChange.id"
+    )
+
+
+class BarrierStatusChange(Base):
+    """One dated status of a frein, with the action taken and the partner involved."""
+
+    __tablename__ = "barrier_status_changes"
+
+    id: Mapped[int_pk]
+    barrier_id: Mapped[int] = mapped_column(sa.ForeignKey("barriers.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[BarrierStatus] = mapped_column(StrEnumType(BarrierStatus, 16))
+    changed_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    action_taken: Mapped[str | None] = mapped_column(sa.Text)
+    partner: Mapped[str | None] = mapped_column(sa.String(200))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+
+    barrier: Mapped[Barrier] = relationship(back_populates="changes")
+    recorded_by: Mapped[User | None] = relationship()

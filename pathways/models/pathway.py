@@ -1,0 +1,123 @@
+"""Pathways (parcours) and their history of events, the source of truth."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pathways.models.base import Base, StrEnumType, UTCDateTime, created_at, int_pk
+from pathways.models.person import Person
+from pathways.models.platform import Platform, Territory, User
+from pathways.states import State, Trigger
+from pathways.vocabulary import PrescriberType
+
+
+class Pathway(Base):
+    """One person's *parcours sans couture*.
+
+    ``state`` and ``last_event_on`` are a cache of the last event, kept for
+    the caseload's filters and sort (indexed); the events are the truth and a
+    test checks that replaying them gives the same state. ``version`` makes
+    two concurrent moves of the same pathway collide instead of both landing.
+    """
+
+    __tablename__ = "pathways"
+    __table_args__ = (
+        sa.Index("ix_pathways_adviser_id_state_last_event_on", "adviser_id", "state", "last_event_on"),
+        sa.Index("ix_pathways_platform_id_state", "platform_id", "state"),
+    )
+
+    id: Mapped[int_pk]
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="RESTRICT"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id", ondelete="RESTRICT"), index=True)
+    territory_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("territories.id", ondelete="RESTRICT"), index=True
+    )
+    prescriber_type: Mapped[PrescriberType | None] = mapped_column(StrEnumType(PrescriberType))
+    prescriber_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prescribers.id", ondelete="RESTRICT"))
+    delegate_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True
+    )
+    adviser_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    target_job_code: Mapped[str | None] = mapped_column(sa.ForeignKey("jobs.rome_code", ondelete="RESTRICT"))
+    state: Mapped[State] = mapped_column(StrEnumType(State, 16))
+    last_event_on: Mapped[date] = mapped_column(sa.Date)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[created_at]
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    platform: Mapped[Platform] = relationship()
+    person: Mapped[Person] = relationship(back_populates="pathways")
+    territory: Mapped[Territory | None] = relationship()
+    delegate: Mapped[User | None] = relationship(foreign_keys=[delegate_id])
+    adviser: Mapped[User | None] = relationship(foreign_keys=[adviser_id])
+    events: Mapped[list[PathwayEvent]] = relationship(
+        back_populates="pathway", order_by="PathwayEvent.sequence"
+    )
+
+
+class PathwayEvent(Base):
+    """One move of a pathway. Appended, never edited nor deleted by the application."""
+
+    __tablename__ = "pathway_events"
+    __table_args__ = (
+        # Two writers appending the same position collide here, whatever the
+        # isolation level.
+        sa.UniqueConstraint("pathway_id", "sequence"),
+        sa.Index("ix_pathway_events_trigger_occurred_on", "trigger", "occurred_on"),
+        sa.CheckConstraint("sequence >= 1", name="sequence_positive"),
+        sa.CheckConstraint("(sequence = 1) = (from_state IS NULL)", name="only_first_event_without_origin"),
+    )
+
+    id: Mapped[int_pk]
+    pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="RESTRICT"))
+    sequence: Mapped[int]
+    trigger: Mapped[Trigger] = mapped_column(StrEnumType(Trigger, 32))
+    from_state: Mapped[State | None] = mapped_column(StrEnumType(State, 16))
+    to_state: Mapped[State] = mapped_column(StrEnumType(State, 16))
+    occurred_on: Mapped[date] = mapped_column(sa.Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    # The structured details the guard needed: session, immersion, training,
+    # contract, reason... as ids and codes.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    pathway: Mapped[Pathway] = relationship(back_populates="events")
+    recorded_by: Mapped[User | None] = relationship()
+
+
+class AdviserAssignment(Base):
+    """Who followed a pathway, from when to when (the handover and reassignments)."""
+
+    __tablename__ = "adviser_assignments"
+
+    id: Mapped[int_pk]
+    pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="RESTRICT"), index=True)
+    adviser_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    assigned_on: Mapped[date] = mapped_column(sa.Date)
+    assigned_at: Mapped[created_at]
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    ended_on: Mapped[date | None] = mapped_column(sa.Date)
+    handover_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    adviser: Mapped[User] = relationship(foreign_keys=[adviser_id])
+
+
+class Note(Base):
+    """A conseiller's note on a pathway: factual, readable by the person."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int_pk]
+    pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="RESTRICT"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    written_on: Mapped[date] = mapped_column(sa.Date)
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[created_at]
+
+    author: Mapped[User | None] = relationship()

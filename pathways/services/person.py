@@ -1,0 +1,114 @@
+"""Persons: creation with duplicate detection."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pathways import audit, clock
+from pathways.models import Person, User
+from pathways.services.pathway import InvalidInput
+
+# Fields an audit entry may show before/after (never contact details in clear).
+AUDITED_FIELDS = ("sex", "diploma_level", "postal_code")
+
+
+def normalise_name(name: str) -> str:
+    """Compare names without case, accents, hyphens or extra spaces."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.replace("-", " ").replace("'", " ").lower().split())
+
+
+def find_duplicates(
+    session: Session,
+    platform_id: int,
+    *,
+    last_name: str,
+    first_name: str,
+    birth_date: date | None,
+    france_travail_id: str | None = None,
+) -> list[Person]:
+    """Persons of the platform with the same name and birth date, or the same France Travail id."""
+    conditions = []
+    if birth_date is not None:
+        conditions.append(Person.birth_date == birth_date)
+    ft_id = (france_travail_id or "").strip().upper()
+    if ft_id:
+        conditions.append(Person.france_travail_id == ft_id)
+    if not conditions:
+        return []
+    candidates = session.scalars(
+        sa.select(Person).where(Person.platform_id == platform_id, sa.or_(*conditions))
+    ).all()
+    wanted = (normalise_name(last_name), normalise_name(first_name))
+    return [
+        person
+        for person in candidates
+        if (ft_id and person.france_travail_id == ft_id)
+        or (normalise_name(person.last_name), normalise_name(person.first_name)) == wanted
+    ]
+
+
+def create_person(
+    session: Session,
+    platform_id: int,
+    *,
+    last_name: str,
+    first_name: str,
+    birth_date: date,
+    actor: User | None,
+    allow_duplicate: bool = False,
+    **fields: Any,
+) -> Person:
+    """Create a person; refused when one with the same identity exists, unless told otherwise."""
+    messages = []
+    if not last_name.strip():
+        messages.append("Le nom est obligatoire.")
+    if not first_name.strip():
+        messages.append("Le prénom est obligatoire.")
+    if birth_date > clock.today():
+        messages.append("La date de naissance ne peut pas être dans le futur.")
+    elif birth_date.year < 1900:
+        messages.append("La date de naissance semble erronée.")
+    if fields.get("france_travail_id"):
+        fields["france_travail_id"] = fields["france_travail_id"].strip().upper()
+    if not messages and not allow_duplicate:
+        duplicates = find_duplicates(
+            session,
+            platform_id,
+            last_name=last_name,
+            first_name=first_name,
+            birth_date=birth_date,
+            france_travail_id=fields.get("france_travail_id"),
+        )
+        if duplicates:
+            messages.append(
+                f"Cette personne semble déjà connue : {duplicates[0].full_name}, "
+                f"née le {duplicates[0].birth_date:%d/%m/%Y}."
+            )
+    if messages:
+        raise InvalidInput(messages)
+    person = Person(
+        platform_id=platform_id,
+        last_name=last_name.strip(),
+        first_name=first_name.strip(),
+        birth_date=birth_date,
+        **fields,
+    )
+    session.add(person)
+    session.flush()  # the audit entry names the person
+    audit.record(
+        session,
+        actor,
+        "person.create",
+        object_type="person",
+        object_id=person.id,
+        platform_id=platform_id,
+        changes={f: (None, getattr(person, f)) for f in AUDITED_FIELDS if getattr(person, f)},
+    )
+    return person

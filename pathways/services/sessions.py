@@ -1,0 +1,142 @@
+"""Information sessions and orientation weeks, with attendance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from pathways import audit
+from pathways.models import (
+    InfoSession,
+    InfoSessionAttendance,
+    OrientationAttendance,
+    OrientationParticipant,
+    OrientationWeek,
+    Platform,
+    User,
+)
+from pathways.models.orientation import ORIENTATION_WEEK_DAYS
+from pathways.services.pathway import InvalidInput
+
+
+def _check_session_fields(place: str, seats: int) -> list[str]:
+    messages = []
+    if not place.strip():
+        messages.append("Le lieu est obligatoire.")
+    if seats < 1:
+        messages.append("Le nombre de places doit être d'au moins 1.")
+    return messages
+
+
+def create_info_session(
+    session: Session,
+    platform: Platform,
+    *,
+    held_on: date,
+    place: str,
+    seats: int,
+    actor: User | None,
+    territory_id: int | None = None,
+    delegate: User | None = None,
+) -> InfoSession:
+    messages = _check_session_fields(place, seats)
+    if messages:
+        raise InvalidInput(messages)
+    info_session = InfoSession(
+        platform_id=platform.id,
+        territory_id=territory_id,
+        delegate_id=(delegate or actor).id if (delegate or actor) else None,
+        held_on=held_on,
+        place=place.strip(),
+        seats=seats,
+    )
+    session.add(info_session)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "info_session.create",
+        object_type="info_session",
+        object_id=info_session.id,
+        platform_id=platform.id,
+    )
+    return info_session
+
+
+def mark_info_session_presence(
+    session: Session, attendance: InfoSessionAttendance, present: bool, actor: User | None
+) -> None:
+    before = attendance.present
+    attendance.present = present
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "info_session.presence",
+        object_type="info_session_attendance",
+        object_id=attendance.id,
+        platform_id=attendance.session.platform_id,
+        changes={"present": (before, present)},
+    )
+
+
+def create_orientation_week(
+    session: Session,
+    platform: Platform,
+    *,
+    starts_on: date,
+    place: str,
+    seats: int,
+    actor: User | None,
+    territory_id: int | None = None,
+    delegate: User | None = None,
+) -> OrientationWeek:
+    messages = _check_session_fields(place, seats)
+    if starts_on.weekday() >= 5:
+        messages.append("Une semaine du pôle orientation commence un jour ouvré.")
+    if messages:
+        raise InvalidInput(messages)
+    week = OrientationWeek(
+        platform_id=platform.id,
+        territory_id=territory_id,
+        delegate_id=(delegate or actor).id if (delegate or actor) else None,
+        starts_on=starts_on,
+        place=place.strip(),
+        seats=seats,
+    )
+    session.add(week)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "orientation_week.create",
+        object_type="orientation_week",
+        object_id=week.id,
+        platform_id=platform.id,
+    )
+    return week
+
+
+def mark_orientation_presence(
+    session: Session, participant: OrientationParticipant, day: int, present: bool, actor: User | None
+) -> OrientationAttendance:
+    if not 1 <= day <= ORIENTATION_WEEK_DAYS:
+        raise InvalidInput([f"Le jour doit être compris entre 1 et {ORIENTATION_WEEK_DAYS}."])
+    attendance = next((a for a in participant.days if a.day == day), None)
+    before = attendance.present if attendance else None
+    if attendance is None:
+        attendance = OrientationAttendance(participant=participant, day=day, present=present)
+        session.add(attendance)
+    attendance.present = present
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "orientation_week.presence",
+        object_type="orientation_participant",
+        object_id=participant.id,
+        platform_id=participant.week.platform_id,
+        changes={f"day_{day}": (before, present)},
+    )
+    return attendance

@@ -1,0 +1,332 @@
+"""Closed lists of the field (codes stored in the database, French labels shown).
+
+Each list is a ``StrEnum`` whose values are the codes stored by value; the
+French label of a member is ``member.label``. The codes follow the field
+reference (pathway.md, indicators.md); the import maps its French column
+values onto them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import TypeVar
+
+# Labels live beside the enums rather than in them: Enum reserves the
+# attribute names one would use.
+_LABELS: dict[type, dict[str, str]] = {}
+
+
+class LabelledEnum(StrEnum):
+    """A ``StrEnum`` whose members carry a French label."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self)][self.value]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+E = TypeVar("E", bound=LabelledEnum)
+
+
+def labelled(labels: dict[str, str]) -> Callable[[type[E]], type[E]]:
+    """Attach French labels to a ``LabelledEnum``; every member needs one."""
+
+    def attach(cls: type[E]) -> type[E]:
+        missing = {m.value for m in cls} - labels.keys()
+        if missing:
+            raise ValueError(f"{cls.__name__}: no label for {sorted(missing)}")
+        _LABELS[cls] = labels
+        return cls
+
+    return attach
+
+
+@labelled(
+    {
+        "admin": "Administrateur",
+        "manager": "Responsable de plateforme",
+        "delegate": "Délégué·e territorial·e",
+        "adviser": "Conseiller·ère sécurisation des parcours",
+    }
+)
+class Role(LabelledEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    DELEGATE = "delegate"
+    ADVISER = "adviser"
+
+
+@labelled({"F": "Femme", "M": "Homme", "X": "Non précisé"})
+class Sex(LabelledEnum):
+    F = "F"
+    M = "M"
+    X = "X"
+
+
+@labelled(
+    {
+        "infra3": "Infra 3 (sans diplôme, CFG, brevet)",
+        "3": "Niveau 3 (CAP, BEP)",
+        "4": "Niveau 4 (baccalauréat)",
+        "5": "Niveau 5 (bac + 2)",
+        "6": "Niveau 6 (licence)",
+        "7": "Niveau 7 (master)",
+        "8": "Niveau 8 (doctorat)",
+    }
+)
+class DiplomaLevel(LabelledEnum):
+    INFRA_3 = "infra3"
+    LEVEL_3 = "3"
+    LEVEL_4 = "4"
+    LEVEL_5 = "5"
+    LEVEL_6 = "6"
+    LEVEL_7 = "7"
+    LEVEL_8 = "8"
+
+
+@labelled(
+    {
+        "france_travail": "France Travail",
+        "mission_locale": "Mission locale",
+        "cap_emploi": "Cap emploi",
+        "departement": "Département (service RSA)",
+        "siae": "Structure de l'insertion par l'activité économique",
+        "association": "Association",
+        "candidature_spontanee": "Candidature spontanée",
+        "autre": "Autre",
+    }
+)
+class PrescriberType(LabelledEnum):
+    FRANCE_TRAVAIL = "france_travail"
+    MISSION_LOCALE = "mission_locale"
+    CAP_EMPLOI = "cap_emploi"
+    DEPARTEMENT = "departement"
+    SIAE = "siae"
+    ASSOCIATION = "association"
+    SPONTANEOUS = "candidature_spontanee"
+    OTHER = "autre"
+
+
+@labelled(
+    {
+        "saad": "Service autonomie à domicile (SAD, ex-SAAD/SSIAD)",
+        "ehpad": "EHPAD",
+        "esms_ph": "Établissement ou service pour personnes handicapées",
+        "health_facility": "Établissement de santé",
+        "private_employer": "Particulier employeur",
+        "other": "Autre",
+    }
+)
+class EmployerType(LabelledEnum):
+    SAAD = "saad"
+    EHPAD = "ehpad"
+    ESMS_PH = "esms_ph"
+    HEALTH_FACILITY = "health_facility"
+    PRIVATE_EMPLOYER = "private_employer"
+    OTHER = "other"
+
+
+@labelled(
+    {
+        "cdi": "CDI",
+        "cdd": "CDD",
+        "interim": "Intérim",
+        "apprenticeship": "Contrat d'apprentissage",
+        "professionalisation": "Contrat de professionnalisation",
+        "other": "Autre",
+    }
+)
+class ContractType(LabelledEnum):
+    CDI = "cdi"
+    CDD = "cdd"
+    INTERIM = "interim"
+    APPRENTICESHIP = "apprenticeship"
+    PROFESSIONALISATION = "professionalisation"
+    OTHER = "other"
+
+
+@labelled(
+    {
+        "prf": "Programme régional de formation (PRF)",
+        "poei": "POE individuelle",
+        "poec": "POE collective",
+        "cpf": "Compte personnel de formation",
+        "opco": "OPCO",
+        "other": "Autre",
+    }
+)
+class FundingScheme(LabelledEnum):
+    PRF = "prf"
+    POEI = "poei"
+    POEC = "poec"
+    CPF = "cpf"
+    OPCO = "opco"
+    OTHER = "other"
+
+
+@labelled(
+    {
+        "in_progress": "En cours",
+        "obtained": "Certification obtenue",
+        "partial": "Certification partielle (blocs / CCP)",
+        "failed": "Échec",
+    }
+)
+class TrainingResult(LabelledEnum):
+    IN_PROGRESS = "in_progress"
+    OBTAINED = "obtained"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+@labelled(
+    {
+        "mobility": "Mobilité",
+        "childcare": "Contraintes familiales",
+        "health": "Santé",
+        "language": "Lecture, écriture, calcul, maîtrise du français",
+        "housing": "Logement",
+        "finances": "Difficultés financières",
+        "administrative": "Difficultés administratives et juridiques",
+        "digital": "Numérique",
+        "other": "Autre",
+    }
+)
+class BarrierCategory(LabelledEnum):
+    MOBILITY = "mobility"
+    CHILDCARE = "childcare"
+    HEALTH = "health"
+    LANGUAGE = "language"
+    HOUSING = "housing"
+    FINANCES = "finances"
+    ADMINISTRATIVE = "administrative"
+    DIGITAL = "digital"
+    OTHER = "other"
+
+    @property
+    def france_travail_code(self) -> int | None:
+        """The code of the matching France Travail *contrainte* (22–29)."""
+        return FRANCE_TRAVAIL_CONTRAINTE_CODES.get(self)
+
+    @property
+    def is_sensitive(self) -> bool:
+        """Health data (art. 9 GDPR): details restricted, never exported."""
+        return self is BarrierCategory.HEALTH
+
+
+FRANCE_TRAVAIL_CONTRAINTE_CODES: dict[BarrierCategory, int] = {
+    BarrierCategory.DIGITAL: 22,
+    BarrierCategory.MOBILITY: 23,
+    BarrierCategory.CHILDCARE: 24,
+    BarrierCategory.HEALTH: 25,
+    BarrierCategory.LANGUAGE: 26,
+    BarrierCategory.HOUSING: 27,
+    BarrierCategory.FINANCES: 28,
+    BarrierCategory.ADMINISTRATIVE: 29,
+}
+
+
+@labelled(
+    {
+        "identified": "Identifié",
+        "in_progress": "En cours de traitement",
+        "resolved": "Levé",
+        "not_resolvable": "Non soluble",
+    }
+)
+class BarrierStatus(LabelledEnum):
+    IDENTIFIED = "identified"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    NOT_RESOLVABLE = "not_resolvable"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (BarrierStatus.RESOLVED, BarrierStatus.NOT_RESOLVABLE)
+
+
+@labelled(
+    {
+        "france_travail": "France Travail",
+        "mission_locale": "Mission locale",
+        "cap_emploi": "Cap emploi",
+        "rsa_referent": "Référent RSA du département",
+        "siae": "Structure de l'insertion par l'activité économique",
+        "association": "Association",
+        "other": "Autre",
+    }
+)
+class ReferentOrganisation(LabelledEnum):
+    FRANCE_TRAVAIL = "france_travail"
+    MISSION_LOCALE = "mission_locale"
+    CAP_EMPLOI = "cap_emploi"
+    RSA_REFERENT = "rsa_referent"
+    SIAE = "siae"
+    ASSOCIATION = "association"
+    OTHER = "other"
+
+
+@labelled(
+    {"in_person": "En présentiel", "phone": "Téléphone", "video": "Visioconférence", "email": "Courriel"}
+)
+class ExchangeMode(LabelledEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+    EMAIL = "email"
+
+
+@labelled(
+    {
+        "discover": "Découvrir un métier ou un secteur d'activité",
+        "confirm": "Confirmer un projet professionnel",
+        "recruit": "Initier une démarche de recrutement",
+    }
+)
+class ImmersionObjective(LabelledEnum):
+    DISCOVER = "discover"
+    CONFIRM = "confirm"
+    RECRUIT = "recruit"
+
+
+@labelled({"completed": "Réalisée", "partial": "Partiellement réalisée", "no_show": "Non présenté·e"})
+class ImmersionOutcome(LabelledEnum):
+    COMPLETED = "completed"
+    PARTIAL = "partial"
+    NO_SHOW = "no_show"
+
+
+@labelled({"hiring": "Une embauche", "training": "Une formation", "none": "Ni l'un ni l'autre"})
+class ImmersionFollowOn(LabelledEnum):
+    HIRING = "hiring"
+    TRAINING = "training"
+    NONE = "none"
+
+
+@labelled(
+    {
+        "de": "Demandeur·euse d'emploi",
+        "brsa": "Allocataire du RSA",
+        "youth": "Jeune de moins de 26 ans",
+        "reconversion": "Reconversion",
+        "rqth": "RQTH",
+        "bpi": "Bénéficiaire de la protection internationale",
+        "qpv": "Résident·e QPV",
+        "zrr": "Résident·e ZRR / ZFRR",
+    }
+)
+class PublicCategory(LabelledEnum):
+    """Public categories of the bilan's breakdowns; ``youth`` is computed."""
+
+    JOB_SEEKER = "de"
+    RSA = "brsa"
+    YOUTH = "youth"
+    RECONVERSION = "reconversion"
+    RQTH = "rqth"
+    BPI = "bpi"
+    QPV = "qpv"
+    ZRR = "zrr"
