@@ -113,8 +113,15 @@ def seed_demo_command(if_empty: bool, persons: int, seed: int) -> None:
 
 
 COMMANDS = (create_platform_command, create_user_command, seed_demo_command)
+# Other modules keep their commands beside their code, in a COMMANDS tuple.
+COMMAND_MODULES = ("pathways.security.cli", "exports.cli")
 
 
 def register(app: Flask) -> None:
-    for command in COMMANDS:
+    import importlib
+
+    commands = list(COMMANDS)
+    for module_name in COMMAND_MODULES:
+        commands.extend(importlib.import_module(module_name).COMMANDS)
+    for command in commands:
         app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Excel workbooks built from query results: the bilan, the national file, the cohort."""

@@ -1,0 +1,1 @@
+"""Access: login, sessions, roles and scope, headers, the audit trail's pages."""
