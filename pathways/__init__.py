@@ -31,9 +31,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from pathways import cli, views
+    from pathways import cli, templating, views
 
     cli.register(app)
+    templating.register(app)
     views.register(app)
 
     if not app.debug and not app.testing:

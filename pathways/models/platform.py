@@ -75,6 +75,19 @@ class User(Base):
     def display_name(self) -> str:
         return self.full_name or self.email
 
+    # Flask-Login's user protocol, without tying the model to Flask. The id
+    # carries the session token, so changing the token ends every session.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
 
 class AdviserReplacement(Base):
     """A manager's time-limited grant of one adviser's caseload to another."""
