@@ -56,5 +56,4 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds it
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-        "PATHWAYS_DEMO_PASSWORD": "Demo-Pathways-2026",
     }

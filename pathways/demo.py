@@ -1,0 +1,715 @@
+"""The demo platform loaded by ``flask --app wsgi seed-demo``.
+
+About 200 fictional persons whose pathways, spread over the last 18 months,
+go through every state, built through the same services and state machine as
+real work (so the demo also exercises every rule). Deterministic for a given
+seed. Everything here is fictional demo data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pathways import clock
+from pathways.models import (
+    Checkpoint,
+    Employer,
+    Immersion,
+    InfoSession,
+    InfoSessionAttendance,
+    OrientationParticipant,
+    OrientationWeek,
+    Pathway,
+    PathwayEvent,
+    Platform,
+    Prescriber,
+    Territory,
+    Training,
+    TrainingOrganisation,
+    User,
+)
+from pathways.models.orientation import ORIENTATION_WEEK_DAYS
+from pathways.services import barrier as barrier_service
+from pathways.services import coaccompaniment
+from pathways.services import pathway as pathway_service
+from pathways.services import sessions as session_service
+from pathways.services.person import create_person
+from pathways.services.platform import create_platform, create_territory, create_user
+from pathways.states import (
+    ContractInput,
+    ExitReason,
+    ImmersionInput,
+    MoveRequest,
+    State,
+    TrainingInput,
+    Trigger,
+    add_months,
+)
+from pathways.vocabulary import (
+    BarrierCategory,
+    BarrierStatus,
+    ContractType,
+    DiplomaLevel,
+    EmployerType,
+    ExchangeMode,
+    FundingScheme,
+    ImmersionFollowOn,
+    ImmersionObjective,
+    ImmersionOutcome,
+    PrescriberType,
+    ReferentOrganisation,
+    Role,
+    Sex,
+    TrainingResult,
+)
+
+DEMO_SLUG = "demo"
+DEMO_NAME = "Plateforme des métiers de l'autonomie Val-de-Seine (démonstration)"
+DEMO_PASSWORD = "Demo-Pathways-2026"  # noqa: S105 - the documented demo password
+# The accounts the README shows: one per role (plus a second conseillère, so
+# that a caseload can be reassigned).
+DEMO_ACCOUNTS: tuple[tuple[str, Role, str], ...] = (
+    ("admin@demo.fr", Role.ADMIN, "Alix Administratrice"),
+    ("responsable@demo.fr", Role.MANAGER, "Rachid Benali"),
+    ("delegue@demo.fr", Role.DELEGATE, "Claire Dubois"),
+    ("conseiller@demo.fr", Role.ADVISER, "Sébastien Lefèvre"),
+    ("conseillere2@demo.fr", Role.ADVISER, "Fatoumata Diallo"),
+)
+TERRITORIES = ("Mantes et Seine aval", "Versailles Grand Parc")
+FIRST_NAMES_F = (
+    "Aminata",
+    "Sophie",
+    "Nadia",
+    "Julie",
+    "Fatima",
+    "Marie",
+    "Khadija",
+    "Laura",
+    "Inès",
+    "Sandrine",
+    "Aïcha",
+    "Céline",
+    "Mariama",
+    "Émilie",
+    "Samira",
+    "Nathalie",
+    "Awa",
+    "Chloé",
+    "Yasmina",
+    "Valérie",
+)
+FIRST_NAMES_M = (
+    "Mohamed",
+    "Thomas",
+    "Karim",
+    "Nicolas",
+    "Moussa",
+    "Julien",
+    "Youssef",
+    "Kevin",
+    "Mamadou",
+    "Olivier",
+    "Bilal",
+    "Antoine",
+    "Ibrahima",
+    "David",
+    "Sofiane",
+)
+LAST_NAMES = (
+    "Martin",
+    "Bernard",
+    "Diallo",
+    "Petit",
+    "Benali",
+    "Durand",
+    "Traoré",
+    "Moreau",
+    "Haddad",
+    "Laurent",
+    "Camara",
+    "Simon",
+    "Mendy",
+    "Michel",
+    "Bouzid",
+    "Garcia",
+    "Fofana",
+    "Roux",
+    "Nguyen",
+    "Fontaine",
+    "Cissé",
+    "Chevalier",
+    "Sylla",
+    "Robin",
+    "Mansouri",
+    "Gauthier",
+    "Keita",
+    "Lemoine",
+    "Kaci",
+    "Dupont",
+    "Da Silva",
+    "Pereira",
+    "Leroy",
+    "Touré",
+    "Marchand",
+)
+PLACES = (
+    ("Mantes-la-Jolie", "78200", 0),
+    ("Mantes-la-Ville", "78711", 0),
+    ("Limay", "78520", 0),
+    ("Les Mureaux", "78130", 0),
+    ("Aubergenville", "78410", 0),
+    ("Versailles", "78000", 1),
+    ("Trappes", "78190", 1),
+    ("Plaisir", "78370", 1),
+    ("Guyancourt", "78280", 1),
+    ("Élancourt", "78990", 1),
+)
+EMPLOYERS = (
+    ("Aide à domicile Seine et Vexin", EmployerType.SAAD),
+    ("SAD Les Mureaux Services", EmployerType.SAAD),
+    ("Domicile Plus Yvelines", EmployerType.SAAD),
+    ("Présence Verte Versailles", EmployerType.SAAD),
+    ("EHPAD Les Tilleuls", EmployerType.EHPAD),
+    ("EHPAD Résidence du Parc", EmployerType.EHPAD),
+    ("Foyer d'accueil médicalisé Les Glycines", EmployerType.ESMS_PH),
+    ("IME Les Peupliers", EmployerType.ESMS_PH),
+    ("Centre hospitalier de Mantes (démo)", EmployerType.HEALTH_FACILITY),
+    ("Particulier employeur (Mme R.)", EmployerType.PRIVATE_EMPLOYER),
+)
+ORGANISATIONS = (
+    "GRETA Val-de-Seine",
+    "Institut de formation d'aides-soignants de Mantes",
+    "Centre AFPA de Plaisir",
+    "Croix-Rouge Compétence Versailles",
+)
+# (certification, funding, typical length in days, job it leads to)
+TRAININGS = (
+    ("TP_ADVF", FundingScheme.PRF, 90, "K1311"),
+    ("DEAS", FundingScheme.PRF, 300, "J1501"),
+    ("DEAES", FundingScheme.OPCO, 240, "K1306"),
+    ("TP_ASMS", FundingScheme.POEI, 60, "J1301"),
+    ("TP_ADVF", FundingScheme.POEC, 70, "K1311"),
+)
+SECTOR_JOBS = ("J1501", "K1306", "K1311", "K1302", "J1301", "K1304")
+
+
+@dataclass
+class _Context:
+    session: Session
+    rng: random.Random
+    today: date
+    platform: Platform
+    territories: list[Territory]
+    delegate: User
+    advisers: list[User]
+    employers: list[Employer]
+    organisations: list[TrainingOrganisation]
+    prescribers: list[Prescriber]
+    info_sessions: dict[tuple[date, int], InfoSession] = field(default_factory=dict)
+    weeks: dict[tuple[date, int], OrientationWeek] = field(default_factory=dict)
+
+
+def demo_exists(session: Session) -> bool:
+    return session.scalar(sa.select(Platform.id).where(Platform.slug == DEMO_SLUG)) is not None
+
+
+def seed_demo(session: Session, *, persons: int = 200, seed: int = 2026) -> dict[str, int]:
+    """Create the demo platform; returns counts of what was created."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    today = clock.today()
+    platform = create_platform(session, DEMO_SLUG, DEMO_NAME)
+    territories = [create_territory(session, platform, name) for name in TERRITORIES]
+    users: dict[Role, list[User]] = {}
+    for email, role, name in DEMO_ACCOUNTS:
+        user = create_user(
+            session,
+            email=email,
+            role=role,
+            password=DEMO_PASSWORD,
+            platform=None if role is Role.ADMIN else platform,
+            full_name=name,
+            territories=territories if role is Role.DELEGATE else [],
+        )
+        users.setdefault(role, []).append(user)
+    employers = [Employer(platform_id=platform.id, name=name, employer_type=kind) for name, kind in EMPLOYERS]
+    organisations = [TrainingOrganisation(platform_id=platform.id, name=name) for name in ORGANISATIONS]
+    prescribers = [
+        Prescriber(platform_id=platform.id, name=name, prescriber_type=kind)
+        for name, kind in (
+            ("France Travail Mantes-la-Jolie", PrescriberType.FRANCE_TRAVAIL),
+            ("France Travail Trappes", PrescriberType.FRANCE_TRAVAIL),
+            ("Mission locale du Mantois", PrescriberType.MISSION_LOCALE),
+            ("Service insertion du Département (RSA)", PrescriberType.DEPARTEMENT),
+            ("Cap emploi 78", PrescriberType.CAP_EMPLOI),
+            ("Association Relais Emploi", PrescriberType.ASSOCIATION),
+        )
+    ]
+    session.add_all(employers + organisations + prescribers)
+    session.flush()
+    context = _Context(
+        session=session,
+        rng=rng,
+        today=today,
+        platform=platform,
+        territories=territories,
+        delegate=users[Role.DELEGATE][0],
+        advisers=users[Role.ADVISER],
+        employers=employers,
+        organisations=organisations,
+        prescribers=prescribers,
+    )
+    for index in range(persons):
+        _one_person(context, index, persons)
+    return {
+        "persons": persons,
+        "pathways": session.scalar(
+            sa.select(sa.func.count()).select_from(Pathway).where(Pathway.platform_id == platform.id)
+        ),
+        "events": session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PathwayEvent)
+            .join(Pathway)
+            .where(Pathway.platform_id == platform.id)
+        ),
+    }
+
+
+def _one_person(context: _Context, index: int, total: int) -> None:
+    rng, session = context.rng, context.session
+    female = rng.random() < 0.78  # the care jobs' recruits are mostly women
+    city, postal_code, territory_index = rng.choice(PLACES)
+    birth = context.today - timedelta(days=rng.randint(18 * 365, 60 * 365))
+    rsa = rng.random() < 0.35
+    person = create_person(
+        session,
+        context.platform.id,
+        last_name=rng.choice(LAST_NAMES),
+        first_name=rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M),
+        birth_date=birth,
+        actor=context.delegate,
+        allow_duplicate=False,
+        sex=Sex.F if female else Sex.M,
+        france_travail_id=f"{rng.randint(1000000, 9999999)}{rng.choice('ABCDEFGHJK')}",
+        phone=f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+        email=f"personne{index + 1}@exemple.demo",
+        postal_code=postal_code,
+        city=city,
+        diploma_level=rng.choice(list(DiplomaLevel)[:4]),
+        is_job_seeker=rng.random() < 0.8,
+        is_rsa_beneficiary=rsa,
+        is_reconversion=rng.random() < 0.25,
+        is_rqth=rng.random() < 0.08,
+        is_bpi=rng.random() < 0.05,
+        is_qpv_resident=rng.random() < 0.3,
+        is_zrr_resident=rng.random() < 0.05,
+    )
+    # Entries spread evenly over the last 18 months, the newest a few days ago.
+    entry = context.today - timedelta(days=5 + (540 * (total - index)) // total + rng.randint(-3, 3))
+    prescriber = rng.choice(context.prescribers)
+    pathway = pathway_service.open_pathway(
+        session,
+        person,
+        referred_on=entry,
+        actor=context.delegate,
+        territory_id=context.territories[territory_index].id,
+        prescriber_type=prescriber.prescriber_type,
+        prescriber_id=prescriber.id,
+        delegate=context.delegate,
+        target_job_code=rng.choice(SECTOR_JOBS),
+    )
+    _walk(context, pathway, entry, rsa)
+
+
+def _move(context: _Context, pathway: Pathway, request: MoveRequest, actor: User | None = None) -> bool:
+    """Make the move if its date has come; False when it would be in the future."""
+    if request.occurred_on > context.today:
+        return False
+    pathway_service.move(context.session, pathway, request, actor or context.delegate)
+    return True
+
+
+def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool) -> None:
+    """Take the pathway as far as the calendar allows, as a real parcours would go."""
+    rng, session = context.rng, context.session
+    territory_id = pathway.territory_id or context.territories[0].id
+    if rng.random() < 0.7:
+        day += timedelta(days=rng.randint(3, 15))
+        info_session = _info_session(context, day, territory_id)
+        if not _move(
+            context, pathway, MoveRequest(Trigger.REGISTER_INFO_SESSION, day, info_session_id=info_session.id)
+        ):
+            return
+        attendance = session.scalar(
+            sa.select(InfoSessionAttendance).where(
+                InfoSessionAttendance.session_id == info_session.id,
+                InfoSessionAttendance.person_id == pathway.person_id,
+            )
+        )
+        if attendance is not None:
+            session_service.mark_info_session_presence(session, attendance, True, context.delegate)
+    if rng.random() < 0.07:
+        _exit(context, pathway, day + timedelta(days=rng.randint(5, 20)), ExitReason.DROPPED_OUT)
+        return
+    week_start = _next_monday(day + timedelta(days=rng.randint(5, 25)))
+    week = _week(context, week_start, territory_id)
+    if not _move(
+        context,
+        pathway,
+        MoveRequest(
+            Trigger.START_ORIENTATION, week_start, orientation_week_id=week.id, availability_confirmed=True
+        ),
+    ):
+        return
+    participant = session.scalar(
+        sa.select(OrientationParticipant).where(
+            OrientationParticipant.week_id == week.id, OrientationParticipant.pathway_id == pathway.id
+        )
+    )
+    diagnostic_day = week_start + timedelta(days=4)
+    if diagnostic_day > context.today:
+        return
+    for day_number in range(1, ORIENTATION_WEEK_DAYS + 1):
+        session_service.mark_orientation_presence(
+            session, participant, day_number, rng.random() < 0.93, context.delegate
+        )
+    validated = rng.random() < 0.82
+    job = pathway.target_job_code or "K1311"
+    pathway_service.record_diagnostic(
+        session,
+        pathway,
+        written_on=diagnostic_day,
+        project_validated=validated,
+        target_job_code=job,
+        actor=context.delegate,
+        week_id=week.id,
+        basic_skills="Savoirs de base acquis ; à consolider à l'écrit."
+        if rng.random() < 0.4
+        else "Savoirs de base acquis.",
+        professional_values="Sens du contact, ponctualité, respect de la personne accompagnée.",
+        barriers_and_levers="Motivation forte ; expérience d'aidant familial.",
+        road_map=[
+            ("PMSMP en structure", diagnostic_day + timedelta(days=14)),
+            ("Entrée en formation", diagnostic_day + timedelta(days=45)),
+        ]
+        if validated
+        else [],
+    )
+    _freins(context, pathway, diagnostic_day)
+    if not validated:
+        _exit(context, pathway, diagnostic_day + timedelta(days=2), ExitReason.REORIENTATION)
+        return
+    adviser = context.advisers[0] if rng.random() < 0.65 else context.advisers[1]
+    pathway_service.assign_adviser(
+        session,
+        pathway,
+        adviser,
+        actor=context.delegate,
+        on=diagnostic_day,
+        note="Projet validé, passage de relais.",
+    )
+    _referents(context, pathway, diagnostic_day, adviser, rsa)
+    day = diagnostic_day + timedelta(days=rng.randint(5, 12))
+    if rsa and rng.random() < 0.6:
+        if not _move(context, pathway, MoveRequest(Trigger.START_REINFORCEMENT, day), adviser):
+            return
+        day += timedelta(days=rng.randint(7, 14))
+    if rng.random() < 0.08 and _suspend_and_resume(context, pathway, day, adviser) is None:
+        return
+    # Then immersion, training, employment, in the order the person needs.
+    steps = 0
+    while steps < 4:
+        steps += 1
+        # Each step lasts as long as it does in the field: a training runs its
+        # course, a job search takes weeks.
+        wait = {State.TRAINING: (60, 240), State.EMPLOYMENT: (20, 70), State.IMMERSION: (10, 30)}
+        low, high = wait.get(pathway.state, (5, 20))
+        day = pathway.last_event_on + timedelta(days=rng.randint(low, high))
+        roll = rng.random()
+        if rng.random() < 0.03:
+            _exit(
+                context,
+                pathway,
+                day,
+                rng.choice(
+                    [ExitReason.DROPPED_OUT, ExitReason.HEALTH, ExitReason.MOVED, ExitReason.OTHER_TRAINING]
+                ),
+                actor=adviser,
+            )
+            return
+        state = pathway.state
+        if (
+            (state in (State.ORIENTATION, State.REINFORCEMENT)
+            and roll < 0.55)
+            or (state is State.EMPLOYMENT and roll < 0.15)
+        ):
+            if not _immersion(context, pathway, day, adviser):
+                return
+        elif state in (State.ORIENTATION, State.REINFORCEMENT, State.IMMERSION) and roll < 0.75:
+            if not _training(context, pathway, day, adviser):
+                return
+        elif state in (State.ORIENTATION, State.REINFORCEMENT, State.IMMERSION, State.TRAINING) and (
+            roll < 0.85 or state is State.TRAINING
+        ):
+            if state is State.TRAINING and rng.random() < 0.45:
+                break  # straight to a contract
+            if not _move(context, pathway, MoveRequest(Trigger.SEEK_EMPLOYMENT, day), adviser):
+                return
+        else:
+            break
+    day = pathway.last_event_on + timedelta(days=rng.randint(20, 60))
+    if pathway.state is State.ON_HOLD:
+        return
+    if rng.random() < 0.06:
+        _exit(
+            context, pathway, day, rng.choice([ExitReason.OTHER_JOB, ExitReason.DROPPED_OUT]), actor=adviser
+        )
+        return
+    _contract_and_follow_up(context, pathway, day, adviser)
+
+
+def _info_session(context: _Context, day: date, territory_id: int) -> InfoSession:
+    key = (day, territory_id)
+    if key not in context.info_sessions:
+        context.info_sessions[key] = session_service.create_info_session(
+            context.session,
+            context.platform,
+            held_on=day,
+            place="Maison de l'emploi, salle 2",
+            seats=15,
+            actor=context.delegate,
+            territory_id=territory_id,
+        )
+    return context.info_sessions[key]
+
+
+def _week(context: _Context, monday: date, territory_id: int) -> OrientationWeek:
+    key = (monday, territory_id)
+    if key not in context.weeks:
+        context.weeks[key] = session_service.create_orientation_week(
+            context.session,
+            context.platform,
+            starts_on=monday,
+            place="Pôle orientation, 12 rue des Métiers",
+            seats=12,
+            actor=context.delegate,
+            territory_id=territory_id,
+        )
+    return context.weeks[key]
+
+
+def _next_monday(day: date) -> date:
+    return day + timedelta(days=(7 - day.weekday()) % 7)
+
+
+def _exit(
+    context: _Context, pathway: Pathway, day: date, reason: ExitReason, actor: User | None = None
+) -> None:
+    comment = "Départ de la région pour raisons familiales." if reason is ExitReason.OTHER else None
+    _move(context, pathway, MoveRequest(Trigger.EXIT, day, exit_reason=reason, comment=comment), actor)
+
+
+def _suspend_and_resume(context: _Context, pathway: Pathway, day: date, adviser: User) -> bool | None:
+    rng = context.rng
+    reason = rng.choice(["Congé maternité", "Hospitalisation", "Événement familial"])
+    if not _move(context, pathway, MoveRequest(Trigger.SUSPEND, day, suspend_reason=reason), adviser):
+        return None
+    back = day + timedelta(days=rng.randint(20, 90))
+    if not _move(context, pathway, MoveRequest(Trigger.RESUME, back), adviser):
+        return None
+    return True
+
+
+def _freins(context: _Context, pathway: Pathway, day: date) -> None:
+    rng = context.rng
+    if rng.random() > 0.6:
+        return
+    categories = rng.sample(
+        [
+            BarrierCategory.MOBILITY,
+            BarrierCategory.CHILDCARE,
+            BarrierCategory.LANGUAGE,
+            BarrierCategory.HOUSING,
+            BarrierCategory.FINANCES,
+            BarrierCategory.DIGITAL,
+            BarrierCategory.ADMINISTRATIVE,
+            BarrierCategory.HEALTH,
+        ],
+        k=rng.randint(1, 3),
+    )
+    details = {
+        BarrierCategory.MOBILITY: "Pas de véhicule ; dépend des transports en commun.",
+        BarrierCategory.CHILDCARE: "Enfant de moins de 3 ans sans solution de garde.",
+        BarrierCategory.LANGUAGE: "Difficultés à l'écrit en français.",
+        BarrierCategory.HOUSING: "Hébergée chez un tiers.",
+        BarrierCategory.FINANCES: "Baisse de ressources pendant la formation.",
+        BarrierCategory.DIGITAL: "Pas d'adresse électronique utilisée.",
+        BarrierCategory.ADMINISTRATIVE: "Droits à ouvrir auprès de la CAF.",
+        BarrierCategory.HEALTH: "Restriction de port de charges (sans précision médicale).",
+    }
+    for category in categories:
+        barrier = barrier_service.identify_barrier(
+            context.session,
+            pathway,
+            category=category,
+            identified_on=day,
+            actor=context.delegate,
+            details=details[category],
+        )
+        later = day + timedelta(days=rng.randint(10, 60))
+        if later <= context.today and rng.random() < 0.7:
+            barrier_service.change_barrier_status(
+                context.session,
+                barrier,
+                status=BarrierStatus.IN_PROGRESS,
+                changed_on=later,
+                actor=context.delegate,
+                action_taken="Orientation vers le partenaire compétent.",
+                partner="Centre communal d'action sociale",
+            )
+            closed = later + timedelta(days=rng.randint(10, 60))
+            if closed <= context.today and rng.random() < 0.7:
+                barrier_service.change_barrier_status(
+                    context.session,
+                    barrier,
+                    status=BarrierStatus.RESOLVED if rng.random() < 0.85 else BarrierStatus.NOT_RESOLVABLE,
+                    changed_on=closed,
+                    actor=context.delegate,
+                    action_taken="Solution trouvée avec la personne.",
+                )
+
+
+def _referents(context: _Context, pathway: Pathway, day: date, adviser: User, rsa: bool) -> None:
+    rng, session = context.rng, context.session
+    referent = coaccompaniment.add_referent(
+        session,
+        pathway,
+        organisation_type=ReferentOrganisation.RSA_REFERENT if rsa else ReferentOrganisation.FRANCE_TRAVAIL,
+        organisation_name="Département des Yvelines" if rsa else "France Travail Mantes-la-Jolie",
+        name=rng.choice(["Mme Caron", "M. Aubert", "Mme Perrin", "M. Faure"]),
+        email="referent@partenaire.demo",
+        actor=adviser,
+    )
+    for _ in range(rng.randint(0, 2)):
+        day += timedelta(days=rng.randint(10, 40))
+        if day > context.today:
+            break
+        coaccompaniment.record_exchange(
+            session,
+            pathway,
+            occurred_on=day,
+            mode=rng.choice(list(ExchangeMode)),
+            participants="La personne, la conseillère, le référent",
+            summary="Point d'étape sur le parcours et les freins.",
+            next_step="Préparer la PMSMP.",
+            referent=referent,
+            actor=adviser,
+        )
+
+
+def _immersion(context: _Context, pathway: Pathway, day: date, adviser: User) -> bool:
+    rng = context.rng
+    employer = rng.choice(context.employers)
+    ends = day + timedelta(days=rng.choice([1, 2, 4, 9]))
+    request = MoveRequest(
+        Trigger.START_IMMERSION,
+        day,
+        immersion=ImmersionInput(employer.id, day, ends),
+        extra={
+            "tutor_name": "Mme Girard",
+            "tutor_job": "Responsable de secteur",
+            "prescriber_type": PrescriberType.FRANCE_TRAVAIL,
+            "objective": rng.choice(list(ImmersionObjective)),
+            "job_code": pathway.target_job_code,
+            "hours": 14,
+        },
+    )
+    if not _move(context, pathway, request, adviser):
+        return False
+    if ends + timedelta(days=2) <= context.today:
+        immersion = context.session.get(
+            Immersion, pathway_service.last_event(context.session, pathway).details["immersion_id"]
+        )
+        immersion.outcome = rng.choice([ImmersionOutcome.COMPLETED] * 8 + [ImmersionOutcome.PARTIAL])
+        immersion.employer_feedback = "Personne investie, à l'aise avec les résidents."
+        immersion.leads_to = rng.choice(list(ImmersionFollowOn))
+        immersion.assessed_on = ends + timedelta(days=2)
+    return True
+
+
+def _training(context: _Context, pathway: Pathway, day: date, adviser: User) -> bool:
+    rng = context.rng
+    certification, funding, length, job = rng.choice(TRAININGS)
+    organisation = rng.choice(context.organisations)
+    request = MoveRequest(
+        Trigger.START_TRAINING,
+        day,
+        training=TrainingInput(organisation.id, certification, funding, day),
+        extra={"hours": length * 3},
+    )
+    if not _move(context, pathway, request, adviser):
+        return False
+    pathway.target_job_code = job
+    ends = day + timedelta(days=length)
+    if ends <= context.today:
+        training = context.session.get(
+            Training, pathway_service.last_event(context.session, pathway).details["training_id"]
+        )
+        training.ends_on = ends
+        training.result = rng.choice(
+            [TrainingResult.OBTAINED] * 6 + [TrainingResult.PARTIAL] * 2 + [TrainingResult.FAILED]
+        )
+    return True
+
+
+def _contract_and_follow_up(context: _Context, pathway: Pathway, day: date, adviser: User) -> None:
+    rng, session = context.rng, context.session
+    employer = rng.choice(context.employers)
+    contract_type = rng.choice(
+        [ContractType.CDI] * 4
+        + [ContractType.CDD] * 4
+        + [ContractType.INTERIM]
+        + [ContractType.APPRENTICESHIP]
+    )
+    request = MoveRequest(
+        Trigger.SIGN_CONTRACT,
+        day,
+        contract=ContractInput(
+            employer.id,
+            employer.employer_type,
+            pathway.target_job_code or "K1311",
+            contract_type,
+            day,
+            cdd_months=rng.choice([3, 6, 12, 18]) if contract_type is ContractType.CDD else None,
+        ),
+        extra={"hours_per_week": rng.choice([24, 28, 35])},
+    )
+    if not _move(context, pathway, request, adviser):
+        return
+    checkpoints = session.scalars(
+        sa.select(Checkpoint).where(Checkpoint.pathway_id == pathway.id).order_by(Checkpoint.month)
+    ).all()
+    for checkpoint in checkpoints:
+        recorded_on = checkpoint.due_on + timedelta(days=rng.randint(0, 6))
+        # Some checkpoints are left overdue, as in real caseloads.
+        if recorded_on > context.today or rng.random() < 0.08:
+            return
+        in_post = rng.random() < 0.88
+        pathway_service.record_checkpoint(
+            session,
+            checkpoint,
+            recorded_on=recorded_on,
+            still_in_post=in_post,
+            actor=adviser,
+            difficulties=None if in_post else "Rupture en fin de période d'essai.",
+            action_taken="Échange avec l'employeur." if in_post else "Reprise de la recherche d'emploi.",
+        )
+        if not in_post:
+            return
+    finish = add_months(day, 6)
+    last = checkpoints[-1].recorded_on if checkpoints else None
+    _move(context, pathway, MoveRequest(Trigger.COMPLETE, max(finish, last or finish)), adviser)
