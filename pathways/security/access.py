@@ -113,3 +113,76 @@ def get_person_or_404(session: Session, user: User, person_id: int) -> Person:
 def can_see_health_details(user: User, pathway: Pathway) -> bool:
     """Health freins: only the pathway's conseiller and délégué see the details."""
     return user.id in (pathway.adviser_id, pathway.delegate_id)
+
+
+# --- loaders of the workspaces (issue 4): each object through its pathway or platform ---
+
+
+def _platform_object_or_404(session: Session, user: User, model: type, object_id: int) -> Any:
+    found = session.get(model, object_id)
+    if found is None or user.platform_id is None or found.platform_id != user.platform_id:
+        abort(404)
+    return found
+
+
+def session_scope_ok(user: User, territory_id: int | None, delegate_id: int | None) -> bool:
+    """A délégué sees the sessions and weeks of their territories (or of none) and their own."""
+    if user.role is Role.MANAGER:
+        return True
+    if user.role is Role.DELEGATE:
+        territory_ids = {t.id for t in user.territories}
+        return delegate_id == user.id or territory_id is None or territory_id in territory_ids
+    return False
+
+
+def get_info_session_or_404(session: Session, user: User, session_id: int) -> Any:
+    from pathways.models import InfoSession
+
+    info_session = _platform_object_or_404(session, user, InfoSession, session_id)
+    if not session_scope_ok(user, info_session.territory_id, info_session.delegate_id):
+        abort(404)
+    return info_session
+
+
+def get_week_or_404(session: Session, user: User, week_id: int) -> Any:
+    from pathways.models import OrientationWeek
+
+    week = _platform_object_or_404(session, user, OrientationWeek, week_id)
+    if not session_scope_ok(user, week.territory_id, week.delegate_id):
+        abort(404)
+    return week
+
+
+def _pathway_child_or_404(session: Session, user: User, model: type, object_id: int, pathway_id: int) -> Any:
+    """A barrier, checkpoint, referent... of a pathway ``user`` may see, named by both ids."""
+    pathway = get_pathway_or_404(session, user, pathway_id)
+    found = session.get(model, object_id)
+    if found is None or found.pathway_id != pathway.id:
+        abort(404)
+    return found
+
+
+def get_barrier_or_404(session: Session, user: User, pathway_id: int, barrier_id: int) -> Any:
+    from pathways.models import Barrier
+
+    return _pathway_child_or_404(session, user, Barrier, barrier_id, pathway_id)
+
+
+def get_checkpoint_or_404(session: Session, user: User, pathway_id: int, checkpoint_id: int) -> Any:
+    from pathways.models import Checkpoint
+
+    return _pathway_child_or_404(session, user, Checkpoint, checkpoint_id, pathway_id)
+
+
+def get_referent_or_404(session: Session, user: User, pathway_id: int, referent_id: int) -> Any:
+    from pathways.models import Referent
+
+    return _pathway_child_or_404(session, user, Referent, referent_id, pathway_id)
+
+
+def get_platform_user_or_404(session: Session, user: User, user_id: int) -> User:
+    """An account of the manager's own platform."""
+    found = session.get(User, user_id)
+    if found is None or user.platform_id is None or found.platform_id != user.platform_id:
+        abort(404)
+    return found
