@@ -359,6 +359,8 @@ def _step_records(
                     OrientationParticipant.pathway_id == pathway.id,
                 )
             )
+            # A participant already on the week's list (added ahead by the
+            # délégué) is the same record: only a new one is created.
             if existing is None:
                 records.append(
                     OrientationParticipant(
@@ -367,8 +369,6 @@ def _step_records(
                         availability_confirmed=request.availability_confirmed,
                     )
                 )
-            else:
-                existing.availability_confirmed = request.availability_confirmed
     elif trigger is Trigger.START_IMMERSION and request.immersion is not None:
         data = request.immersion
         if data.employer_id is not None and not _in_platform(
@@ -472,10 +472,20 @@ def move(session: Session, pathway: Pathway, request: MoveRequest, actor: User |
         raise InvalidInput(messages + guard_refusals(facts, request))
     from_state = State(pathway.state)
     apply_move(pathway, facts, request)
+    # Past this point the move is accepted: records may be written.
+    if request.trigger is Trigger.START_ORIENTATION:
+        session.execute(
+            sa.update(OrientationParticipant)
+            .where(
+                OrientationParticipant.week_id == request.orientation_week_id,
+                OrientationParticipant.pathway_id == pathway.id,
+            )
+            .values(availability_confirmed=True)
+        )
 
     session.add_all(records)
     if records:
-        session.flush()  # the event keeps the ids of the records it created
+        _flush_or_conflict(session)  # the event keeps the ids of the records it created
     for record in records:
         if isinstance(record, Immersion):
             details["immersion_id"] = record.id

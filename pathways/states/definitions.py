@@ -177,6 +177,10 @@ class ExitReason(StrEnum):
     def is_positive(self) -> bool:
         return self in (ExitReason.OTHER_TRAINING, ExitReason.OTHER_JOB)
 
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
 
 EXIT_REASON_LABELS: dict[ExitReason, str] = {
     ExitReason.REORIENTATION: "Réorientation (projet non validé)",
