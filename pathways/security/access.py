@@ -1,35 +1,90 @@
 """Who sees what: the one scoping helper every query for persons goes through.
 
 Rules (pathway.md, issue 3):
-- ``admin`` manages accounts and platforms and sees no person's file;
+- ``admin`` manages accounts, platforms and territories and sees no person's
+  file (nor the platforms' sessions, which list persons);
 - ``manager`` sees everything of their platform;
 - ``delegate`` sees the pathways of their territories up to the handover
-  (referred, info_session, orientation) and the pathways they are délégué of;
+  (referred, info_session, orientation, or no conseiller assigned yet) and the
+  pathways they are délégué of;
 - ``adviser`` sees the pathways assigned to them, and those of an adviser they
-  replace during a replacement a manager granted.
+  replace during a replacement a manager granted on their platform.
+The details of a health frein are visible only to the pathway's conseiller
+and délégué (a replacing conseiller sees that one exists, not its details).
+
 An identifier outside one's scope answers 404, never 403: a 403 would tell
-that the object exists.
+that the object exists. Every such refusal is written to the audit trail
+(``pathways.security.trail``), so an enumeration leaves a trace.
+
+Views declare who may call them: ``public`` (no login), ``login_required``
+(any role) or ``roles_required(...)``; the security layer refuses by default
+any view that declares nothing, and the route matrix test reads these marks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
 from pathways import clock
-from pathways.models import AdviserReplacement, Pathway, Person, User
+
+# Re-exported: views load objects and record what they show from one module.
+from pathways.audit import audit_export, audit_import, audit_view  # noqa: F401
+from pathways.models import (
+    AdviserReplacement,
+    Barrier,
+    Checkpoint,
+    InfoSession,
+    OrientationWeek,
+    Pathway,
+    Person,
+    Platform,
+    Territory,
+    User,
+)
 from pathways.states import State
 from pathways.vocabulary import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 PRE_HANDOVER_STATES = (State.REFERRED, State.INFO_SESSION, State.ORIENTATION)
+PLATFORM_ROLES = (Role.MANAGER, Role.DELEGATE, Role.ADVISER)
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without login (login page, health check).
+
+    Put it under ``@blueprint.route`` so the registered function carries the mark.
+    """
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(view: Callable[..., Any] | None) -> bool:
+    return bool(getattr(view, "is_public", False))
+
+
+def allowed_roles(view: Callable[..., Any] | None) -> frozenset[Role]:
+    """The roles a view admits (every role for a plain ``login_required`` view)."""
+    return getattr(view, "allowed_roles", frozenset(Role))
+
+
+def refuse(object_type: str | None = None, object_id: int | None = None, reason: str = "scope") -> NoReturn:
+    """Answer 404 and leave a trace of the refusal in the audit trail.
+
+    The entry is written by the 404 handler, after the request's changes are
+    rolled back, so a refused request changes nothing but the trail.
+    """
+    g.setdefault("refused_accesses", []).append(
+        {"object_type": object_type, "object_id": object_id, "reason": reason, "path": request.path}
+    )
+    abort(404)
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:
@@ -40,18 +95,21 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         @login_required
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in roles:
-                abort(404)
+                refuse(reason="role")
             return view(*args, **kwargs)
 
+        wrapper.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
 
 
 def replaced_adviser_ids(user: User) -> sa.Select[tuple[int]]:
+    """The advisers ``user`` replaces today (a manager's grant, same platform)."""
     today = clock.today()
     return sa.select(AdviserReplacement.replaced_id).where(
         AdviserReplacement.replacing_id == user.id,
+        AdviserReplacement.platform_id == user.platform_id,
         AdviserReplacement.starts_on <= today,
         AdviserReplacement.ends_on >= today,
     )
@@ -59,21 +117,19 @@ def replaced_adviser_ids(user: User) -> sa.Select[tuple[int]]:
 
 def pathway_scope(user: User) -> sa.ColumnElement[bool]:
     """A condition on ``Pathway`` that is true exactly for the pathways ``user`` may see."""
-    if user.role is Role.ADMIN or user.platform_id is None:
+    if user.role is Role.ADMIN or user.platform_id is None or not user.is_active:
         return sa.false()
     same_platform = Pathway.platform_id == user.platform_id
     if user.role is Role.MANAGER:
         return same_platform
     if user.role is Role.DELEGATE:
         territory_ids = [t.id for t in user.territories]
+        before_handover = sa.or_(Pathway.state.in_(PRE_HANDOVER_STATES), Pathway.adviser_id.is_(None))
         return sa.and_(
             same_platform,
             sa.or_(
                 Pathway.delegate_id == user.id,
-                sa.and_(
-                    Pathway.territory_id.in_(territory_ids),
-                    Pathway.state.in_(PRE_HANDOVER_STATES),
-                ),
+                sa.and_(Pathway.territory_id.in_(territory_ids), before_handover),
             ),
         )
     if user.role is Role.ADVISER:
@@ -90,7 +146,7 @@ def scoped_pathways(user: User) -> sa.Select[tuple[Pathway]]:
 
 def scoped_persons(user: User) -> sa.Select[tuple[Person]]:
     """Persons with at least one pathway in scope (managers: every person of the platform)."""
-    if user.role is Role.MANAGER:
+    if user.role is Role.MANAGER and user.platform_id is not None:
         return sa.select(Person).where(Person.platform_id == user.platform_id)
     visible = sa.select(Pathway.person_id).where(pathway_scope(user))
     return sa.select(Person).where(Person.id.in_(visible))
@@ -99,90 +155,112 @@ def scoped_persons(user: User) -> sa.Select[tuple[Person]]:
 def get_pathway_or_404(session: Session, user: User, pathway_id: int) -> Pathway:
     pathway = session.scalar(scoped_pathways(user).where(Pathway.id == pathway_id))
     if pathway is None:
-        abort(404)
+        refuse("pathway", pathway_id)
     return pathway
 
 
 def get_person_or_404(session: Session, user: User, person_id: int) -> Person:
     person = session.scalar(scoped_persons(user).where(Person.id == person_id))
     if person is None:
-        abort(404)
+        refuse("person", person_id)
     return person
+
+
+def get_barrier_or_404(session: Session, user: User, pathway_id: int, barrier_id: int) -> Barrier:
+    """A frein of pathway ``pathway_id``, in scope (health details: check ``can_see_health_details``)."""
+    barrier = session.scalar(
+        sa.select(Barrier)
+        .join(Pathway, Pathway.id == Barrier.pathway_id)
+        .where(Barrier.id == barrier_id, Barrier.pathway_id == pathway_id, pathway_scope(user))
+    )
+    if barrier is None:
+        refuse("barrier", barrier_id)
+    return barrier
+
+
+def get_checkpoint_or_404(session: Session, user: User, pathway_id: int, checkpoint_id: int) -> Checkpoint:
+    """A follow-up checkpoint of pathway ``pathway_id``, in scope."""
+    checkpoint = session.scalar(
+        sa.select(Checkpoint)
+        .join(Pathway, Pathway.id == Checkpoint.pathway_id)
+        .where(Checkpoint.id == checkpoint_id, Checkpoint.pathway_id == pathway_id, pathway_scope(user))
+    )
+    if checkpoint is None:
+        refuse("checkpoint", checkpoint_id)
+    return checkpoint
+
+
+def _platform_object(session: Session, user: User, model: Any, object_id: int, kind: str) -> Any:
+    """An object of the user's platform: sessions, weeks (no admin: they list persons)."""
+    if user.role not in PLATFORM_ROLES or user.platform_id is None:
+        refuse(kind, object_id)
+    found = session.scalar(
+        sa.select(model).where(model.id == object_id, model.platform_id == user.platform_id)
+    )
+    if found is None:
+        refuse(kind, object_id)
+    return found
+
+
+def get_info_session_or_404(session: Session, user: User, session_id: int) -> InfoSession:
+    """An information session of the user's platform; list its persons through ``scoped_persons``."""
+    return _platform_object(session, user, InfoSession, session_id, "info_session")
+
+
+def get_orientation_week_or_404(session: Session, user: User, week_id: int) -> OrientationWeek:
+    """An orientation week of the user's platform; list its persons through ``scoped_pathways``."""
+    return _platform_object(session, user, OrientationWeek, week_id, "orientation_week")
+
+
+def get_user_or_404(session: Session, user: User, user_id: int) -> User:
+    """An account: any for an admin, their platform's for a manager, oneself for the others."""
+    query = sa.select(User).where(User.id == user_id)
+    if user.role is Role.MANAGER:
+        query = query.where(User.platform_id == user.platform_id)
+    elif user.role is not Role.ADMIN:
+        query = query.where(User.id == user.id)
+    found = session.scalar(query)
+    if found is None:
+        refuse("user", user_id)
+    return found
+
+
+def get_platform_user_or_404(session: Session, user: User, user_id: int) -> User:
+    """An active account of the user's own platform (to pick a conseiller, a replacement)."""
+    found = None
+    if user.platform_id is not None:
+        found = session.scalar(
+            sa.select(User).where(
+                User.id == user_id, User.platform_id == user.platform_id, User.is_active.is_(True)
+            )
+        )
+    if found is None:
+        refuse("user", user_id)
+    return found
+
+
+def get_platform_or_404(session: Session, user: User, platform_id: int) -> Platform:
+    """A platform: any for an admin, one's own otherwise."""
+    query = sa.select(Platform).where(Platform.id == platform_id)
+    if user.role is not Role.ADMIN:
+        query = query.where(Platform.id == user.platform_id)
+    found = session.scalar(query)
+    if found is None:
+        refuse("platform", platform_id)
+    return found
+
+
+def get_territory_or_404(session: Session, user: User, territory_id: int) -> Territory:
+    """A territory: any for an admin, one of one's platform otherwise."""
+    query = sa.select(Territory).where(Territory.id == territory_id)
+    if user.role is not Role.ADMIN:
+        query = query.where(Territory.platform_id == user.platform_id)
+    found = session.scalar(query)
+    if found is None:
+        refuse("territory", territory_id)
+    return found
 
 
 def can_see_health_details(user: User, pathway: Pathway) -> bool:
     """Health freins: only the pathway's conseiller and délégué see the details."""
-    return user.id in (pathway.adviser_id, pathway.delegate_id)
-
-
-# --- loaders of the workspaces (issue 4): each object through its pathway or platform ---
-
-
-def _platform_object_or_404(session: Session, user: User, model: type, object_id: int) -> Any:
-    found = session.get(model, object_id)
-    if found is None or user.platform_id is None or found.platform_id != user.platform_id:
-        abort(404)
-    return found
-
-
-def session_scope_ok(user: User, territory_id: int | None, delegate_id: int | None) -> bool:
-    """A délégué sees the sessions and weeks of their territories (or of none) and their own."""
-    if user.role is Role.MANAGER:
-        return True
-    if user.role is Role.DELEGATE:
-        territory_ids = {t.id for t in user.territories}
-        return delegate_id == user.id or territory_id is None or territory_id in territory_ids
-    return False
-
-
-def get_info_session_or_404(session: Session, user: User, session_id: int) -> Any:
-    from pathways.models import InfoSession
-
-    info_session = _platform_object_or_404(session, user, InfoSession, session_id)
-    if not session_scope_ok(user, info_session.territory_id, info_session.delegate_id):
-        abort(404)
-    return info_session
-
-
-def get_week_or_404(session: Session, user: User, week_id: int) -> Any:
-    from pathways.models import OrientationWeek
-
-    week = _platform_object_or_404(session, user, OrientationWeek, week_id)
-    if not session_scope_ok(user, week.territory_id, week.delegate_id):
-        abort(404)
-    return week
-
-
-def _pathway_child_or_404(session: Session, user: User, model: type, object_id: int, pathway_id: int) -> Any:
-    """A barrier, checkpoint, referent... of a pathway ``user`` may see, named by both ids."""
-    pathway = get_pathway_or_404(session, user, pathway_id)
-    found = session.get(model, object_id)
-    if found is None or found.pathway_id != pathway.id:
-        abort(404)
-    return found
-
-
-def get_barrier_or_404(session: Session, user: User, pathway_id: int, barrier_id: int) -> Any:
-    from pathways.models import Barrier
-
-    return _pathway_child_or_404(session, user, Barrier, barrier_id, pathway_id)
-
-
-def get_checkpoint_or_404(session: Session, user: User, pathway_id: int, checkpoint_id: int) -> Any:
-    from pathways.models import Checkpoint
-
-    return _pathway_child_or_404(session, user, Checkpoint, checkpoint_id, pathway_id)
-
-
-def get_referent_or_404(session: Session, user: User, pathway_id: int, referent_id: int) -> Any:
-    from pathways.models import Referent
-
-    return _pathway_child_or_404(session, user, Referent, referent_id, pathway_id)
-
-
-def get_platform_user_or_404(session: Session, user: User, user_id: int) -> User:
-    """An account of the manager's own platform."""
-    found = session.get(User, user_id)
-    if found is None or user.platform_id is None or found.platform_id != user.platform_id:
-        abort(404)
-    return found
+    return user.is_active and user.id in (pathway.adviser_id, pathway.delegate_id)

@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user, logout_user
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-import pathways.security.auth  # noqa: F401 - registers the user loader
+from pathways import clock
 from pathways.extensions import db
 from pathways.models import User
-from pathways.passwords import verify_password
+from pathways.passwords import MAX_LENGTH
+from pathways.security import auth
+from pathways.security.access import public
 from pathways.vocabulary import Role
 
 blueprint = Blueprint("auth", __name__)
 
-LOGIN_REFUSED = "Adresse électronique ou mot de passe incorrect."
-
 
 class LoginForm(FlaskForm):
-    email = EmailField("Adresse électronique", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Mot de passe", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(
+        "Adresse électronique",
+        validators=[DataRequired("Saisissez votre adresse électronique."), Length(max=254)],
+    )
+    # Pasting is allowed (password managers); length capped well above the policy's maximum.
+    password = PasswordField(
+        "Mot de passe",
+        validators=[DataRequired("Saisissez votre mot de passe."), Length(max=4 * MAX_LENGTH)],
+    )
 
 
 def home_for(user: User) -> str:
@@ -36,24 +44,48 @@ def home_for(user: User) -> str:
     }[user.role]
 
 
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after login; anything pointing elsewhere is dropped."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+def locked_message(until_minutes: int) -> str:
+    return (
+        "Trop de tentatives de connexion infructueuses : par sécurité, la connexion est bloquée "
+        f"pendant 5 minutes. Réessayez dans {until_minutes} minute{'s' if until_minutes > 1 else ''}."
+    )
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+@public
+def login() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for(home_for(current_user)))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        email = (form.email.data or "").strip().lower()
-        user = db.session.scalar(sa.select(User).where(User.email == email))
-        if user is not None and user.is_active and verify_password(user.password_hash, form.password.data):
-            login_user(user)
-            db.session.commit()
-            return redirect(url_for(home_for(user)))
-        flash(LOGIN_REFUSED, "error")
-    return render_template("auth/login.html", form=form)
+        user, locked_until = auth.authenticate(db.session, form.email.data or "", form.password.data or "")
+        db.session.commit()
+        if user is not None:
+            auth.start_session(user)
+            return redirect(safe_next(request.args.get("next")) or url_for(home_for(user)))
+        if locked_until is not None:
+            minutes = max(1, -(-int((locked_until - clock.now()).total_seconds()) // 60))
+            flash(locked_message(minutes), "error")
+            status = 429
+        else:
+            flash(auth.LOGIN_REFUSED, "error")
+            status = 200
+    return render_template("auth/login.html", form=form), status
 
 
 @blueprint.post("/logout")
+@login_required
 def logout() -> Response:
-    logout_user()
+    auth.end_session(db.session, current_user._get_current_object())
+    db.session.commit()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("auth.login"))

@@ -6,11 +6,13 @@ from flask import Blueprint
 from sqlalchemy import text
 
 from pathways.extensions import db
+from pathways.security.access import public
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
+@public
 def healthz() -> tuple[dict[str, str], int]:
     try:
         db.session.execute(text("SELECT 1"))

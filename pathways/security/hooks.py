@@ -1,0 +1,78 @@
+"""Per-request security: deny by default, session timeouts, headers, the audit trail's commits."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from pathways import audit
+from pathways.extensions import db, login_manager
+from pathways.security import auth
+from pathways.security.access import is_public
+from pathways.templating import csp_nonce
+
+# No inline script, no plug-in, no framing; styles and scripts from the app only.
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+def is_static(endpoint: str | None) -> bool:
+    return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
+
+
+def before_request() -> Response | None:
+    g.address_token = audit.current_address.set(auth.client_address())
+    endpoint = request.endpoint
+    if endpoint is None or is_static(endpoint):
+        return None  # unknown URLs answer 404; static files hold no personal data
+    had_user = "_user_id" in session
+    auth.check_timeouts(current_app)
+    if had_user and "_user_id" in session and not current_user.is_authenticated:
+        auth.forget_ended_session()
+    if is_public(current_app.view_functions.get(endpoint)):
+        return None
+    if not current_user.is_authenticated:
+        # Deny by default: a view that forgot its decorator still needs a login.
+        return login_manager.unauthorized()
+    return None
+
+
+def after_request(response: Response) -> Response:
+    if db.session.info.pop(audit.PENDING_VIEWS, False) and response.status_code < 400:
+        # A GET showing a file commits nothing but the trail of that view.
+        db.session.commit()
+    response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if not is_static(request.endpoint):
+        # Pages show personal data: no copy in the browser's or a proxy's cache.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+        response.vary.add("Cookie")
+    return response
+
+
+def teardown_request(error: BaseException | None) -> None:
+    token = g.pop("address_token", None)
+    if token is not None:
+        audit.current_address.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(before_request)
+    app.after_request(after_request)
+    app.teardown_request(teardown_request)
