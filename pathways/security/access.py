@@ -45,6 +45,7 @@ from pathways.models import (
     Pathway,
     Person,
     Platform,
+    Referent,
     Territory,
     User,
 )
@@ -190,26 +191,51 @@ def get_checkpoint_or_404(session: Session, user: User, pathway_id: int, checkpo
     return checkpoint
 
 
+def session_scope_ok(user: User, territory_id: int | None, delegate_id: int | None) -> bool:
+    """A délégué sees the sessions and weeks of their territories (or of none) and their own."""
+    if user.role is Role.MANAGER:
+        return True
+    if user.role is Role.DELEGATE:
+        territory_ids = {t.id for t in user.territories}
+        return delegate_id == user.id or territory_id is None or territory_id in territory_ids
+    return False
+
+
 def _platform_object(session: Session, user: User, model: Any, object_id: int, kind: str) -> Any:
-    """An object of the user's platform: sessions, weeks (no admin: they list persons)."""
-    if user.role not in PLATFORM_ROLES or user.platform_id is None:
-        refuse(kind, object_id)
-    found = session.scalar(
-        sa.select(model).where(model.id == object_id, model.platform_id == user.platform_id)
-    )
-    if found is None:
+    """A session or week of the user's platform, within ``session_scope_ok`` (admins: none)."""
+    found = None
+    if user.platform_id is not None:
+        found = session.scalar(
+            sa.select(model).where(model.id == object_id, model.platform_id == user.platform_id)
+        )
+    if found is None or not session_scope_ok(user, found.territory_id, found.delegate_id):
         refuse(kind, object_id)
     return found
 
 
 def get_info_session_or_404(session: Session, user: User, session_id: int) -> InfoSession:
-    """An information session of the user's platform; list its persons through ``scoped_persons``."""
+    """An information session in scope; list its persons through ``scoped_persons``."""
     return _platform_object(session, user, InfoSession, session_id, "info_session")
 
 
-def get_orientation_week_or_404(session: Session, user: User, week_id: int) -> OrientationWeek:
-    """An orientation week of the user's platform; list its persons through ``scoped_pathways``."""
+def get_week_or_404(session: Session, user: User, week_id: int) -> OrientationWeek:
+    """An orientation week in scope; list its participants through ``scoped_pathways``."""
     return _platform_object(session, user, OrientationWeek, week_id, "orientation_week")
+
+
+get_orientation_week_or_404 = get_week_or_404
+
+
+def get_referent_or_404(session: Session, user: User, pathway_id: int, referent_id: int) -> Referent:
+    """A partner referent of pathway ``pathway_id``, in scope."""
+    referent = session.scalar(
+        sa.select(Referent)
+        .join(Pathway, Pathway.id == Referent.pathway_id)
+        .where(Referent.id == referent_id, Referent.pathway_id == pathway_id, pathway_scope(user))
+    )
+    if referent is None:
+        refuse("referent", referent_id)
+    return referent
 
 
 def get_user_or_404(session: Session, user: User, user_id: int) -> User:
