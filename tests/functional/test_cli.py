@@ -1,0 +1,131 @@
+"""The command line: create-platform, create-user, seed-demo, and their errors."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pathways.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from pathways.models import (
+    Barrier,
+    Checkpoint,
+    Exchange,
+    Immersion,
+    Pathway,
+    Platform,
+    Referent,
+    Training,
+    User,
+)
+from pathways.passwords import verify_password
+from pathways.services.pathway import replay
+from pathways.states import State
+from pathways.vocabulary import Role
+
+
+def run(app, *args: str, input: str | None = None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_create_platform(app, session) -> None:
+    result = run(app, "create-platform", "yvelines", "Plateforme des Yvelines")
+    assert result.exit_code == 0, result.output
+    assert "Plateforme « Plateforme des Yvelines » créée (yvelines)." in result.output
+    assert (
+        session.scalar(sa.select(Platform.name).where(Platform.slug == "yvelines"))
+        == "Plateforme des Yvelines"
+    )
+
+
+def test_create_platform_errors_in_french_without_traceback(app, session) -> None:
+    run(app, "create-platform", "yvelines", "Plateforme des Yvelines")
+    result = run(app, "create-platform", "yvelines", "Encore")
+    assert result.exit_code == 1
+    assert "Erreur : La plateforme « yvelines » existe déjà." in result.output
+    assert "Traceback" not in result.output
+    result = run(app, "create-platform", "Bad Slug!", "X")
+    assert result.exit_code == 1
+    assert "minuscules, chiffres et tirets" in result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(Platform)) == 1
+
+
+def test_create_user_with_password(app, session) -> None:
+    run(app, "create-platform", "yvelines", "Plateforme des Yvelines")
+    result = run(
+        app,
+        "create-user",
+        "--platform",
+        "yvelines",
+        "--role",
+        "adviser",
+        "--password",
+        "un-mot-de-passe-solide",
+        "Claire@Exemple.fr",
+    )
+    assert result.exit_code == 0, result.output
+    user = session.scalar(sa.select(User).where(User.email == "claire@exemple.fr"))
+    assert user.role is Role.ADVISER
+    assert verify_password(user.password_hash, "un-mot-de-passe-solide")
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_create_user_prompts_for_the_password(app, session) -> None:
+    result = run(
+        app,
+        "create-user",
+        "--role",
+        "admin",
+        "admin@exemple.fr",
+        input="un-mot-de-passe-solide\nun-mot-de-passe-solide\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert session.scalar(sa.select(User.role).where(User.email == "admin@exemple.fr")) is Role.ADMIN
+
+
+def test_create_user_errors(app, session) -> None:
+    result = run(
+        app,
+        "create-user",
+        "--platform",
+        "nulle-part",
+        "--role",
+        "manager",
+        "--password",
+        "un-mot-de-passe-solide",
+        "a@exemple.fr",
+    )
+    assert result.exit_code == 1
+    assert "Aucune plateforme « nulle-part »." in result.output
+    result = run(
+        app, "create-user", "--role", "manager", "--password", "un-mot-de-passe-solide", "a@exemple.fr"
+    )
+    assert result.exit_code == 1
+    assert "--platform est obligatoire pour ce rôle." in result.output
+    result = run(app, "create-user", "--role", "admin", "--password", "court", "pas-une-adresse")
+    assert result.exit_code == 1
+    assert "Adresse électronique invalide" in result.output
+    assert "au moins 12 caractères" in result.output
+    result = run(app, "create-user", "--role", "chef", "--password", "un-mot-de-passe-solide", "a@exemple.fr")
+    assert result.exit_code == 2  # a usage error, said by Click
+    assert "chef" in result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_seed_demo_covers_every_state_and_every_record(app, session, today) -> None:
+    result = run(app, "seed-demo", "--persons", "200")
+    assert result.exit_code == 0, result.output
+    assert "Démo chargée : 200 personnes" in result.output
+    states = set(session.scalars(sa.select(Pathway.state).distinct()))
+    assert states == set(State)
+    for model in (Barrier, Referent, Exchange, Immersion, Training, Checkpoint):
+        assert session.scalar(sa.select(sa.func.count()).select_from(model)) > 0, model
+    for email, role, _name in DEMO_ACCOUNTS:
+        user = session.scalar(sa.select(User).where(User.email == email))
+        assert user.role is role
+        assert verify_password(user.password_hash, DEMO_PASSWORD)
+    for pathway in session.scalars(sa.select(Pathway)).all():
+        assert replay(pathway.events) is pathway.state
+    # Once only.
+    again = run(app, "seed-demo")
+    assert again.exit_code == 1
+    assert "existe déjà" in again.output
+    assert run(app, "seed-demo", "--if-empty").exit_code == 0
