@@ -32,6 +32,16 @@ def is_static(endpoint: str | None) -> bool:
     return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
 
 
+def fresh_globals() -> None:
+    """Start every request with an empty ``g``.
+
+    A request gets a fresh application context, hence a fresh ``g``, unless
+    one is already pushed (tests): then the previous request's user, CSRF
+    token and refusals would leak into this one.
+    """
+    g.__dict__.clear()
+
+
 def before_request() -> Response | None:
     g.address_token = audit.current_address.set(auth.client_address())
     endpoint = request.endpoint
@@ -73,6 +83,8 @@ def teardown_request(error: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
+    # First of all hooks, before CSRFProtect's, which registered earlier.
+    app.before_request_funcs.setdefault(None, []).insert(0, fresh_globals)
     app.before_request(before_request)
     app.after_request(after_request)
     app.teardown_request(teardown_request)
