@@ -14,12 +14,27 @@ from wtforms.validators import DataRequired, Length
 from pathways import clock
 from pathways.extensions import db
 from pathways.models import User
-from pathways.passwords import MAX_LENGTH
-from pathways.security import auth
+from pathways.passwords import MAX_LENGTH, MIN_LENGTH
+from pathways.security import accounts, auth
 from pathways.security.access import public
+from pathways.services.pathway import InvalidInput
 from pathways.vocabulary import Role
 
 blueprint = Blueprint("auth", __name__)
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        "Mot de passe actuel", validators=[DataRequired("Saisissez votre mot de passe actuel.")]
+    )
+    new = PasswordField(
+        "Nouveau mot de passe",
+        validators=[DataRequired("Saisissez un nouveau mot de passe."), Length(max=4 * MAX_LENGTH)],
+    )
+    confirm = PasswordField(
+        "Confirmation du nouveau mot de passe",
+        validators=[DataRequired("Confirmez le nouveau mot de passe.")],
+    )
 
 
 class LoginForm(FlaskForm):
@@ -89,3 +104,33 @@ def logout() -> Response:
     db.session.commit()
     flash("Vous êtes déconnecté·e.", "info")
     return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/compte", methods=["GET", "POST"])
+@login_required
+def account() -> str | Response | tuple[str, int]:
+    """One's own account: who one is, and changing one's password (ends one's other sessions)."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if form.new.data != form.confirm.data:
+            form.confirm.errors = ["Les deux saisies du nouveau mot de passe diffèrent."]
+            status = 422
+        else:
+            try:
+                accounts.change_password(
+                    db.session, user, current=form.current.data or "", new=form.new.data or ""
+                )
+            except InvalidInput as error:
+                db.session.rollback()
+                form.new.errors = list(error.messages)
+                status = 422
+            else:
+                db.session.commit()
+                auth.start_session(user)  # this browser stays logged in under the new token
+                flash("Votre mot de passe a été changé ; vos autres sessions sont fermées.", "success")
+                return redirect(url_for("auth.account"))
+    elif form.errors:
+        status = 422
+    return render_template("auth/account.html", form=form, user=current_user, min_length=MIN_LENGTH), status

@@ -8,6 +8,7 @@ it here (an id: add a ``Kind``; anything else: a sample value).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -157,3 +158,13 @@ def login(client: FlaskClient, user: User) -> None:
         session["_fresh"] = True
         session["login_at"] = now
         session["seen_at"] = now
+
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    """The CSRF token of the form at ``url``, as a browser would send it back."""
+    match = TOKEN.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token in {url}"
+    return match.group(1) or match.group(2)
