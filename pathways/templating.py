@@ -29,6 +29,13 @@ class NavItem:
 # user's role is listed.
 NAVIGATION: list[NavItem] = [
     NavItem("Accueil", "main.home", tuple(Role)),
+    # The workspaces (issue 4).
+    NavItem("Mon portefeuille", "caseload.index", (Role.ADVISER,)),
+    NavItem("Personnes du territoire", "delegate.persons", (Role.DELEGATE,)),
+    NavItem("Informations collectives", "sessions.info_session_list", (Role.DELEGATE, Role.MANAGER)),
+    NavItem("Pôle orientation", "sessions.week_list", (Role.DELEGATE, Role.MANAGER)),
+    NavItem("Parcours", "caseload.index", (Role.MANAGER,)),
+    NavItem("Listes de référence", "reference_lists.index", (Role.MANAGER,)),
 ]
 
 

@@ -1,0 +1,1 @@
+"""WTForms forms of the workspaces. They parse and type the input; the rules live in the services."""

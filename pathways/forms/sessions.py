@@ -1,0 +1,170 @@
+"""Forms of the délégué: sessions, weeks, persons, diagnostic and handover."""
+
+from __future__ import annotations
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms import Form as PlainForm
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from pathways import clock
+from pathways.forms.base import Form, optional_int, optional_str, options
+from pathways.vocabulary import DiplomaLevel, PrescriberType, Sex
+
+ROAD_MAP_ROWS = 4
+
+
+class InfoSessionForm(Form):
+    held_on = DateField(
+        "Date de l'information collective", validators=[DataRequired(message="Indiquez une date.")]
+    )
+    place = StringField(
+        "Lieu", validators=[DataRequired(message="Le lieu est obligatoire."), Length(max=200)]
+    )
+    seats = IntegerField(
+        "Nombre de places",
+        default=12,
+        validators=[DataRequired(message="Indiquez le nombre de places."), NumberRange(min=1, max=200)],
+    )
+    territory_id = SelectField("Territoire", coerce=optional_int, validate_choice=False)
+
+
+class WeekForm(Form):
+    starts_on = DateField(
+        "Premier jour de la semaine (un jour ouvré)", validators=[DataRequired(message="Indiquez une date.")]
+    )
+    place = StringField(
+        "Lieu", validators=[DataRequired(message="Le lieu est obligatoire."), Length(max=200)]
+    )
+    seats = IntegerField(
+        "Nombre de places",
+        default=10,
+        validators=[DataRequired(message="Indiquez le nombre de places."), NumberRange(min=1, max=200)],
+    )
+    territory_id = SelectField("Territoire", coerce=optional_int, validate_choice=False)
+
+
+class PersonForm(Form):
+    """A new person; ``confirm_new`` lets the délégué go on when a possible duplicate was shown."""
+
+    last_name = StringField(
+        "Nom", validators=[DataRequired(message="Le nom est obligatoire."), Length(max=120)]
+    )
+    first_name = StringField(
+        "Prénom", validators=[DataRequired(message="Le prénom est obligatoire."), Length(max=120)]
+    )
+    birth_date = DateField(
+        "Date de naissance", validators=[DataRequired(message="Indiquez la date de naissance.")]
+    )
+    france_travail_id = StringField(
+        "Identifiant France Travail (facultatif)", validators=[Optional(), Length(max=20)]
+    )
+    sex = SelectField("Sexe", choices=options(Sex.choices()), coerce=optional_str, validate_choice=False)
+    email = StringField(
+        "Adresse électronique (facultatif)",
+        validators=[Optional(), Email(message="Adresse électronique invalide."), Length(max=254)],
+    )
+    phone = StringField("Téléphone (facultatif)", validators=[Optional(), Length(max=32)])
+    postal_code = StringField("Code postal (facultatif)", validators=[Optional(), Length(max=10)])
+    city = StringField("Commune (facultatif)", validators=[Optional(), Length(max=120)])
+    diploma_level = SelectField(
+        "Niveau de diplôme",
+        choices=options(DiplomaLevel.choices()),
+        coerce=optional_str,
+        validate_choice=False,
+    )
+    prescriber_type = SelectField(
+        "Orienté·e par",
+        choices=options(PrescriberType.choices()),
+        coerce=optional_str,
+        validate_choice=False,
+    )
+    is_job_seeker = BooleanField("Demandeur·euse d'emploi")
+    is_rsa_beneficiary = BooleanField("Allocataire du RSA")
+    is_rqth = BooleanField("RQTH")
+    confirm_new = BooleanField("J'ai vérifié : il s'agit d'une autre personne que celle(s) déjà connue(s)")
+
+    def person_fields(self) -> dict[str, object]:
+        values: dict[str, object] = {
+            "france_travail_id": (self.france_travail_id.data or "").strip() or None,
+            "email": (self.email.data or "").strip() or None,
+            "phone": (self.phone.data or "").strip() or None,
+            "postal_code": (self.postal_code.data or "").strip() or None,
+            "city": (self.city.data or "").strip() or None,
+            "sex": Sex(self.sex.data) if self.sex.data in Sex._value2member_map_ else None,
+            "diploma_level": DiplomaLevel(self.diploma_level.data)
+            if self.diploma_level.data in DiplomaLevel._value2member_map_
+            else None,
+            "is_job_seeker": bool(self.is_job_seeker.data),
+            "is_rsa_beneficiary": bool(self.is_rsa_beneficiary.data),
+            "is_rqth": bool(self.is_rqth.data),
+        }
+        return values
+
+    def prescriber(self) -> PrescriberType | None:
+        value = self.prescriber_type.data
+        return PrescriberType(value) if value in PrescriberType._value2member_map_ else None
+
+
+class RegisterKnownForm(Form):
+    """Register a person already known: their pathway waiting for an information session."""
+
+    pathway = SelectField("Personne repérée", coerce=optional_int, validate_choice=False)
+
+
+class RegisterDuplicateForm(Form):
+    """Register the existing person a duplicate check found."""
+
+    person = HiddenField()
+
+
+class JoinWeekForm(Form):
+    pathway = SelectField("Personne", coerce=optional_int, validate_choice=False)
+    availability_confirmed = BooleanField(
+        "La personne a confirmé être disponible toute la semaine (garde d'enfants, transport… réglés)"
+    )
+
+
+class RoadMapStepForm(PlainForm):
+    label = StringField("Étape", validators=[Optional(), Length(max=200)])
+    planned_on = DateField("Date prévue", validators=[Optional()])
+
+
+class DiagnosticForm(Form):
+    written_on = DateField(
+        "Date du diagnostic", default=clock.today, validators=[DataRequired(message="Indiquez une date.")]
+    )
+    basic_skills = TextAreaField("Savoirs de base", validators=[Optional(), Length(max=5000)])
+    professional_values = TextAreaField("Valeurs professionnelles", validators=[Optional(), Length(max=5000)])
+    barriers_and_levers = TextAreaField(
+        "Freins et leviers repérés", validators=[Optional(), Length(max=5000)]
+    )
+    project_validated = RadioField(
+        "Le projet professionnel est-il validé ?",
+        choices=options([("yes", "Oui, validé"), ("no", "Non")], empty=None),
+        validators=[DataRequired(message="Indiquez si le projet est validé.")],
+    )
+    target_job_code = SelectField("Métier visé (code ROME)", coerce=optional_str, validate_choice=False)
+    road_map = FieldList(FormField(RoadMapStepForm), min_entries=ROAD_MAP_ROWS, max_entries=ROAD_MAP_ROWS)
+
+    def road_map_steps(self) -> list[tuple[str, object]]:
+        return [
+            (entry.label.data.strip(), entry.planned_on.data)
+            for entry in self.road_map
+            if (entry.label.data or "").strip() or entry.planned_on.data
+        ]
+
+
+class HandoverForm(Form):
+    adviser_id = SelectField("Conseiller ou conseillère", coerce=optional_int, validate_choice=False)
+    note = TextAreaField("Note de passage de relais", validators=[Optional(), Length(max=5000)])

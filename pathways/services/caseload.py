@@ -1,0 +1,352 @@
+"""The conseiller's caseload: pathways in scope, their last contact and their alerts.
+
+What counts as a *contact* (decided here, as a conseiller would expect): any
+dated trace of work with the person on the pathway — a move of the pathway
+(its events), a tripartite exchange, a note, a recorded follow-up checkpoint,
+or a change of status of one of its freins. The last contact is the latest of
+those dates. An alert "no contact for 30 days" fires when that date is more
+than 30 days ago on a pathway that is neither finished nor suspended (a
+suspended pathway has its own alert).
+
+The alerts (issue 4), all computed in SQL so the list can filter and sort on
+them, and only on pathways still in progress:
+
+- ``checkpoint_overdue``: a follow-up checkpoint whose due date has passed and
+  which is not recorded;
+- ``no_contact``: see above;
+- ``immersion_ending``: a PMSMP not yet assessed ends within 7 days (today
+  included), while the pathway is in PMSMP;
+- ``training_starting``: a training starts within the next 7 days;
+- ``long_suspension``: suspended for more than 60 days (on hold, the last
+  event is the suspension).
+
+The caller passes the scope (``pathways.security.access.pathway_scope``):
+this module knows nothing of the web.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from pathways import audit, clock
+from pathways.models import (
+    AdviserAssignment,
+    Barrier,
+    BarrierStatusChange,
+    Checkpoint,
+    Exchange,
+    Immersion,
+    Note,
+    Pathway,
+    Person,
+    Territory,
+    Training,
+    User,
+)
+from pathways.services.pathway import InvalidInput, assign_adviser
+from pathways.states import TERMINAL_STATES, State
+
+NO_CONTACT_DAYS = 30
+SOON_DAYS = 7
+LONG_SUSPENSION_DAYS = 60
+PAGE_SIZE = 50
+
+
+class Alert(StrEnum):
+    CHECKPOINT_OVERDUE = "checkpoint_overdue"
+    NO_CONTACT = "no_contact"
+    IMMERSION_ENDING = "immersion_ending"
+    TRAINING_STARTING = "training_starting"
+    LONG_SUSPENSION = "long_suspension"
+
+    @property
+    def label(self) -> str:
+        return ALERT_LABELS[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(alert.value, alert.label) for alert in cls]
+
+
+ALERT_LABELS: dict[Alert, str] = {
+    Alert.CHECKPOINT_OVERDUE: "Point de suivi en retard",
+    Alert.NO_CONTACT: f"Sans contact depuis {NO_CONTACT_DAYS} jours",
+    Alert.IMMERSION_ENDING: f"PMSMP se terminant sous {SOON_DAYS} jours",
+    Alert.TRAINING_STARTING: f"Formation débutant sous {SOON_DAYS} jours",
+    Alert.LONG_SUSPENSION: f"Suspendu depuis plus de {LONG_SUSPENSION_DAYS} jours",
+}
+
+
+def _greatest(session: Session, *values: sa.ColumnElement[date]) -> sa.ColumnElement[date]:
+    # SQLite's multi-argument max() is PostgreSQL's greatest(); neither sees
+    # a NULL here, every value being coalesced to the last event's date.
+    if session.get_bind().dialect.name == "sqlite":
+        return sa.func.max(*values)
+    return sa.func.greatest(*values)
+
+
+def last_contact_column(session: Session) -> sa.ColumnElement[date]:
+    """The date of the last contact of ``Pathway`` (see the module's docstring)."""
+
+    def latest(column: sa.ColumnElement[date], *where: sa.ColumnElement[bool]) -> sa.ColumnElement[date]:
+        subquery = sa.select(sa.func.max(column)).where(*where).scalar_subquery()
+        return sa.func.coalesce(subquery, Pathway.last_event_on)
+
+    return _greatest(
+        session,
+        Pathway.last_event_on,
+        latest(Exchange.occurred_on, Exchange.pathway_id == Pathway.id),
+        latest(Note.written_on, Note.pathway_id == Pathway.id),
+        latest(Checkpoint.recorded_on, Checkpoint.pathway_id == Pathway.id),
+        latest(
+            BarrierStatusChange.changed_on,
+            BarrierStatusChange.barrier_id == Barrier.id,
+            Barrier.pathway_id == Pathway.id,
+        ),
+    )
+
+
+def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElement[bool]]:
+    """One SQL condition on ``Pathway`` per alert, as of ``today``."""
+    in_progress = Pathway.state.not_in(TERMINAL_STATES)
+    soon = today + timedelta(days=SOON_DAYS)
+    return {
+        Alert.CHECKPOINT_OVERDUE: sa.and_(
+            in_progress,
+            sa.exists().where(
+                Checkpoint.pathway_id == Pathway.id,
+                Checkpoint.recorded_on.is_(None),
+                Checkpoint.due_on < today,
+            ),
+        ),
+        Alert.NO_CONTACT: sa.and_(
+            in_progress,
+            Pathway.state != State.ON_HOLD,
+            last_contact_column(session) < today - timedelta(days=NO_CONTACT_DAYS),
+        ),
+        Alert.IMMERSION_ENDING: sa.and_(
+            Pathway.state == State.IMMERSION,
+            sa.exists().where(
+                Immersion.pathway_id == Pathway.id,
+                Immersion.outcome.is_(None),
+                Immersion.ends_on.between(today, soon),
+            ),
+        ),
+        Alert.TRAINING_STARTING: sa.and_(
+            in_progress,
+            sa.exists().where(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
+        ),
+        Alert.LONG_SUSPENSION: sa.and_(
+            Pathway.state == State.ON_HOLD,
+            Pathway.last_event_on < today - timedelta(days=LONG_SUSPENSION_DAYS),
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class CaseloadFilters:
+    state: State | None = None
+    territory_id: int | None = None
+    alert: Alert | None = None
+    search: str = ""
+    adviser_id: int | None = None
+    # Finished pathways are hidden unless asked for (or a terminal state is chosen).
+    include_finished: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    pathway_id: int
+    person_id: int
+    first_name: str
+    last_name: str
+    france_travail_id: str | None
+    state: State
+    territory: str | None
+    adviser: str | None
+    last_contact: date
+    alerts: tuple[Alert, ...]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}"
+
+
+@dataclass(frozen=True)
+class CaseloadPage:
+    rows: list[CaseloadRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _filtered(
+    session: Session, scope: sa.ColumnElement[bool], filters: CaseloadFilters, today: date
+) -> tuple[sa.Select, dict[Alert, sa.ColumnElement[bool]]]:
+    alerts = alert_conditions(session, today)
+    conditions: list[sa.ColumnElement[bool]] = [scope]
+    if filters.state is not None:
+        conditions.append(Pathway.state == filters.state)
+    elif not filters.include_finished:
+        conditions.append(Pathway.state.not_in(TERMINAL_STATES))
+    if filters.territory_id is not None:
+        conditions.append(Pathway.territory_id == filters.territory_id)
+    if filters.adviser_id is not None:
+        conditions.append(Pathway.adviser_id == filters.adviser_id)
+    if filters.alert is not None:
+        conditions.append(alerts[filters.alert])
+    search = filters.search.strip()
+    if search:
+        pattern = f"%{search.lower()}%"
+        conditions.append(
+            sa.or_(
+                sa.func.lower(Person.last_name).like(pattern),
+                sa.func.lower(Person.first_name).like(pattern),
+                sa.func.lower(Person.first_name + " " + Person.last_name).like(pattern),
+                sa.func.lower(Person.last_name + " " + Person.first_name).like(pattern),
+                sa.func.upper(Person.france_travail_id) == search.upper(),
+            )
+        )
+    query = sa.select(Pathway.id).join(Person, Person.id == Pathway.person_id).where(*conditions)
+    return query, alerts
+
+
+def caseload(
+    session: Session,
+    scope: sa.ColumnElement[bool],
+    filters: CaseloadFilters | None = None,
+    *,
+    today: date | None = None,
+    page_size: int = PAGE_SIZE,
+) -> CaseloadPage:
+    """The pathways in ``scope`` matching ``filters``, what needs attention first.
+
+    Ordered by the number of alerts (most first), then the oldest last
+    contact, then the name.
+    """
+    filters = filters or CaseloadFilters()
+    today = today or clock.today()
+    base, alerts = _filtered(session, scope, filters, today)
+    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, filters.page), pages)
+
+    alert_flags = [sa.case((condition, 1), else_=0) for condition in alerts.values()]
+    alert_count = sum(alert_flags[1:], alert_flags[0])
+    last_contact = last_contact_column(session)
+    adviser = aliased(User)
+    query = (
+        sa.select(
+            Pathway.id,
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.france_travail_id,
+            Pathway.state,
+            Territory.name,
+            adviser.full_name,
+            adviser.email,
+            last_contact,
+            *alert_flags,
+        )
+        .join(Person, Person.id == Pathway.person_id)
+        .outerjoin(Territory, Territory.id == Pathway.territory_id)
+        .outerjoin(adviser, adviser.id == Pathway.adviser_id)
+        .where(Pathway.id.in_(base))
+        .order_by(alert_count.desc(), last_contact, Person.last_name, Person.first_name, Pathway.id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = []
+    for row in session.execute(query):
+        (pathway_id, person_id, first, last, ft_id, state, territory, adv_name, adv_email, contact) = row[:10]
+        flags = row[10:]
+        rows.append(
+            CaseloadRow(
+                pathway_id=pathway_id,
+                person_id=person_id,
+                first_name=first,
+                last_name=last,
+                france_travail_id=ft_id,
+                state=State(state),
+                territory=territory,
+                adviser=(adv_name or adv_email) if (adv_name or adv_email) else None,
+                last_contact=contact if isinstance(contact, date) else date.fromisoformat(str(contact)),
+                alerts=tuple(alert for alert, flag in zip(alerts, flags, strict=True) if flag),
+            )
+        )
+    return CaseloadPage(rows=rows, total=total, page=page, pages=pages)
+
+
+def alert_counts(
+    session: Session, scope: sa.ColumnElement[bool], *, today: date | None = None
+) -> dict[Alert, int]:
+    """How many pathways in ``scope`` raise each alert."""
+    today = today or clock.today()
+    conditions = alert_conditions(session, today)
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0) for c in conditions.values()]
+    counts = session.execute(sa.select(*columns).select_from(Pathway).where(scope)).one()
+    return {alert: int(count) for alert, count in zip(conditions, counts, strict=True)}
+
+
+def reassign_caseload(
+    session: Session,
+    from_adviser: User,
+    to_adviser: User,
+    *,
+    actor: User | None,
+    on: date | None = None,
+    note: str | None = None,
+) -> int:
+    """Hand every pathway in progress of ``from_adviser`` to ``to_adviser``; returns how many.
+
+    Each goes through ``assign_adviser``, so the history of who followed
+    whom is kept pathway by pathway.
+    """
+    if from_adviser.id == to_adviser.id:
+        raise InvalidInput(["Choisissez deux conseiller·ères différent·es."])
+    if from_adviser.platform_id != to_adviser.platform_id:
+        raise InvalidInput([f"{to_adviser.display_name} ne travaille pas sur cette plateforme."])
+    pathways = session.scalars(
+        sa.select(Pathway)
+        .where(Pathway.adviser_id == from_adviser.id, Pathway.state.not_in(TERMINAL_STATES))
+        .order_by(Pathway.id)
+    ).all()
+    if not pathways:
+        raise InvalidInput([f"{from_adviser.display_name} ne suit aucun parcours en cours."])
+    for pathway in pathways:
+        assign_adviser(session, pathway, to_adviser, actor=actor, on=on, note=note)
+    audit.record(
+        session,
+        actor,
+        "caseload.reassign",
+        object_type="user",
+        object_id=from_adviser.id,
+        platform_id=from_adviser.platform_id,
+        details={"to_adviser_id": to_adviser.id, "count": len(pathways)},
+    )
+    return len(pathways)
+
+
+def assignment_history(session: Session, pathway_id: int) -> list[sa.Row]:
+    """Who followed the pathway, oldest first: (adviser name, email, from, to, note)."""
+    return list(
+        session.execute(
+            sa.select(
+                User.full_name,
+                User.email,
+                AdviserAssignment.assigned_on,
+                AdviserAssignment.ended_on,
+                AdviserAssignment.handover_note,
+            )
+            .join(User, User.id == AdviserAssignment.adviser_id)
+            .where(AdviserAssignment.pathway_id == pathway_id)
+            .order_by(AdviserAssignment.assigned_on, AdviserAssignment.id)
+        )
+    )

@@ -1,0 +1,203 @@
+"""Read models of the délégué's and manager's pages: sessions, weeks, their people.
+
+Plain functions returning rows of selected columns; the caller gives the
+scope conditions (it knows the user), nothing here knows about the web.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from pathways.models import (
+    Diagnostic,
+    InfoSession,
+    InfoSessionAttendance,
+    OrientationAttendance,
+    OrientationParticipant,
+    OrientationWeek,
+    Pathway,
+    Person,
+    User,
+)
+from pathways.models.orientation import ORIENTATION_WEEK_DAYS
+from pathways.states import State
+
+
+def session_visibility(
+    model: type[InfoSession] | type[OrientationWeek], territory_ids: list[int] | None, user_id: int
+) -> sa.ColumnElement[bool]:
+    """Sessions a délégué sees: of their territories, of no territory, or their own (``None``: all)."""
+    if territory_ids is None:
+        return sa.true()
+    return sa.or_(
+        model.territory_id.is_(None), model.territory_id.in_(territory_ids), model.delegate_id == user_id
+    )
+
+
+def info_sessions(session: Session, platform_id: int, visibility: sa.ColumnElement[bool]) -> list[sa.Row]:
+    """Information sessions, latest first: id, date, place, seats, registered, present."""
+    registered = (
+        sa.select(sa.func.count()).where(InfoSessionAttendance.session_id == InfoSession.id).scalar_subquery()
+    )
+    present = (
+        sa.select(sa.func.count())
+        .where(InfoSessionAttendance.session_id == InfoSession.id, InfoSessionAttendance.present.is_(True))
+        .scalar_subquery()
+    )
+    return list(
+        session.execute(
+            sa.select(
+                InfoSession.id,
+                InfoSession.held_on,
+                InfoSession.place,
+                InfoSession.seats,
+                registered.label("registered"),
+                present.label("present"),
+            )
+            .where(InfoSession.platform_id == platform_id, visibility)
+            .order_by(InfoSession.held_on.desc(), InfoSession.id.desc())
+            .limit(200)
+        )
+    )
+
+
+def weeks(session: Session, platform_id: int, visibility: sa.ColumnElement[bool]) -> list[sa.Row]:
+    """Orientation weeks, latest first: id, first day, place, seats, participants."""
+    participants = (
+        sa.select(sa.func.count())
+        .where(OrientationParticipant.week_id == OrientationWeek.id)
+        .scalar_subquery()
+    )
+    return list(
+        session.execute(
+            sa.select(
+                OrientationWeek.id,
+                OrientationWeek.starts_on,
+                OrientationWeek.place,
+                OrientationWeek.seats,
+                participants.label("participants"),
+            )
+            .where(OrientationWeek.platform_id == platform_id, visibility)
+            .order_by(OrientationWeek.starts_on.desc(), OrientationWeek.id.desc())
+            .limit(200)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Attendee:
+    attendance_id: int
+    person_id: int
+    name: str
+    birth_date: date
+    present: bool | None
+    pathway_id: int | None
+    state: State | None
+
+
+def info_session_attendees(session: Session, info_session_id: int) -> list[Attendee]:
+    """The persons registered at a session with their pathway in progress (if any)."""
+    open_pathway = (
+        sa.select(Pathway.id)
+        .where(Pathway.person_id == Person.id, Pathway.state.not_in([State.COMPLETED, State.EXITED]))
+        .order_by(Pathway.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            InfoSessionAttendance.id,
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.birth_date,
+            InfoSessionAttendance.present,
+            open_pathway,
+        )
+        .join(Person, Person.id == InfoSessionAttendance.person_id)
+        .where(InfoSessionAttendance.session_id == info_session_id)
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    states: dict[int, State] = {
+        pathway_id: state
+        for pathway_id, state in session.execute(
+            sa.select(Pathway.id, Pathway.state).where(Pathway.id.in_([r[6] for r in rows if r[6]]))
+        )
+    }
+    return [
+        Attendee(aid, pid, f"{first} {last.upper()}", birth, present, pathway_id, states.get(pathway_id))
+        for aid, pid, first, last, birth, present, pathway_id in rows
+    ]
+
+
+@dataclass
+class Participant:
+    participant_id: int
+    pathway_id: int
+    name: str
+    state: State
+    availability_confirmed: bool
+    adviser: str | None
+    days: dict[int, bool] = field(default_factory=dict)
+    diagnostic: bool | None = None  # None: not written; else project validated or not
+
+
+def week_participants(session: Session, week_id: int) -> list[Participant]:
+    rows = session.execute(
+        sa.select(
+            OrientationParticipant.id,
+            Pathway.id,
+            Person.first_name,
+            Person.last_name,
+            Pathway.state,
+            OrientationParticipant.availability_confirmed,
+            User.full_name,
+            User.email,
+        )
+        .join(Pathway, Pathway.id == OrientationParticipant.pathway_id)
+        .join(Person, Person.id == Pathway.person_id)
+        .outerjoin(User, User.id == Pathway.adviser_id)
+        .where(OrientationParticipant.week_id == week_id)
+        .order_by(Person.last_name, Person.first_name)
+    ).all()
+    participants = {
+        pid: Participant(pid, pathway_id, f"{first} {last.upper()}", State(state), bool(avail), name or email)
+        for pid, pathway_id, first, last, state, avail, name, email in rows
+    }
+    for participant_id, day, present in session.execute(
+        sa.select(
+            OrientationAttendance.participant_id, OrientationAttendance.day, OrientationAttendance.present
+        ).where(OrientationAttendance.participant_id.in_(list(participants)))
+    ):
+        participants[participant_id].days[day] = present
+    by_pathway = {p.pathway_id: p for p in participants.values()}
+    for pathway_id, validated in session.execute(
+        sa.select(Diagnostic.pathway_id, Diagnostic.project_validated)
+        .where(Diagnostic.pathway_id.in_(list(by_pathway)))
+        .order_by(Diagnostic.written_on, Diagnostic.id)
+    ):
+        by_pathway[pathway_id].diagnostic = validated  # the latest wins
+    return list(participants.values())
+
+
+def waiting_pathways(
+    session: Session, scope: sa.ColumnElement[bool], states: tuple[State, ...]
+) -> list[tuple[int, str]]:
+    """Pathways in scope waiting in ``states`` (to register or to join a week): (id, label)."""
+    return [
+        (pathway_id, f"{first} {last.upper()} — né·e le {birth:%d/%m/%Y} ({State(state).label})")
+        for pathway_id, first, last, birth, state in session.execute(
+            sa.select(Pathway.id, Person.first_name, Person.last_name, Person.birth_date, Pathway.state)
+            .join(Person, Person.id == Pathway.person_id)
+            .where(scope, Pathway.state.in_(states))
+            .order_by(Person.last_name, Person.first_name)
+            .limit(500)
+        )
+    ]
+
+
+WEEK_DAYS = range(1, ORIENTATION_WEEK_DAYS + 1)

@@ -1,0 +1,33 @@
+/* Draws the dashboard's charts from the JSON block #chart-data (no inline script: CSP). */
+(function () {
+  "use strict";
+  var source = document.getElementById("chart-data");
+  if (!source || typeof Chart === "undefined") { return; }
+  var charts = JSON.parse(source.textContent);
+  // DSFR palette colours with enough contrast on white.
+  var colours = ["#000091", "#6a6af4", "#18753c", "#b34000", "#666666", "#a558a0"];
+  Object.keys(charts).forEach(function (name) {
+    var canvas = document.getElementById("chart-" + name);
+    if (!canvas) { return; }
+    var spec = charts[name];
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: spec.labels,
+        datasets: spec.datasets.map(function (dataset, index) {
+          return { label: dataset.label, data: dataset.data, backgroundColor: colours[index % colours.length] };
+        })
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: { stacked: !!spec.stacked },
+          y: { stacked: !!spec.stacked, beginAtZero: true, ticks: { precision: 0 } }
+        },
+        plugins: { legend: { position: "bottom" } }
+      }
+    });
+  });
+})();

@@ -1,0 +1,150 @@
+"""The délégué's workspace: sessions and weeks to come, the persons of their territories."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from pathways import clock
+from pathways.extensions import db
+from pathways.forms.base import perform
+from pathways.forms.sessions import PersonForm
+from pathways.models import InfoSession, OrientationWeek
+from pathways.security.access import pathway_scope, roles_required
+from pathways.services.caseload import CaseloadFilters, caseload
+from pathways.services.pathway import open_pathway
+from pathways.services.person import create_person, find_duplicates
+from pathways.services.workspace import info_sessions, session_visibility, weeks
+from pathways.states import State
+from pathways.vocabulary import Role
+
+blueprint = Blueprint("delegate", __name__, url_prefix="/delegue")
+
+PERSONS_TITLE = "Personnes du territoire"
+
+
+@blueprint.get("/")
+@roles_required(Role.DELEGATE)
+def home() -> str:
+    session = db.session
+    territory_ids = [t.id for t in current_user.territories]
+    today = clock.today()
+    scope = pathway_scope(current_user)
+    by_state = {
+        state: caseload(session, scope, CaseloadFilters(state=state), page_size=1).total
+        for state in (State.REFERRED, State.INFO_SESSION, State.ORIENTATION)
+    }
+    return render_template(
+        "delegate/home.html",
+        info_sessions=[
+            r
+            for r in info_sessions(
+                session,
+                current_user.platform_id,
+                session_visibility(InfoSession, territory_ids, current_user.id),
+            )
+            if r.held_on >= today
+        ][::-1][:5],
+        weeks=[
+            r
+            for r in weeks(
+                session,
+                current_user.platform_id,
+                session_visibility(OrientationWeek, territory_ids, current_user.id),
+            )
+            if r.starts_on >= today - timedelta(days=4)
+        ][::-1][:5],
+        by_state=by_state,
+        territories=current_user.territories,
+        breadcrumb=[("Accueil", url_for("main.home")), ("Mon espace délégué·e", None)],
+    )
+
+
+@blueprint.get("/personnes")
+@roles_required(Role.DELEGATE)
+def persons() -> str:
+    state_value = request.args.get("etat", "")
+    state = State(state_value) if state_value in State._value2member_map_ else None
+    page = request.args.get("page", "1")
+    filters = CaseloadFilters(
+        state=state,
+        search=request.args.get("q", "")[:100],
+        page=int(page) if page.isdigit() else 1,
+    )
+    result = caseload(db.session, pathway_scope(current_user), filters)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "delegate/persons.html",
+        result=result,
+        filters=filters,
+        states=list(State),
+        page_url=lambda p: url_for("delegate.persons", page=p, **args),
+        breadcrumb=[("Accueil", url_for("main.home")), (PERSONS_TITLE, None)],
+    )
+
+
+@blueprint.route("/personnes/nouvelle", methods=["GET", "POST"])
+@roles_required(Role.DELEGATE)
+def new_person() -> tuple[str, int] | Response:
+    """A person repérée: created (duplicates checked) with a pathway opened on the délégué's territory."""
+    form = PersonForm()
+    duplicates = []
+    if form.validate_on_submit():
+        fields = form.person_fields()
+        duplicates = find_duplicates(
+            db.session,
+            current_user.platform_id,
+            last_name=form.last_name.data,
+            first_name=form.first_name.data,
+            birth_date=form.birth_date.data,
+            france_travail_id=fields["france_travail_id"],  # type: ignore[arg-type]
+        )
+        if duplicates and not form.confirm_new.data:
+            form.form_errors.append(
+                "Une personne qui lui ressemble est déjà connue de la plateforme : "
+                "vérifiez avant de la créer."
+            )
+        else:
+            territory_id = next((t.id for t in current_user.territories), None)
+
+            def create() -> object:
+                person = create_person(
+                    db.session,
+                    current_user.platform_id,
+                    last_name=form.last_name.data,
+                    first_name=form.first_name.data,
+                    birth_date=form.birth_date.data,
+                    actor=current_user,
+                    allow_duplicate=bool(form.confirm_new.data),
+                    **fields,
+                )
+                return open_pathway(
+                    db.session,
+                    person,
+                    referred_on=clock.today(),
+                    actor=current_user,
+                    territory_id=territory_id,
+                    prescriber_type=form.prescriber(),
+                    delegate=current_user,
+                )
+
+            outcome = perform(form, create)
+            if outcome.ok:
+                flash("Personne enregistrée : son parcours est ouvert.", "success")
+                return redirect(url_for("pathway_file.show", pathway_id=outcome.value.id))
+    return (
+        render_template(
+            "delegate/new_person.html",
+            form=form,
+            duplicates=duplicates,
+            breadcrumb=[
+                ("Accueil", url_for("main.home")),
+                (PERSONS_TITLE, url_for("delegate.persons")),
+                ("Nouvelle personne", None),
+            ],
+        ),
+        422 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,532 @@
+"""The pathway file (dossier du parcours): what is known, what happened, what can be done now.
+
+Every write is a form on its own page: GET shows it, POST validates the
+typing, calls one service and commits; a refusal re-renders the form with
+the service's French messages and what was typed (status 422).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from pathways.extensions import db
+from pathways.forms.base import options, perform
+from pathways.forms.pathway import (
+    MOVE_FORMS,
+    BarrierForm,
+    BarrierStatusForm,
+    CheckpointForm,
+    ExchangeForm,
+    ImmersionAssessmentForm,
+    NoteForm,
+    ReassignForm,
+    ReferentForm,
+    TrainingResultForm,
+    fill_choices,
+)
+from pathways.models import (
+    Barrier,
+    Checkpoint,
+    Contract,
+    Diagnostic,
+    Exchange,
+    Immersion,
+    Note,
+    Pathway,
+    PathwayEvent,
+    Referent,
+    Training,
+)
+from pathways.security import access
+from pathways.security.access import (
+    can_see_health_details,
+    get_barrier_or_404,
+    get_checkpoint_or_404,
+    get_pathway_or_404,
+    get_platform_user_or_404,
+    roles_required,
+)
+from pathways.services import barrier as barrier_service
+from pathways.services import coaccompaniment
+from pathways.services import pathway as pathway_service
+from pathways.services.caseload import assignment_history
+from pathways.services.enrolment import record_immersion_assessment, record_training_result
+from pathways.states import ExitReason, Trigger
+from pathways.vocabulary import Role
+
+blueprint = Blueprint("pathway_file", __name__, url_prefix="/parcours")
+
+WORKERS = (Role.ADVISER, Role.DELEGATE, Role.MANAGER)
+
+
+def audit_view(pathway: Pathway) -> None:
+    """Log that the person's file was viewed, once the security part provides it."""
+    hook = getattr(access, "audit_view", None)
+    if hook is not None:
+        hook(db.session, current_user, pathway)
+
+
+def file_breadcrumb(pathway: Pathway, *more: tuple[str, str | None]) -> list[tuple[str, str | None]]:
+    crumbs: list[tuple[str, str | None]] = [("Accueil", url_for("main.home"))]
+    if current_user.role is Role.ADVISER:
+        crumbs.append(("Mon portefeuille", url_for("caseload.index")))
+    elif current_user.role is Role.DELEGATE:
+        crumbs.append(("Personnes du territoire", url_for("delegate.persons")))
+    elif current_user.role is Role.MANAGER:
+        crumbs.append(("Parcours de la plateforme", url_for("caseload.index")))
+    crumbs.append((pathway.person.full_name, url_for("pathway_file.show", pathway_id=pathway.id)))
+    crumbs.extend(more)
+    return crumbs
+
+
+def render_form(
+    pathway: Pathway,
+    form: Any,
+    *,
+    title: str,
+    submit: str,
+    intro: str | None = None,
+    status: int = 200,
+    template: str = "pathway/form.html",
+    **context: Any,
+) -> tuple[str, int]:
+    return (
+        render_template(
+            template,
+            pathway=pathway,
+            form=form,
+            title=title,
+            submit=submit,
+            intro=intro,
+            breadcrumb=file_breadcrumb(pathway, (title, None)),
+            **context,
+        ),
+        status,
+    )
+
+
+def back_to_file(pathway: Pathway, anchor: str, message: str) -> Response:
+    flash(message, "success")
+    return redirect(url_for("pathway_file.show", pathway_id=pathway.id, _anchor=anchor))
+
+
+def _load(pathway_id: int) -> Pathway:
+    return get_pathway_or_404(db.session, current_user, pathway_id)
+
+
+# --- the file -------------------------------------------------------------------------------
+
+
+@blueprint.get("/<int:pathway_id>")
+@roles_required(*WORKERS)
+def show(pathway_id: int) -> str:
+    session = db.session
+    pathway = _load(pathway_id)
+    options = [o for o in pathway_service.available_moves(session, pathway) if o.allowed]
+    by_pathway = {"pathway_id": pathway.id}
+    events = session.scalars(
+        sa.select(PathwayEvent).filter_by(**by_pathway).order_by(PathwayEvent.sequence.desc())
+    ).all()
+    barriers = session.scalars(sa.select(Barrier).filter_by(**by_pathway).order_by(Barrier.id)).all()
+    context = {
+        "pathway": pathway,
+        "person": pathway.person,
+        "options": options,
+        "events": events,
+        "barriers": barriers,
+        "health_visible": can_see_health_details(current_user, pathway),
+        "diagnostics": session.scalars(
+            sa.select(Diagnostic).filter_by(**by_pathway).order_by(Diagnostic.written_on.desc())
+        ).all(),
+        "immersions": session.scalars(
+            sa.select(Immersion).filter_by(**by_pathway).order_by(Immersion.starts_on.desc())
+        ).all(),
+        "trainings": session.scalars(
+            sa.select(Training).filter_by(**by_pathway).order_by(Training.starts_on.desc())
+        ).all(),
+        "contracts": session.scalars(
+            sa.select(Contract).filter_by(**by_pathway).order_by(Contract.starts_on.desc())
+        ).all(),
+        "referents": session.scalars(sa.select(Referent).filter_by(**by_pathway).order_by(Referent.id)).all(),
+        "exchanges": session.scalars(
+            sa.select(Exchange)
+            .filter_by(**by_pathway)
+            .order_by(Exchange.occurred_on.desc(), Exchange.id.desc())
+        ).all(),
+        "notes": session.scalars(
+            sa.select(Note).filter_by(**by_pathway).order_by(Note.written_on.desc(), Note.id.desc())
+        ).all(),
+        "assignments": assignment_history(session, pathway.id),
+        "exit_labels": {reason.value: reason.label for reason in ExitReason},
+        "can_reassign": current_user.role in (Role.MANAGER, Role.DELEGATE) and not pathway.state.is_terminal,
+    }
+    audit_view(pathway)
+    session.commit()
+    crumbs = file_breadcrumb(pathway)
+    crumbs[-1] = (crumbs[-1][0], None)
+    return render_template("pathway/show.html", breadcrumb=crumbs, **context)
+
+
+# --- moves ----------------------------------------------------------------------------------
+
+
+@blueprint.route("/<int:pathway_id>/etapes/<trigger>", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def move(pathway_id: int, trigger: str) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    try:
+        chosen = Trigger(trigger)
+    except ValueError:
+        abort(404)
+    options = {o.trigger: o for o in pathway_service.available_moves(db.session, pathway)}
+    option = options.get(chosen)
+    if option is None:
+        abort(404)
+    form = MOVE_FORMS[chosen]()
+    fill_choices(form, db.session, pathway.platform_id)
+    title = chosen.label
+    context = {"option": option, "template": "pathway/move.html"}
+    if not option.allowed:
+        # Shown, not hidden: someone may have followed an old link.
+        form.form_errors.extend(option.refusals)
+        return render_form(pathway, form, title=title, submit="Enregistrer", status=422, **context)
+    if form.validate_on_submit():
+        outcome = perform(
+            form, lambda: pathway_service.move(db.session, pathway, form.move_request(chosen), current_user)
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "historique", f"Étape enregistrée : {pathway.state.label}.")
+    status = 422 if request.method == "POST" else 200
+    return render_form(pathway, form, title=title, submit="Enregistrer", status=status, **context)
+
+
+# --- freins ---------------------------------------------------------------------------------
+
+
+@blueprint.route("/<int:pathway_id>/freins/nouveau", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def add_barrier(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = BarrierForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: barrier_service.identify_barrier(
+                db.session,
+                pathway,
+                category=form.category.data or "",
+                identified_on=form.identified_on.data,
+                details=form.details.data,
+                partner=form.partner.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "freins", "Frein enregistré.")
+    return render_form(
+        pathway,
+        form,
+        title="Signaler un frein périphérique",
+        submit="Enregistrer le frein",
+        intro="Pour un frein de santé, indiquez la catégorie et le statut seulement : jamais de diagnostic.",
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@blueprint.route("/<int:pathway_id>/freins/<int:barrier_id>/statut", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def barrier_status(pathway_id: int, barrier_id: int) -> tuple[str, int] | Response:
+    barrier: Barrier = get_barrier_or_404(db.session, current_user, pathway_id, barrier_id)
+    pathway = _load(pathway_id)
+    form = BarrierStatusForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: barrier_service.change_barrier_status(
+                db.session,
+                barrier,
+                status=form.status.data or "",
+                changed_on=form.changed_on.data,
+                action_taken=form.action_taken.data,
+                partner=form.partner.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "freins", "Statut du frein mis à jour.")
+    return render_form(
+        pathway,
+        form,
+        title=f"Frein « {barrier.category.label} » : changer le statut",
+        submit="Enregistrer le statut",
+        intro=f"Statut actuel : {barrier.status.label}.",
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- co-accompaniment -----------------------------------------------------------------------
+
+
+@blueprint.route("/<int:pathway_id>/referents/nouveau", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def add_referent(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = ReferentForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: coaccompaniment.add_referent(
+                db.session,
+                pathway,
+                organisation_type=form.organisation_type.data or "",
+                organisation_name=form.organisation_name.data,
+                name=form.name.data or "",
+                email=form.email.data,
+                phone=form.phone.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "co-accompagnement", "Référent·e ajouté·e.")
+    return render_form(
+        pathway,
+        form,
+        title="Ajouter un·e référent·e partenaire",
+        submit="Ajouter",
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@blueprint.route("/<int:pathway_id>/echanges/nouveau", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def add_exchange(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    referents = db.session.scalars(sa.select(Referent).filter_by(pathway_id=pathway.id)).all()
+    form = ExchangeForm()
+    form.referent_id.choices = options(
+        ((r.id, f"{r.name} ({r.organisation_type.label})") for r in referents),
+    )
+    if form.validate_on_submit():
+        referent = next((r for r in referents if r.id == form.referent_id.data), None)
+        outcome = perform(
+            form,
+            lambda: coaccompaniment.record_exchange(
+                db.session,
+                pathway,
+                occurred_on=form.occurred_on.data,
+                mode=form.mode.data or "",
+                participants=form.participants.data or "",
+                summary=form.summary.data or "",
+                next_step=form.next_step.data,
+                referent=referent,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "co-accompagnement", "Échange enregistré.")
+    return render_form(
+        pathway,
+        form,
+        title="Enregistrer un échange tripartite",
+        submit="Enregistrer l'échange",
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+NOTE_REMINDER = (
+    "Rédigez des faits, sans jugement ni information de santé : "
+    "la personne peut demander à lire toutes les notes de son dossier."
+)
+
+
+@blueprint.route("/<int:pathway_id>/notes/nouvelle", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def add_note(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: coaccompaniment.add_note(
+                db.session,
+                pathway,
+                body=form.body.data or "",
+                written_on=form.written_on.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "notes", "Note ajoutée.")
+    return render_form(
+        pathway,
+        form,
+        title="Ajouter une note",
+        submit="Ajouter la note",
+        intro=NOTE_REMINDER,
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- steps: immersion assessment, training result, checkpoints --------------------------------
+
+
+def _pathway_record(model: type, pathway: Pathway, raw_id: object) -> Any:
+    try:
+        record = db.session.get(model, int(str(raw_id)))
+    except ValueError:
+        record = None
+    if record is None or record.pathway_id != pathway.id:
+        abort(404)
+    return record
+
+
+@blueprint.route("/<int:pathway_id>/pmsmp/bilan", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = ImmersionAssessmentForm()
+    if request.method == "GET":
+        form.immersion_id.data = request.args.get("pmsmp", "")
+    immersion: Immersion = _pathway_record(Immersion, pathway, form.immersion_id.data)
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: record_immersion_assessment(
+                db.session,
+                immersion,
+                outcome=form.outcome.data or "",
+                assessed_on=form.assessed_on.data,
+                employer_feedback=form.employer_feedback.data,
+                leads_to=form.leads_to.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "pmsmp", "Bilan de la PMSMP enregistré.")
+    return render_form(
+        pathway,
+        form,
+        title="Bilan de la PMSMP",
+        submit="Enregistrer le bilan",
+        intro=(
+            f"PMSMP chez {immersion.employer.name}, du {immersion.starts_on:%d/%m/%Y} "
+            f"au {immersion.ends_on:%d/%m/%Y}."
+        ),
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@blueprint.route("/<int:pathway_id>/formation/resultat", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def training_result(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = TrainingResultForm()
+    if request.method == "GET":
+        form.training_id.data = request.args.get("formation", "")
+    training: Training = _pathway_record(Training, pathway, form.training_id.data)
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: record_training_result(
+                db.session,
+                training,
+                result=form.result.data or "",
+                ends_on=form.ends_on.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "formation", "Résultat de la formation enregistré.")
+    return render_form(
+        pathway,
+        form,
+        title="Résultat de la formation",
+        submit="Enregistrer le résultat",
+        intro=f"Formation chez {training.organisation.name}, depuis le {training.starts_on:%d/%m/%Y}.",
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@blueprint.route("/<int:pathway_id>/points-de-suivi/<int:checkpoint_id>", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def checkpoint(pathway_id: int, checkpoint_id: int) -> tuple[str, int] | Response:
+    record: Checkpoint = get_checkpoint_or_404(db.session, current_user, pathway_id, checkpoint_id)
+    pathway = _load(pathway_id)
+    form = CheckpointForm()
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: pathway_service.record_checkpoint(
+                db.session,
+                record,
+                recorded_on=form.recorded_on.data,
+                still_in_post=form.still_in_post.data == "yes",
+                difficulties=form.difficulties.data,
+                action_taken=form.action_taken.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "suivi", f"Point de suivi à {record.month} mois enregistré.")
+    return render_form(
+        pathway,
+        form,
+        title=f"Point de suivi à {record.month} mois",
+        submit="Enregistrer le point de suivi",
+        intro=f"Prévu le {record.due_on:%d/%m/%Y}.",
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- handover and reassignment --------------------------------------------------------------
+
+
+@blueprint.route("/<int:pathway_id>/conseiller", methods=["GET", "POST"])
+@roles_required(Role.MANAGER, Role.DELEGATE)
+def reassign(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = ReassignForm()
+    fill_choices(form, db.session, pathway.platform_id)
+    if form.validate_on_submit():
+        if form.adviser_id.data is None:
+            form.adviser_id.errors = ["Choisissez un conseiller ou une conseillère."]
+        else:
+            adviser = get_platform_user_or_404(db.session, current_user, form.adviser_id.data)
+            outcome = perform(
+                form,
+                lambda: pathway_service.assign_adviser(
+                    db.session, pathway, adviser, actor=current_user, on=form.on.data, note=form.note.data
+                ),
+            )
+            if outcome.ok:
+                flash(f"Parcours confié à {adviser.display_name}.", "success")
+                if current_user.role is Role.DELEGATE and not pathway_visible(pathway):
+                    return redirect(url_for("delegate.persons"))
+                return redirect(url_for("pathway_file.show", pathway_id=pathway.id))
+    title = "Confier le parcours à un conseiller" if pathway.adviser_id is None else "Réaffecter le parcours"
+    return render_form(
+        pathway,
+        form,
+        title=title,
+        submit="Confier le parcours",
+        intro=(
+            f"Conseiller·ère actuel·le : {pathway.adviser.display_name}."
+            if pathway.adviser
+            else "Aucun conseiller n'est encore désigné."
+        ),
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def pathway_visible(pathway: Pathway) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Pathway.id).where(Pathway.id == pathway.id, access.pathway_scope(current_user))
+        )
+        is not None
+    )

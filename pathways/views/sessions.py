@@ -1,0 +1,569 @@
+"""Information sessions and orientation weeks: the délégué runs them, the manager manages them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from pathways import clock
+from pathways.extensions import db
+from pathways.forms.base import options, perform
+from pathways.forms.pathway import fill_choices, job_choices
+from pathways.forms.sessions import (
+    DiagnosticForm,
+    HandoverForm,
+    InfoSessionForm,
+    JoinWeekForm,
+    PersonForm,
+    RegisterDuplicateForm,
+    RegisterKnownForm,
+    WeekForm,
+)
+from pathways.models import (
+    InfoSession,
+    InfoSessionAttendance,
+    OrientationParticipant,
+    OrientationWeek,
+    Pathway,
+    Person,
+    Territory,
+)
+from pathways.security.access import (
+    get_info_session_or_404,
+    get_pathway_or_404,
+    get_platform_user_or_404,
+    get_week_or_404,
+    pathway_scope,
+    roles_required,
+)
+from pathways.services import pathway as pathway_service
+from pathways.services import sessions as session_service
+from pathways.services.enrolment import join_orientation_week, open_pathway_of, register_at_info_session
+from pathways.services.person import create_person, find_duplicates
+from pathways.services.workspace import (
+    WEEK_DAYS,
+    info_session_attendees,
+    info_sessions,
+    session_visibility,
+    waiting_pathways,
+    week_participants,
+    weeks,
+)
+from pathways.states import State
+from pathways.vocabulary import Role
+
+blueprint = Blueprint("sessions", __name__)
+
+ORGANISERS = (Role.DELEGATE, Role.MANAGER)
+INFO_TITLE = "Informations collectives"
+WEEKS_TITLE = "Pôle orientation"
+
+
+def _visibility(model: type[InfoSession] | type[OrientationWeek]) -> sa.ColumnElement[bool]:
+    territory_ids = None if current_user.role is Role.MANAGER else [t.id for t in current_user.territories]
+    return session_visibility(model, territory_ids, current_user.id)
+
+
+def _territory_choices(form: Any) -> None:
+    if current_user.role is Role.MANAGER:
+        rows = db.session.execute(
+            sa.select(Territory.id, Territory.name)
+            .where(Territory.platform_id == current_user.platform_id)
+            .order_by(Territory.name)
+        ).all()
+    else:
+        rows = [(t.id, t.name) for t in current_user.territories]
+    form.territory_id.choices = options(rows, empty="— Aucun —")
+    if request.method == "GET" and len(rows) == 1:
+        form.territory_id.data = rows[0][0]
+
+
+def _territory_ok(territory_id: int | None) -> bool:
+    if territory_id is None:
+        return True
+    if current_user.role is Role.MANAGER:
+        territory = db.session.get(Territory, territory_id)
+        return territory is not None and territory.platform_id == current_user.platform_id
+    return territory_id in {t.id for t in current_user.territories}
+
+
+def _home_crumbs() -> list[tuple[str, str | None]]:
+    return [("Accueil", url_for("main.home"))]
+
+
+def _status() -> int:
+    return 422 if request.method == "POST" else 200
+
+
+# --- information sessions -------------------------------------------------------------------
+
+
+@blueprint.get("/informations-collectives/")
+@roles_required(*ORGANISERS)
+def info_session_list() -> str:
+    rows = info_sessions(db.session, current_user.platform_id, _visibility(InfoSession))
+    return render_template(
+        "sessions/info_sessions.html",
+        rows=rows,
+        today=clock.today(),
+        breadcrumb=[*_home_crumbs(), (INFO_TITLE, None)],
+    )
+
+
+@blueprint.route("/informations-collectives/nouvelle", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def info_session_new() -> tuple[str, int] | Response:
+    form = InfoSessionForm()
+    _territory_choices(form)
+    if form.validate_on_submit():
+        if not _territory_ok(form.territory_id.data):
+            abort(404)
+        outcome = perform(
+            form,
+            lambda: session_service.create_info_session(
+                db.session,
+                current_user.platform,
+                held_on=form.held_on.data,
+                place=form.place.data or "",
+                seats=form.seats.data or 0,
+                territory_id=form.territory_id.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            flash("Information collective créée.", "success")
+            return redirect(url_for("sessions.info_session_show", session_id=outcome.value.id))
+    return (
+        render_template(
+            "sessions/form.html",
+            form=form,
+            title="Nouvelle information collective",
+            submit="Créer l'information collective",
+            cancel=url_for("sessions.info_session_list"),
+            breadcrumb=[
+                *_home_crumbs(),
+                (INFO_TITLE, url_for("sessions.info_session_list")),
+                ("Nouvelle", None),
+            ],
+        ),
+        _status(),
+    )
+
+
+def _render_info_session(
+    info_session: InfoSession,
+    *,
+    known_form: RegisterKnownForm | None = None,
+    person_form: PersonForm | None = None,
+    duplicates: list[Person] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    known_form = known_form or RegisterKnownForm(formdata=None)
+    known_form.pathway.choices = options(
+        waiting_pathways(db.session, pathway_scope(current_user), (State.REFERRED,)),
+    )
+    person_form = person_form or PersonForm(formdata=None)
+    title = f"Information collective du {info_session.held_on:%d/%m/%Y}"
+    return (
+        render_template(
+            "sessions/info_session.html",
+            info_session=info_session,
+            attendees=info_session_attendees(db.session, info_session.id),
+            known_form=known_form,
+            person_form=person_form,
+            duplicate_form=RegisterDuplicateForm(formdata=None),
+            duplicates=duplicates or [],
+            title=title,
+            breadcrumb=[*_home_crumbs(), (INFO_TITLE, url_for("sessions.info_session_list")), (title, None)],
+        ),
+        status,
+    )
+
+
+@blueprint.get("/informations-collectives/<int:session_id>")
+@roles_required(*ORGANISERS)
+def info_session_show(session_id: int) -> tuple[str, int]:
+    return _render_info_session(get_info_session_or_404(db.session, current_user, session_id))
+
+
+def _registered(info_session: InfoSession, pathway_or_person: str) -> Response:
+    flash(f"{pathway_or_person} est inscrit·e à l'information collective.", "success")
+    return redirect(url_for("sessions.info_session_show", session_id=info_session.id, _anchor="inscrits"))
+
+
+@blueprint.post("/informations-collectives/<int:session_id>/inscriptions")
+@roles_required(*ORGANISERS)
+def info_session_register_known(session_id: int) -> tuple[str, int] | Response:
+    info_session = get_info_session_or_404(db.session, current_user, session_id)
+    form = RegisterKnownForm()
+    if form.validate_on_submit():
+        if form.pathway.data is None:
+            form.pathway.errors = ["Choisissez une personne."]
+        else:
+            pathway = get_pathway_or_404(db.session, current_user, form.pathway.data)
+            outcome = perform(
+                form,
+                lambda: register_at_info_session(
+                    db.session, info_session, pathway.person, actor=current_user
+                ),
+            )
+            if outcome.ok:
+                return _registered(info_session, pathway.person.full_name)
+    return _render_info_session(info_session, known_form=form, status=422)
+
+
+@blueprint.post("/informations-collectives/<int:session_id>/inscriptions/personne-connue")
+@roles_required(*ORGANISERS)
+def info_session_register_duplicate(session_id: int) -> tuple[str, int] | Response:
+    """Register the already known person the duplicate check showed."""
+    info_session = get_info_session_or_404(db.session, current_user, session_id)
+    form = RegisterDuplicateForm()
+    if not form.validate_on_submit() or not str(form.person.data or "").isdigit():
+        abort(400)
+    person = db.session.get(Person, int(form.person.data))
+    if person is None or person.platform_id != current_user.platform_id:
+        abort(404)
+    in_progress = open_pathway_of(db.session, person)
+    if in_progress is not None:
+        # A pathway in progress elsewhere stays out of reach: 404, as for any out-of-scope id.
+        get_pathway_or_404(db.session, current_user, in_progress.id)
+    territory_id = info_session.territory_id or next((t.id for t in current_user.territories), None)
+    outcome = perform(
+        form,
+        lambda: register_at_info_session(
+            db.session, info_session, person, actor=current_user, territory_id=territory_id
+        ),
+    )
+    if outcome.ok:
+        return _registered(info_session, person.full_name)
+    known_form = RegisterKnownForm(formdata=None)
+    known_form.form_errors.extend(form.form_errors)
+    return _render_info_session(info_session, known_form=known_form, status=422)
+
+
+@blueprint.post("/informations-collectives/<int:session_id>/inscriptions/nouvelle-personne")
+@roles_required(*ORGANISERS)
+def info_session_register_new(session_id: int) -> tuple[str, int] | Response:
+    """Create a person on the spot (duplicates checked), open their pathway, register them."""
+    info_session = get_info_session_or_404(db.session, current_user, session_id)
+    form = PersonForm()
+    if not form.validate_on_submit():
+        return _render_info_session(info_session, person_form=form, status=422)
+    fields = form.person_fields()
+    duplicates = find_duplicates(
+        db.session,
+        current_user.platform_id,
+        last_name=form.last_name.data,
+        first_name=form.first_name.data,
+        birth_date=form.birth_date.data,
+        france_travail_id=fields["france_travail_id"],  # type: ignore[arg-type]
+    )
+    if duplicates and not form.confirm_new.data:
+        form.form_errors.append(
+            "Une personne qui lui ressemble est déjà connue de la plateforme : inscrivez-la, "
+            "ou confirmez qu'il s'agit d'une autre personne."
+        )
+        return _render_info_session(info_session, person_form=form, duplicates=duplicates, status=422)
+    territory_id = info_session.territory_id or next((t.id for t in current_user.territories), None)
+
+    def create_and_register() -> Person:
+        person = create_person(
+            db.session,
+            current_user.platform_id,
+            last_name=form.last_name.data,
+            first_name=form.first_name.data,
+            birth_date=form.birth_date.data,
+            actor=current_user,
+            allow_duplicate=bool(form.confirm_new.data),
+            **fields,
+        )
+        register_at_info_session(
+            db.session,
+            info_session,
+            person,
+            actor=current_user,
+            territory_id=territory_id,
+            prescriber_type=form.prescriber(),
+        )
+        return person
+
+    outcome = perform(form, create_and_register)
+    if outcome.ok:
+        return _registered(info_session, outcome.value.full_name)
+    return _render_info_session(info_session, person_form=form, duplicates=duplicates, status=422)
+
+
+@blueprint.post("/informations-collectives/<int:session_id>/presences")
+@roles_required(*ORGANISERS)
+def info_session_attendance(session_id: int) -> Response:
+    info_session = get_info_session_or_404(db.session, current_user, session_id)
+    form = RegisterDuplicateForm()  # only for its CSRF check
+    if not form.validate_on_submit():
+        abort(400)
+    attendances = db.session.scalars(
+        sa.select(InfoSessionAttendance).where(InfoSessionAttendance.session_id == info_session.id)
+    ).all()
+
+    def mark() -> int:
+        changed = 0
+        for attendance in attendances:
+            value = request.form.get(f"presence-{attendance.id}", "")
+            if value not in ("1", "0"):
+                continue
+            present = value == "1"
+            if attendance.present is not present:
+                session_service.mark_info_session_presence(db.session, attendance, present, current_user)
+                changed += 1
+        return changed
+
+    outcome = perform(None, mark)
+    flash(f"Présences enregistrées ({outcome.value or 0} modification(s)).", "success")
+    return redirect(url_for("sessions.info_session_show", session_id=info_session.id, _anchor="inscrits"))
+
+
+# --- orientation weeks ----------------------------------------------------------------------
+
+
+@blueprint.get("/pole-orientation/")
+@roles_required(*ORGANISERS)
+def week_list() -> str:
+    rows = weeks(db.session, current_user.platform_id, _visibility(OrientationWeek))
+    return render_template(
+        "sessions/weeks.html", rows=rows, breadcrumb=[*_home_crumbs(), (WEEKS_TITLE, None)]
+    )
+
+
+@blueprint.route("/pole-orientation/nouvelle", methods=["GET", "POST"])
+@roles_required(*ORGANISERS)
+def week_new() -> tuple[str, int] | Response:
+    form = WeekForm()
+    _territory_choices(form)
+    if form.validate_on_submit():
+        if not _territory_ok(form.territory_id.data):
+            abort(404)
+        outcome = perform(
+            form,
+            lambda: session_service.create_orientation_week(
+                db.session,
+                current_user.platform,
+                starts_on=form.starts_on.data,
+                place=form.place.data or "",
+                seats=form.seats.data or 0,
+                territory_id=form.territory_id.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            flash("Semaine du pôle orientation créée.", "success")
+            return redirect(url_for("sessions.week_show", week_id=outcome.value.id))
+    return (
+        render_template(
+            "sessions/form.html",
+            form=form,
+            title="Nouvelle semaine du pôle orientation",
+            submit="Créer la semaine",
+            cancel=url_for("sessions.week_list"),
+            breadcrumb=[*_home_crumbs(), (WEEKS_TITLE, url_for("sessions.week_list")), ("Nouvelle", None)],
+        ),
+        _status(),
+    )
+
+
+def _week_title(week: OrientationWeek) -> str:
+    return f"Semaine du {week.starts_on:%d/%m/%Y}"
+
+
+def _render_week(
+    week: OrientationWeek, *, join_form: JoinWeekForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    join_form = join_form or JoinWeekForm(formdata=None)
+    join_form.pathway.choices = options(
+        waiting_pathways(db.session, pathway_scope(current_user), (State.REFERRED, State.INFO_SESSION)),
+    )
+    today = clock.today()
+    days = [(d, week.starts_on + timedelta(days=d - 1)) for d in WEEK_DAYS]
+    title = _week_title(week)
+    return (
+        render_template(
+            "sessions/week.html",
+            week=week,
+            participants=week_participants(db.session, week.id),
+            join_form=join_form,
+            csrf_form=RegisterDuplicateForm(formdata=None),
+            days=days,
+            today=today,
+            title=title,
+            breadcrumb=[*_home_crumbs(), (WEEKS_TITLE, url_for("sessions.week_list")), (title, None)],
+        ),
+        status,
+    )
+
+
+@blueprint.get("/pole-orientation/<int:week_id>")
+@roles_required(*ORGANISERS)
+def week_show(week_id: int) -> tuple[str, int]:
+    return _render_week(get_week_or_404(db.session, current_user, week_id))
+
+
+@blueprint.post("/pole-orientation/<int:week_id>/participants")
+@roles_required(*ORGANISERS)
+def week_join(week_id: int) -> tuple[str, int] | Response:
+    week = get_week_or_404(db.session, current_user, week_id)
+    form = JoinWeekForm()
+    if form.validate_on_submit():
+        if form.pathway.data is None:
+            form.pathway.errors = ["Choisissez une personne."]
+        else:
+            pathway = get_pathway_or_404(db.session, current_user, form.pathway.data)
+            outcome = perform(
+                form,
+                lambda: join_orientation_week(
+                    db.session,
+                    week,
+                    pathway,
+                    availability_confirmed=bool(form.availability_confirmed.data),
+                    actor=current_user,
+                ),
+            )
+            if outcome.ok:
+                flash(f"{pathway.person.full_name} participe à la semaine.", "success")
+                return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
+    return _render_week(week, join_form=form, status=422)
+
+
+@blueprint.post("/pole-orientation/<int:week_id>/presences")
+@roles_required(*ORGANISERS)
+def week_attendance(week_id: int) -> Response:
+    week = get_week_or_404(db.session, current_user, week_id)
+    form = RegisterDuplicateForm()  # only for its CSRF check
+    if not form.validate_on_submit():
+        abort(400)
+    participants = db.session.scalars(
+        sa.select(OrientationParticipant).where(OrientationParticipant.week_id == week.id)
+    ).all()
+    today = clock.today()
+
+    def mark() -> int:
+        changed = 0
+        for participant in participants:
+            known = {a.day: a.present for a in participant.days}
+            for day in WEEK_DAYS:
+                if week.starts_on + timedelta(days=day - 1) > today:
+                    continue  # a day still to come has no attendance yet
+                present = request.form.get(f"jour-{participant.id}-{day}") == "1"
+                if known.get(day) is not present:
+                    session_service.mark_orientation_presence(
+                        db.session, participant, day, present, current_user
+                    )
+                    changed += 1
+        return changed
+
+    outcome = perform(None, mark)
+    flash(f"Présences enregistrées ({outcome.value or 0} modification(s)).", "success")
+    return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="presences"))
+
+
+def _participant(week_id: int, pathway_id: int) -> tuple[OrientationWeek, Pathway]:
+    week = get_week_or_404(db.session, current_user, week_id)
+    pathway = get_pathway_or_404(db.session, current_user, pathway_id)
+    taking_part = db.session.scalar(
+        sa.select(OrientationParticipant.id).where(
+            OrientationParticipant.week_id == week.id, OrientationParticipant.pathway_id == pathway.id
+        )
+    )
+    if taking_part is None:
+        abort(404)
+    return week, pathway
+
+
+def _participant_crumbs(week: OrientationWeek, label: str) -> list[tuple[str, str | None]]:
+    return [
+        *_home_crumbs(),
+        (WEEKS_TITLE, url_for("sessions.week_list")),
+        (_week_title(week), url_for("sessions.week_show", week_id=week.id)),
+        (label, None),
+    ]
+
+
+@blueprint.route(
+    "/pole-orientation/<int:week_id>/participants/<int:pathway_id>/diagnostic", methods=["GET", "POST"]
+)
+@roles_required(*ORGANISERS)
+def diagnostic(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
+    week, pathway = _participant(week_id, pathway_id)
+    form = DiagnosticForm()
+    form.target_job_code.choices = options(job_choices(db.session))
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: pathway_service.record_diagnostic(
+                db.session,
+                pathway,
+                written_on=form.written_on.data,
+                project_validated=form.project_validated.data == "yes",
+                target_job_code=form.target_job_code.data,
+                week_id=week.id,
+                basic_skills=form.basic_skills.data,
+                professional_values=form.professional_values.data,
+                barriers_and_levers=form.barriers_and_levers.data,
+                road_map=form.road_map_steps(),  # type: ignore[arg-type]
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            flash(f"Diagnostic de {pathway.person.full_name} enregistré.", "success")
+            return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
+    title = f"Diagnostic de {pathway.person.full_name}"
+    return (
+        render_template(
+            "sessions/diagnostic.html",
+            form=form,
+            week=week,
+            pathway=pathway,
+            title=title,
+            breadcrumb=_participant_crumbs(week, title),
+        ),
+        _status(),
+    )
+
+
+@blueprint.route(
+    "/pole-orientation/<int:week_id>/participants/<int:pathway_id>/relais", methods=["GET", "POST"]
+)
+@roles_required(*ORGANISERS)
+def handover(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
+    week, pathway = _participant(week_id, pathway_id)
+    form = HandoverForm()
+    fill_choices(form, db.session, pathway.platform_id)
+    if form.validate_on_submit():
+        if form.adviser_id.data is None:
+            form.adviser_id.errors = ["Choisissez un conseiller ou une conseillère."]
+        else:
+            adviser = get_platform_user_or_404(db.session, current_user, form.adviser_id.data)
+            outcome = perform(
+                form,
+                lambda: pathway_service.assign_adviser(
+                    db.session, pathway, adviser, actor=current_user, note=form.note.data
+                ),
+            )
+            if outcome.ok:
+                flash(f"{pathway.person.full_name} est confié·e à {adviser.display_name}.", "success")
+                return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
+    title = f"Passage de relais de {pathway.person.full_name}"
+    return (
+        render_template(
+            "sessions/form.html",
+            form=form,
+            title=title,
+            submit="Confier à ce conseiller",
+            intro="La note accompagne le parcours : ce que le conseiller doit savoir pour démarrer.",
+            cancel=url_for("sessions.week_show", week_id=week.id),
+            breadcrumb=_participant_crumbs(week, title),
+        ),
+        _status(),
+    )
