@@ -238,6 +238,18 @@ def get_referent_or_404(session: Session, user: User, pathway_id: int, referent_
     return referent
 
 
+def get_platform_row_or_404(session: Session, user: User, model: Any, object_id: int) -> Any:
+    """A row of the user's own platform (employers, training organisations, prescribers...)."""
+    found = None
+    if user.platform_id is not None:
+        found = session.scalar(
+            sa.select(model).where(model.id == object_id, model.platform_id == user.platform_id)
+        )
+    if found is None:
+        refuse(model.__tablename__, object_id)
+    return found
+
+
 def get_user_or_404(session: Session, user: User, user_id: int) -> User:
     """An account: any for an admin, their platform's for a manager, oneself for the others."""
     query = sa.select(User).where(User.id == user_id)

@@ -119,6 +119,8 @@ KINDS: dict[str, Kind] = {
         admin_everywhere=True,
     ),
     "platform_id": Kind(lambda side, role: side.world.platform.id, frozenset(Role), admin_everywhere=True),
+    # A platform's reference list entry (employer, training organisation, prescriber).
+    "entry_id": Kind(lambda side, role: side.world.employer.id, WORKERS),
     "territory_id": Kind(lambda side, role: side.world.territory.id, frozenset(Role), admin_everywhere=True),
 }
 
@@ -132,6 +134,7 @@ QUERY_KINDS: dict[str, dict[str, Callable[[Side], int]]] = {
 SAMPLES: dict[str, str] = {
     "trigger": Trigger.EXIT.value,
     "filename": "pathways.css",
+    "segment": "employeurs",
 }
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
 
 from pathways.extensions import db
 from pathways.models import AuditEntry
@@ -104,6 +105,20 @@ def check(status: int, location: str, expected: str) -> bool:
     }[expected]
 
 
+def missing_headers(response: TestResponse) -> list[str]:
+    """What a page lacks of the headers every response carries (pages hold personal data)."""
+    headers = response.headers
+    csp = headers.get("Content-Security-Policy", "")
+    wanted = {
+        "CSP frame-ancestors": "frame-ancestors 'none'" in csp,
+        "CSP script nonce": "script-src 'self' 'nonce-" in csp and "unsafe-inline" not in csp,
+        "nosniff": headers.get("X-Content-Type-Options") == "nosniff",
+        "Referrer-Policy": bool(headers.get("Referrer-Policy")),
+        "no-store": headers.get("Cache-Control") == "no-store",
+    }
+    return [name for name, present in wanted.items() if not present]
+
+
 def run_matrix(app: Flask, scene: Scene) -> tuple[list[Cell], list[Cell]]:
     cells: list[Cell] = []
     for rule in routes(app):
@@ -135,7 +150,13 @@ def run_matrix(app: Flask, scene: Scene) -> tuple[list[Cell], list[Cell]]:
         else:
             cell.got = response.status_code
             cell.extra["location"] = response.headers.get("Location", "")
-        if not check(cell.got, cell.extra.get("location", ""), cell.expected):
+            missing = missing_headers(response)
+            if missing:
+                cell.extra["missing headers"] = ", ".join(missing)
+        if (
+            not check(cell.got, cell.extra.get("location", ""), cell.expected)
+            or "missing headers" in cell.extra
+        ):
             failures.append(cell)
     return cells, failures
 
