@@ -1,0 +1,1 @@
+"""Taking a platform's existing caseload spreadsheet in, once (import-format.md)."""

@@ -1,0 +1,152 @@
+"""Reading the caseload file into rows of raw cell values, by column name.
+
+The first sheet of an .xlsx (python-calamine: fast, no formulas evaluated)
+or a .csv (UTF-8 with or without BOM, ``;`` or ``,``). Column names are
+matched without regard to case, accents, spaces, hyphens or underscores;
+unknown columns are reported and ignored. More than 50 000 data rows refuse
+the file before any row is interpreted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from pathways.imports.safety import MAX_ROWS, FileRefused, file_kind
+
+REQUIRED = ("nom", "prenom", "date_naissance", "date_entree")
+OPTIONAL = (
+    "sexe",
+    "email",
+    "telephone",
+    "code_postal",
+    "commune",
+    "identifiant_france_travail",
+    "publics",
+    "niveau_diplome",
+    "prescripteur",
+    "territoire",
+    "delegue",
+    "conseiller",
+    "metier_vise",
+    "date_information_collective",
+    "date_pole_orientation",
+    "projet_valide",
+    "date_renforcement",
+    "date_pmsmp",
+    "date_fin_pmsmp",
+    "employeur_pmsmp",
+    "date_formation",
+    "certification",
+    "organisme_formation",
+    "financement_formation",
+    "resultat_formation",
+    "date_fin_formation",
+    "date_recherche_emploi",
+    "date_contrat",
+    "type_contrat",
+    "duree_cdd_mois",
+    "employeur",
+    "type_employeur",
+    "metier_emploi",
+    "en_poste_1_mois",
+    "en_poste_3_mois",
+    "en_poste_6_mois",
+    "date_sortie",
+    "motif_sortie",
+)
+COLUMNS = REQUIRED + OPTIONAL
+
+
+def normalise_key(text: str) -> str:
+    """``" Date Naissance "`` and ``"date_naissance"`` compare equal: no accents, case or separators."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(c for c in plain if c.isalnum())
+
+
+_KNOWN = {normalise_key(name): name for name in COLUMNS}
+
+
+@dataclass
+class Table:
+    """The header mapping and the data rows (spreadsheet row number, {column: value})."""
+
+    columns: dict[int, str]
+    unknown: list[str]
+    missing: list[str]
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    formula_cells: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def read_table(path: Path, filename: str | None = None) -> Table:
+    """Check the file, then read it; ``FileRefused`` for a file refused as a whole."""
+    kind = file_kind(path, filename)
+    raw_rows = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
+    try:
+        header = next(raw_rows)
+    except StopIteration:
+        raise FileRefused("Le fichier ne contient aucune ligne.") from None
+    columns: dict[int, str] = {}
+    unknown: list[str] = []
+    for index, name in enumerate(header):
+        text = "" if name is None else str(name).strip()
+        if not text:
+            continue
+        known = _KNOWN.get(normalise_key(text))
+        if known is None or known in columns.values():
+            unknown.append(text)
+        else:
+            columns[index] = known
+    missing = [name for name in REQUIRED if name not in columns.values()]
+    table = Table(columns, unknown, missing)
+    for number, values in enumerate(raw_rows, 2):
+        if number - 1 > MAX_ROWS:
+            raise FileRefused(f"Le fichier dépasse {MAX_ROWS} lignes : découpez-le en plusieurs fichiers.")
+        row: dict[str, Any] = {}
+        for index, column in columns.items():
+            value = values[index] if index < len(values) else None
+            if isinstance(value, str):
+                value = value.strip()
+                if kind == "csv" and value.startswith("="):
+                    table.formula_cells.append((number, column, value))
+                if not value:
+                    value = None
+            if value is not None:
+                row[column] = value
+        if row:
+            table.rows.append((number, row))
+    return table
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+    except (CalamineError, ValueError, OSError):
+        raise FileRefused("Ce classeur .xlsx est illisible.") from None
+    # Refuse before iterating: the row count is known from the sheet's extent.
+    if sheet.total_height > MAX_ROWS + 1:
+        raise FileRefused(f"Le fichier dépasse {MAX_ROWS} lignes : découpez-le en plusieurs fichiers.")
+    yield from sheet.iter_rows()
+
+
+def _csv_rows(path: Path) -> Iterator[list[Any]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileRefused(
+            "Le fichier CSV doit être encodé en UTF-8 (caractère illisible à l'octet "
+            f"{error.start}) : dans le tableur, enregistrez-le en « CSV UTF-8 »."
+        ) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
