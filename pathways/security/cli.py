@@ -3,5 +3,43 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
-COMMANDS: tuple[click.Command, ...] = ()
+from pathways import audit
+from pathways.extensions import db
+from pathways.security import throttle
+
+
+@click.command("purge-audit")
+@click.option(
+    "--older-than-months",
+    "months",
+    type=int,
+    default=audit.RETENTION_MONTHS,
+    show_default=True,
+    help="Supprimer les entrées plus anciennes que ce nombre de mois (6 au minimum).",
+)
+@with_appcontext
+def purge_audit_command(months: int) -> None:
+    """Delete audit entries older than the retention period (12 months; never under 6)."""
+    if months < audit.MIN_RETENTION_MONTHS:
+        click.echo(
+            f"Erreur : le journal d'audit est conservé au moins {audit.MIN_RETENTION_MONTHS} mois ; "
+            f"--older-than-months {months} est refusé.",
+            err=True,
+        )
+        raise SystemExit(2)
+    try:
+        deleted = audit.purge(db.session, months)
+        attempts = throttle.purge_attempts(db.session)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(
+        f"{deleted} entrée(s) du journal d'audit de plus de {months} mois supprimée(s) ; "
+        f"{attempts} tentative(s) de connexion de plus d'un jour oubliée(s)."
+    )
+
+
+COMMANDS: tuple[click.Command, ...] = (purge_audit_command,)
