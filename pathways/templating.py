@@ -36,6 +36,10 @@ NAVIGATION: list[NavItem] = [
     NavItem("Pôle orientation", "sessions.week_list", (Role.DELEGATE, Role.MANAGER)),
     NavItem("Parcours", "caseload.index", (Role.MANAGER,)),
     NavItem("Listes de référence", "reference_lists.index", (Role.MANAGER,)),
+    # Access (issue 3).
+    NavItem("Journal d'audit", "audit_trail.index", (Role.MANAGER,)),
+    NavItem("Comptes", "admin.users", (Role.ADMIN,)),
+    NavItem("Plateformes", "admin.platforms", (Role.ADMIN,)),
 ]
 
 

@@ -81,3 +81,28 @@ def test_purge_refuses_under_six_months(app: Flask, session: Session) -> None:
 def test_months_before_clamps_to_the_month_end() -> None:
     assert audit.months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
     assert audit.months_before(date(2026, 1, 15), 12) == date(2025, 1, 15)
+
+
+def test_managers_see_and_filter_their_platform_trail_only(
+    app: Flask, scene: Scene, session: Session
+) -> None:
+    client = app.test_client()
+    login(client, scene.own.world.manager)
+    page = client.get("/journal/").get_data(as_text=True)
+    assert "Journal d'audit" in page
+    own_entries = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.platform_id == scene.own.world.platform.id)
+    )
+    assert page.count("<tr>") - 1 == min(own_entries, 100)
+    filtered = client.get("/journal/", query_string={"action": "note", "user_id": scene.own.world.adviser.id})
+    assert filtered.get_data(as_text=True).count("<tr>") - 1 == 1
+    # Another platform's manager sees only their own platform's note entry; nobody else sees the page.
+    other = app.test_client()
+    login(other, scene.other.world.manager)
+    theirs = other.get("/journal/", query_string={"action": "note"}).get_data(as_text=True)
+    assert theirs.count("<tr>") - 1 == 1
+    assert f"n° {scene.other.note.id}<" in theirs
+    login(other, scene.own.world.adviser)
+    assert other.get("/journal/").status_code == 404
