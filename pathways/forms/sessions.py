@@ -136,7 +136,7 @@ class JoinWeekForm(Form):
 
 
 class RoadMapStepForm(PlainForm):
-    label = StringField("Étape", validators=[Optional(), Length(max=200)])
+    title = StringField("Étape", validators=[Optional(), Length(max=200)])
     planned_on = DateField("Date prévue", validators=[Optional()])
 
 
@@ -159,9 +159,9 @@ class DiagnosticForm(Form):
 
     def road_map_steps(self) -> list[tuple[str, object]]:
         return [
-            (entry.label.data.strip(), entry.planned_on.data)
+            ((entry.form.title.data or "").strip(), entry.form.planned_on.data)
             for entry in self.road_map
-            if (entry.label.data or "").strip() or entry.planned_on.data
+            if (entry.form.title.data or "").strip() or entry.form.planned_on.data
         ]
 
 

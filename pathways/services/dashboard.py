@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from pathways import clock
 from pathways.models import Pathway, PathwayEvent, User
@@ -100,25 +100,17 @@ def _outcome(state: State, exit_reason: str | None) -> str:
 
 def cohorts(session: Session, platform_id: int) -> list[Cohort]:
     """Outcomes of the pathways by quarter of entry, oldest first."""
-    entry = sa.select(PathwayEvent.occurred_on).where(
-        PathwayEvent.pathway_id == Pathway.id, PathwayEvent.sequence == 1
-    )
-    exit_reason = sa.select(PathwayEvent.details["reason"].as_string()).where(
-        PathwayEvent.pathway_id == Pathway.id, PathwayEvent.trigger == Trigger.EXIT
-    )
-    entry_column = entry.scalar_subquery()
-    year = sa.extract("year", entry_column)
-    month = sa.extract("month", entry_column)
+    entry = aliased(PathwayEvent)
+    leaving = aliased(PathwayEvent)
+    year = sa.extract("year", entry.occurred_on)
+    month = sa.extract("month", entry.occurred_on)
+    reason = leaving.details["reason"].as_string()
     rows = session.execute(
-        sa.select(
-            year,
-            month,
-            Pathway.state,
-            exit_reason.limit(1).scalar_subquery(),
-            sa.func.count(),
-        )
+        sa.select(year, month, Pathway.state, reason, sa.func.count())
+        .join(entry, sa.and_(entry.pathway_id == Pathway.id, entry.sequence == 1))
+        .outerjoin(leaving, sa.and_(leaving.pathway_id == Pathway.id, leaving.trigger == Trigger.EXIT))
         .where(Pathway.platform_id == platform_id)
-        .group_by(year, month, Pathway.state, exit_reason.limit(1).scalar_subquery())
+        .group_by(year, month, Pathway.state, reason)
     ).all()
     by_quarter: dict[tuple[int, int], Cohort] = {}
     for row_year, row_month, state, reason, count in rows:
