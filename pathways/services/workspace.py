@@ -122,12 +122,10 @@ def info_session_attendees(session: Session, info_session_id: int) -> list[Atten
         .where(InfoSessionAttendance.session_id == info_session_id)
         .order_by(Person.last_name, Person.first_name)
     ).all()
-    states: dict[int, State] = {
-        pathway_id: state
-        for pathway_id, state in session.execute(
-            sa.select(Pathway.id, Pathway.state).where(Pathway.id.in_([r[6] for r in rows if r[6]]))
-        )
-    }
+    ids = [r[6] for r in rows if r[6]]
+    states: dict[int, State] = dict(
+        session.execute(sa.select(Pathway.id, Pathway.state).where(Pathway.id.in_(ids)))
+    )
     return [
         Attendee(aid, pid, f"{first} {last.upper()}", birth, present, pathway_id, states.get(pathway_id))
         for aid, pid, first, last, birth, present, pathway_id in rows
