@@ -19,6 +19,7 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from exports.writer import CONTROL_CHARACTERS
 from pathways.imports.safety import MAX_ROWS, FileRefused, file_kind
 
 REQUIRED = ("nom", "prenom", "date_naissance", "date_entree")
@@ -114,7 +115,8 @@ def read_table(path: Path, filename: str | None = None) -> Table:
         for index, column in columns.items():
             value = values[index] if index < len(values) else None
             if isinstance(value, str):
-                value = value.strip()
+                # Control characters never mean anything in a cell (and PostgreSQL refuses NUL).
+                value = CONTROL_CHARACTERS.sub("", value).strip()
                 if kind == "csv" and value.startswith("="):
                     table.formula_cells.append((number, column, value))
                 if not value:
