@@ -135,8 +135,11 @@ def run_matrix(app: Flask, scene: Scene) -> tuple[list[Cell], list[Cell]]:
                 for case, sides in cases(rule, scene):
                     if method != "GET" and case == "own":
                         continue  # would really write; the workspace tests cover it
+                    expected = expectation(rule, role, case)
+                    if method != "GET" and expected == OK:
+                        continue  # an admin's POST on another platform's account: a real write
                     url = build_url(app, rule, values_for(rule, role, sides))
-                    cells.append(Cell(rule.endpoint, method, role, case, url, expectation(rule, role, case)))
+                    cells.append(Cell(rule.endpoint, method, role, case, url, expected))
     failures = []
     for cell in cells:
         client = app.test_client()
