@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from pathways.config import defaults, secret_key
+from pathways.config import defaults, engine_options, secret_key
 from pathways.extensions import csrf, db, login_manager, migrate
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -23,6 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(defaults(instance_path))
     if config:
         app.config.from_mapping(config)
+    if not app.config["SQLALCHEMY_ENGINE_OPTIONS"]:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(instance_path)
 

@@ -44,6 +44,13 @@ def secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def engine_options(url: str) -> dict[str, Any]:
+    """A dropped server connection is replaced before use; a SQLite file never drops."""
+    if url.startswith("sqlite"):
+        return {}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+
+
 def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),

@@ -116,36 +116,47 @@ def latest_contract(session: Session, pathway: Pathway) -> Contract | None:
     ).first()
 
 
-def pathway_facts(session: Session, pathway: Pathway) -> PathwayFacts:
-    """What the guards need to know of ``pathway``, read from the database."""
-    diagnostic = latest_diagnostic(session, pathway)
-    contract = latest_contract(session, pathway)
-    six_month_recorded = False
-    if contract is not None:
-        six_month_recorded = (
-            session.scalar(
-                sa.select(sa.func.count())
-                .select_from(Checkpoint)
-                .where(
-                    Checkpoint.contract_id == contract.id,
-                    Checkpoint.month == 6,
-                    Checkpoint.recorded_on.is_not(None),
-                )
-            )
-            > 0
-        )
+def pathway_facts(session: Session, pathway: Pathway, last: PathwayEvent | None = None) -> PathwayFacts:
+    """What the guards need to know of ``pathway``, read in one query.
+
+    ``last`` is the pathway's last event when the caller already has it.
+    """
+    latest_diagnostic = (
+        sa.select(Diagnostic.project_validated)
+        .where(Diagnostic.pathway_id == pathway.id)
+        .order_by(Diagnostic.written_on.desc(), Diagnostic.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    latest_contract = (
+        sa.select(Contract.id)
+        .where(Contract.pathway_id == pathway.id)
+        .order_by(Contract.starts_on.desc(), Contract.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    diagnostic_recorded = sa.exists().where(Diagnostic.pathway_id == pathway.id)
+    six_month_recorded = sa.exists().where(
+        Checkpoint.contract_id == latest_contract,
+        Checkpoint.month == 6,
+        Checkpoint.recorded_on.is_not(None),
+    )
+    contract_start = sa.select(Contract.starts_on).where(Contract.id == latest_contract).scalar_subquery()
+    recorded, validated, starts_on, six_months = session.execute(
+        sa.select(diagnostic_recorded, latest_diagnostic, contract_start, six_month_recorded)
+    ).one()
     suspended_from = None
     if pathway.state is State.ON_HOLD:
         # From on_hold only resume and exit lead out, and exit is terminal:
         # the last event is therefore the suspension.
-        suspended_from = last_event(session, pathway).from_state
+        suspended_from = (last or last_event(session, pathway)).from_state
     return PathwayFacts(
         state=State(pathway.state),
         adviser_assigned=pathway.adviser_id is not None,
-        diagnostic_recorded=diagnostic is not None,
-        project_validated=bool(diagnostic and diagnostic.project_validated),
-        contract_start=contract.starts_on if contract else None,
-        six_month_checkpoint_recorded=six_month_recorded,
+        diagnostic_recorded=bool(recorded),
+        project_validated=bool(validated),
+        contract_start=starts_on,
+        six_month_checkpoint_recorded=bool(six_months),
         suspended_from=suspended_from,
     )
 
@@ -466,7 +477,7 @@ def move(session: Session, pathway: Pathway, request: MoveRequest, actor: User |
     messages = _check_date(request.occurred_on, "de l'événement", not_before=previous.occurred_on)
     records, details, reference_messages = _step_records(session, pathway, request)
     messages += reference_messages
-    facts = pathway_facts(session, pathway)
+    facts = pathway_facts(session, pathway, previous)
     if messages:
         # Report every problem at once, the machine's included.
         raise InvalidInput(messages + guard_refusals(facts, request))

@@ -1,0 +1,322 @@
+"""Bulk loading of a large platform for the benchmarks (Core inserts, not the service).
+
+``load(engine, pathways=100_000)`` creates one platform with two
+territories, twenty conseillers, one person per pathway and about ten events
+per pathway (≈1 000 000 events), with the records the events point to
+(diagnostics, immersions, trainings, contracts, checkpoints), dated over the
+last three years. Histories are valid walks of the state machine, so the
+cached state equals the replay, as in production.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from pathways.models import (
+    Checkpoint,
+    Contract,
+    Diagnostic,
+    Employer,
+    Immersion,
+    Pathway,
+    PathwayEvent,
+    Person,
+    Platform,
+    Territory,
+    Training,
+    TrainingOrganisation,
+    User,
+)
+from pathways.states import State, Trigger, add_months
+
+BATCH = 5_000
+CONTRACT_TYPES = ("cdi", "cdd", "interim", "apprenticeship", "professionalisation", "other")
+EMPLOYER_TYPES = ("saad", "ehpad", "esms_ph", "health_facility", "private_employer", "other")
+JOBS = ("J1501", "K1306", "K1311", "K1302", "J1301")
+EXIT_REASONS = ("reorientation", "other_training", "other_job", "dropped_out", "health", "moved")
+PUBLIC_FLAGS = (
+    "is_job_seeker",
+    "is_rsa_beneficiary",
+    "is_reconversion",
+    "is_rqth",
+    "is_bpi",
+    "is_qpv_resident",
+    "is_zrr_resident",
+)
+
+# The parcours the generated pathways follow, cut at a random point.
+FULL_ROUTE = (
+    Trigger.REGISTER_INFO_SESSION,
+    Trigger.START_ORIENTATION,
+    Trigger.START_REINFORCEMENT,
+    Trigger.START_IMMERSION,
+    Trigger.START_IMMERSION,
+    Trigger.START_TRAINING,
+    Trigger.SEEK_EMPLOYMENT,
+    Trigger.SIGN_CONTRACT,
+    Trigger.COMPLETE,
+)
+DESTINATION = {
+    Trigger.REGISTER_INFO_SESSION: State.INFO_SESSION,
+    Trigger.START_ORIENTATION: State.ORIENTATION,
+    Trigger.START_REINFORCEMENT: State.REINFORCEMENT,
+    Trigger.START_IMMERSION: State.IMMERSION,
+    Trigger.START_TRAINING: State.TRAINING,
+    Trigger.SEEK_EMPLOYMENT: State.EMPLOYMENT,
+    Trigger.SIGN_CONTRACT: State.FOLLOW_UP,
+    Trigger.COMPLETE: State.COMPLETED,
+}
+
+
+@dataclass
+class Loaded:
+    platform_id: int
+    adviser_ids: list[int]
+    pathways: int
+    events: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
+    rng = random.Random(seed)
+    today = date.today()
+    with engine.begin() as connection:
+        platform_id = connection.execute(
+            sa.insert(Platform)
+            .values(slug="bench", name="Banc d'essai", created_at=_now())
+            .returning(Platform.id)
+        ).scalar_one()
+        territory_ids = [
+            connection.execute(
+                sa.insert(Territory).values(platform_id=platform_id, name=name).returning(Territory.id)
+            ).scalar_one()
+            for name in ("Nord", "Sud")
+        ]
+        adviser_ids = [
+            connection.execute(
+                sa.insert(User)
+                .values(
+                    email=f"conseiller{i}@bench.fr",
+                    full_name=f"Conseiller {i}",
+                    password_hash="-",
+                    role="adviser",
+                    platform_id=platform_id,
+                    is_active=True,
+                    session_token="x",
+                    created_at=_now(),
+                )
+                .returning(User.id)
+            ).scalar_one()
+            for i in range(20)
+        ]
+        employer_ids = [
+            connection.execute(
+                sa.insert(Employer)
+                .values(platform_id=platform_id, name=f"Employeur {i}", employer_type=EMPLOYER_TYPES[i % 6])
+                .returning(Employer.id)
+            ).scalar_one()
+            for i in range(30)
+        ]
+        organisation_id = connection.execute(
+            sa.insert(TrainingOrganisation)
+            .values(platform_id=platform_id, name="GRETA")
+            .returning(TrainingOrganisation.id)
+        ).scalar_one()
+        first_person = (connection.scalar(sa.select(sa.func.max(Person.id))) or 0) + 1
+        first_pathway = (connection.scalar(sa.select(sa.func.max(Pathway.id))) or 0) + 1
+        first_contract = (connection.scalar(sa.select(sa.func.max(Contract.id))) or 0) + 1
+
+    rows: dict[str, list[dict]] = {
+        name: []
+        for name in (
+            "persons",
+            "pathways",
+            "events",
+            "diagnostics",
+            "immersions",
+            "trainings",
+            "contracts",
+            "checkpoints",
+        )
+    }
+    total_events = 0
+    contract_id = first_contract
+
+    def flush(connection: sa.Connection, final: bool = False) -> None:
+        for model, key in (
+            (Person, "persons"),
+            (Pathway, "pathways"),
+            (PathwayEvent, "events"),
+            (Diagnostic, "diagnostics"),
+            (Immersion, "immersions"),
+            (Training, "trainings"),
+            (Contract, "contracts"),
+            (Checkpoint, "checkpoints"),
+        ):
+            if rows[key] and (final or len(rows["events"]) >= BATCH * 10 or key != "events"):
+                connection.execute(sa.insert(model), rows[key])
+                rows[key].clear()
+
+    with engine.begin() as connection:
+        for index in range(pathways):
+            person_id, pathway_id = first_person + index, first_pathway + index
+            entry = today - timedelta(days=rng.randint(30, 3 * 365))
+            rows["persons"].append(
+                {
+                    "id": person_id,
+                    "platform_id": platform_id,
+                    "last_name": f"Nom{index}",
+                    "first_name": "Prénom",
+                    "birth_date": date(1970, 1, 1) + timedelta(days=rng.randint(0, 15000)),
+                    "sex": rng.choice("FFFM"),
+                    "diploma_level": rng.choice(["infra3", "3", "4", "5"]),
+                    "created_at": _now(),
+                    **{flag: rng.random() < 0.3 for flag in PUBLIC_FLAGS},
+                }
+            )
+            # Longer pathways are the more common in a three-year-old caseload.
+            route = list(FULL_ROUTE[: max(rng.randint(0, len(FULL_ROUTE)), rng.randint(0, len(FULL_ROUTE)))])
+            events: list[tuple[Trigger, State | None, State, date, dict]] = [
+                (Trigger.REFER, None, State.REFERRED, entry, {})
+            ]
+            state, day = State.REFERRED, entry
+            adviser_id = None
+            for trigger in route:
+                # Suspensions come and go (two events each), as in real caseloads.
+                if state is not State.REFERRED and rng.random() < 0.3:
+                    suspended_on = day + timedelta(days=rng.randint(1, 20))
+                    resumed_on = suspended_on + timedelta(days=rng.randint(5, 40))
+                    if resumed_on > today:
+                        break
+                    events.append((Trigger.SUSPEND, state, State.ON_HOLD, suspended_on, {"reason": "Santé"}))
+                    events.append((Trigger.RESUME, State.ON_HOLD, state, resumed_on, {}))
+                    day = resumed_on
+                day += timedelta(days=rng.randint(3, 40))
+                details: dict = {}
+                if trigger is Trigger.START_ORIENTATION:
+                    adviser_id = rng.choice(adviser_ids)
+                    rows["diagnostics"].append(
+                        {
+                            "pathway_id": pathway_id,
+                            "written_on": day,
+                            "project_validated": True,
+                            "target_job_code": rng.choice(JOBS),
+                            "created_at": _now(),
+                        }
+                    )
+                elif trigger is Trigger.START_IMMERSION:
+                    rows["immersions"].append(
+                        {
+                            "pathway_id": pathway_id,
+                            "employer_id": rng.choice(employer_ids),
+                            "starts_on": day,
+                            "ends_on": day + timedelta(days=2),
+                            "created_at": _now(),
+                        }
+                    )
+                elif trigger is Trigger.START_TRAINING:
+                    rows["trainings"].append(
+                        {
+                            "pathway_id": pathway_id,
+                            "organisation_id": organisation_id,
+                            "certification_code": rng.choice(["DEAS", "DEAES", "TP_ADVF"]),
+                            "funding": "prf",
+                            "starts_on": day,
+                            "result": rng.choice(["in_progress", "obtained", "partial"]),
+                            "created_at": _now(),
+                        }
+                    )
+                elif trigger is Trigger.SIGN_CONTRACT:
+                    contract_type = rng.choice(CONTRACT_TYPES)
+                    rows["contracts"].append(
+                        {
+                            "id": contract_id,
+                            "pathway_id": pathway_id,
+                            "employer_id": rng.choice(employer_ids),
+                            "employer_type": rng.choice(EMPLOYER_TYPES),
+                            "job_code": rng.choice(JOBS),
+                            "contract_type": contract_type,
+                            "cdd_months": rng.choice([3, 6, 12]) if contract_type == "cdd" else None,
+                            "starts_on": day,
+                            "created_at": _now(),
+                        }
+                    )
+                    for month in (1, 3, 6):
+                        due = add_months(day, month)
+                        recorded = due if due <= today and (month < 6 or "complete" in str(route)) else None
+                        rows["checkpoints"].append(
+                            {
+                                "contract_id": contract_id,
+                                "pathway_id": pathway_id,
+                                "month": month,
+                                "due_on": due,
+                                "recorded_on": recorded,
+                                "still_in_post": True if recorded else None,
+                            }
+                        )
+                    details = {"contract_id": contract_id}
+                    contract_id += 1
+                elif trigger is Trigger.COMPLETE:
+                    day = max(day, add_months(events[-1][3], 6))
+                if day > today:
+                    break
+                events.append((trigger, state, DESTINATION[trigger], day, details))
+                state = DESTINATION[trigger]
+            if state is not State.COMPLETED and day < today:
+                roll = rng.random()
+                if roll < 0.15:
+                    reason = rng.choice(EXIT_REASONS)
+                    events.append((Trigger.EXIT, state, State.EXITED, day, {"reason": reason}))
+                    state = State.EXITED
+                elif roll < 0.2:
+                    events.append((Trigger.SUSPEND, state, State.ON_HOLD, day, {"reason": "Famille"}))
+                    state = State.ON_HOLD
+            rows["pathways"].append(
+                {
+                    "id": pathway_id,
+                    "platform_id": platform_id,
+                    "person_id": person_id,
+                    "territory_id": rng.choice(territory_ids),
+                    "prescriber_type": "france_travail",
+                    "adviser_id": adviser_id,
+                    "state": state.value,
+                    "last_event_on": events[-1][3],
+                    "version": len(events),
+                    "created_at": _now(),
+                }
+            )
+            recorded_at = _now()
+            for sequence, (trigger, from_state, to_state, occurred_on, details) in enumerate(events, 1):
+                rows["events"].append(
+                    {
+                        "pathway_id": pathway_id,
+                        "sequence": sequence,
+                        "trigger": trigger.value,
+                        "from_state": from_state.value if from_state else None,
+                        "to_state": to_state.value,
+                        "occurred_on": occurred_on,
+                        "recorded_at": recorded_at,
+                        "details": details,
+                    }
+                )
+            total_events += len(events)
+            if len(rows["events"]) >= BATCH * 10:
+                flush(connection, final=True)
+        flush(connection, final=True)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Explicit ids were inserted: move the sequences past them.
+            for table in ("persons", "pathways", "contracts"):
+                sequence = f"pg_get_serial_sequence('{table}', 'id')"
+                connection.execute(sa.text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))"))
+            connection.execute(sa.text("ANALYZE"))
+        else:
+            connection.execute(sa.text("ANALYZE"))
+    return Loaded(platform_id, adviser_ids, pathways, total_events)
