@@ -124,7 +124,7 @@ def info_session_attendees(session: Session, info_session_id: int) -> list[Atten
     ).all()
     ids = [r[6] for r in rows if r[6]]
     states: dict[int, State] = dict(
-        session.execute(sa.select(Pathway.id, Pathway.state).where(Pathway.id.in_(ids)))
+        session.execute(sa.select(Pathway.id, Pathway.state).where(Pathway.id.in_(ids))).all()
     )
     return [
         Attendee(aid, pid, f"{first} {last.upper()}", birth, present, pathway_id, states.get(pathway_id))

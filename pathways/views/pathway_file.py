@@ -64,13 +64,6 @@ blueprint = Blueprint("pathway_file", __name__, url_prefix="/parcours")
 WORKERS = (Role.ADVISER, Role.DELEGATE, Role.MANAGER)
 
 
-def audit_view(pathway: Pathway) -> None:
-    """Log that the person's file was viewed, once the security part provides it."""
-    hook = getattr(access, "audit_view", None)
-    if hook is not None:
-        hook(db.session, current_user, pathway)
-
-
 def file_breadcrumb(pathway: Pathway, *more: tuple[str, str | None]) -> list[tuple[str, str | None]]:
     crumbs: list[tuple[str, str | None]] = [("Accueil", url_for("main.home"))]
     if current_user.role is Role.ADVISER:
@@ -165,8 +158,7 @@ def show(pathway_id: int) -> str:
         "exit_labels": {reason.value: reason.label for reason in ExitReason},
         "can_reassign": current_user.role in (Role.MANAGER, Role.DELEGATE) and not pathway.state.is_terminal,
     }
-    audit_view(pathway)
-    session.commit()
+    access.audit_view(session, current_user, pathway)  # committed by the request's end
     crumbs = file_breadcrumb(pathway)
     crumbs[-1] = (crumbs[-1][0], None)
     return render_template("pathway/show.html", breadcrumb=crumbs, **context)
