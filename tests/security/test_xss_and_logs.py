@@ -123,11 +123,12 @@ def test_xss_payloads_in_every_text_field_come_back_escaped(
                 continue
             if answer.status_code >= 500:
                 crashes.append(f"POST {action or url}: {answer.status_code}")
-            assert_escaped(answer.get_data(as_text=True), f"the answer to POST {action or url}")
+            if answer.content_type.startswith("text/"):
+                assert_escaped(answer.get_data(as_text=True), f"the answer to POST {action or url}")
             login(client, scene.own.user(role))  # a form may have changed the session (password)
     for url in pages(scene, role):
         response = get_or_none(client, url, session)
-        if response is not None:
+        if response is not None and response.content_type.startswith("text/"):
             assert_escaped(response.get_data(as_text=True), f"GET {url}")
     assert sent > 0
     assert not crashes, "forms filled with text crashed:\n" + "\n".join(crashes)
