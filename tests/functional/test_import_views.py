@@ -1,0 +1,123 @@
+"""``/import``: template, verification report or preview, confirmation; managers only."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from pathways.models import AuditEntry, Pathway, User
+from tests import factories
+from tests.unit.imports.files import write_csv
+
+
+@pytest.fixture
+def web_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.config["PATHWAYS_IMPORT_FOLDER"] = str(tmp_path / "imports")
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.config.pop("PATHWAYS_IMPORT_FOLDER")
+
+
+@pytest.fixture
+def world(session, today) -> factories.World:
+    world = factories.make_world(session)
+    session.commit()
+    return world
+
+
+def login(app: Flask, user: User) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+ROW = {
+    "nom": "Petit",
+    "prenom": "Jules",
+    "date_naissance": date(2004, 2, 2),
+    "date_entree": date(2025, 9, 1),
+    "date_sortie": date(2025, 10, 1),
+    "motif_sortie": "abandon",
+}
+
+
+def upload(client: FlaskClient, path: Path, name: str | None = None):
+    return client.post(
+        "/import/verifier",
+        data={"file": (io.BytesIO(path.read_bytes()), name or path.name)},
+        content_type="multipart/form-data",
+    )
+
+
+def count_pathways(session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Pathway))
+
+
+def test_only_managers(web_app, world) -> None:
+    for user in (world.adviser, world.delegate, world.admin):
+        client = login(web_app, user)
+        assert client.get("/import/").status_code == 404
+        assert client.get("/import/modele.xlsx").status_code == 404
+    assert login(web_app, world.manager).get("/import/").status_code == 200
+
+
+def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Path) -> None:
+    client = login(web_app, world.manager)
+    template = client.get("/import/modele.xlsx")
+    assert template.status_code == 200
+    path = tmp_path / "modele.xlsx"
+    path.write_bytes(template.data)
+    page = upload(client, path)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Le fichier est valide" in text
+    assert "Parcours terminé" in text
+    assert count_pathways(session) == 0
+    kept = list(Path(web_app.config["PATHWAYS_IMPORT_FOLDER"]).glob("*.xlsx"))
+    assert kept
+    with client.session_transaction() as cookie:
+        token = cookie["pending_import"]["token"]
+    response = client.post("/import/confirmer", data={"token": token})
+    assert response.status_code == 302
+    assert count_pathways(session) == 2
+    assert not (Path(web_app.config["PATHWAYS_IMPORT_FOLDER"]) / kept[0].name).exists()
+    # The same file again: nothing new.
+    page = upload(client, path)
+    assert "0 parcours créé(s), 2 déjà importé(s)" in page.get_data(as_text=True)
+    actions = list(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("import.%"))))
+    assert "import.caseload" in actions
+    assert "import.verify" in actions
+
+
+def test_report_lists_problems_and_nothing_is_kept(web_app, world, session, tmp_path: Path) -> None:
+    client = login(web_app, world.manager)
+    path = write_csv(tmp_path / "parcours.csv", [{**ROW, "motif_sortie": "lassitude"}])
+    text = upload(client, path).get_data(as_text=True)
+    assert "1 problème(s)" in text
+    assert "lassitude" in text
+    assert "Confirmer" not in text
+    assert count_pathways(session) == 0
+
+
+def test_hostile_file_refused(web_app, world, tmp_path: Path) -> None:
+    client = login(web_app, world.manager)
+    path = write_csv(tmp_path / "parcours.csv", [ROW])
+    text = upload(client, path, "parcours.xlsm").get_data(as_text=True)
+    assert "Fichier refusé" in text
+    assert "macros" in text
+
+
+def test_confirm_without_verification_is_refused(web_app, world, session) -> None:
+    client = login(web_app, world.manager)
+    response = client.post("/import/confirmer", data={"token": "x" * 32})
+    assert response.status_code == 302
+    assert count_pathways(session) == 0
