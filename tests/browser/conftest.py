@@ -1,0 +1,192 @@
+"""Browser tests: a live server in a thread, Debian's Chromium through Playwright, axe-core.
+
+The server runs in this process, so the tests move the platforms' clock by
+patching ``pathways.clock`` (``shift_clock``): the six months of follow-up
+pass in a second.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from pathways import clock
+from pathways.extensions import db
+from tests import factories
+from tests.conftest import make_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = Path(__file__).resolve().parents[2] / "pathways" / "static" / "vendor" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+START = date(2026, 6, 15)  # a Monday
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            # One worker runs them all: they share the live server.
+            item.add_marker(pytest.mark.xdist_group("browser"))
+            if not CHROMIUM.exists():
+                item.add_marker(
+                    pytest.mark.skip(reason="/usr/bin/chromium is absent (make test-deps installs it)")
+                )
+
+
+class Clock:
+    """The platforms' clock, frozen on ``START`` and moved forward by the tests."""
+
+    def __init__(self) -> None:
+        self.today = START
+
+    def shift(self, days: int) -> date:
+        self.today += timedelta(days=days)
+        return self.today
+
+    def now(self) -> datetime:
+        return datetime.combine(self.today, datetime.now(UTC).time(), tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def live_clock() -> Iterator[Clock]:
+    fake = Clock()
+    saved = clock.today, clock.now
+    clock.today = lambda: fake.today  # type: ignore[assignment]
+    clock.now = fake.now  # type: ignore[assignment]
+    yield fake
+    clock.today, clock.now = saved  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory, live_clock: Clock) -> Iterator[Flask]:
+    path = tmp_path_factory.mktemp("browser") / "browser.db"
+    app = make_app(f"sqlite:///{path}", SERVER_NAME=None, TESTING=False, DEBUG=False)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def world(live_app: Flask) -> factories.World:
+    """The platform and accounts, made through the services like any test data."""
+    with live_app.app_context():
+        world = factories.make_world(db.session, "navigateur", on=START - timedelta(days=14))
+        db.session.commit()
+        # Keep the ids and e-mails usable outside the context.
+        for user in (world.manager, world.delegate, world.adviser):
+            _ = user.email, user.id
+        _ = world.employer.id, world.organisation.id, world.territory.id, world.platform.id, world.week.id
+        _ = world.info_session.id
+        db.session.expunge_all()
+    return world
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+class Journey:
+    """A browser page with the journey's helpers: log in, check accessibility, take screenshots."""
+
+    def __init__(self, page: object, base_url: str, name: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.name = name
+        self.shots = 0
+        self.checked: list[str] = []
+        self.violations: list[str] = []
+        self.directory = ARTIFACTS / name
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def login(self, email: str) -> None:
+        self.goto("/login")
+        self.page.fill("#email", email)
+        self.page.fill("#password", factories.PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state()
+        assert "/login" not in self.page.url, f"login of {email} failed: {self.page.inner_text('main')[:500]}"
+
+    def check(self, label: str) -> None:
+        """Screenshot the page and run axe-core on it: no serious or critical violation."""
+        self.page.wait_for_load_state()
+        self.shots += 1
+        self.page.screenshot(path=str(self.directory / f"{self.shots:02d}-{label}.png"), full_page=True)
+        if not hasattr(self.page, "_axe_source"):
+            self.page._axe_source = AXE.read_text()  # type: ignore[attr-defined]
+        # evaluate() goes through the DevTools protocol: the page's CSP does not apply to it.
+        self.page.evaluate(self.page._axe_source + "\n;undefined")  # type: ignore[attr-defined]
+        found = self.page.evaluate(
+            """async () => {
+                const result = await axe.run(document, {resultTypes: ['violations']});
+                return result.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+            }"""
+        )
+        self.checked.append(self.page.url)
+        self.violations.extend(f"{label} ({self.page.url}): {v}" for v in found)
+
+    def assert_accessible(self) -> None:
+        assert not self.violations, "\n".join(self.violations)
+
+
+@pytest.fixture
+def journey(
+    browser: object, live_server: str, request: pytest.FixtureRequest, live_clock: Clock
+) -> Iterator[Callable[[], Journey]]:
+    contexts = []
+
+    def start() -> Journey:
+        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        contexts.append(context)
+        return Journey(context.new_page(), live_server, request.node.name)
+
+    yield start
+    for context in contexts:
+        context.close()
+    live_clock.today = START
