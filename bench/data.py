@@ -1,7 +1,7 @@
 """Bulk loading of a large platform for the benchmarks (Core inserts, not the service).
 
 ``load(engine, pathways=100_000)`` creates one platform with two
-territories, twenty conseillers, one person per pathway and about ten events
+territories, a conseiller per hundred pathways, one person per pathway and about ten events
 per pathway (≈1 000 000 events), with the records the events point to
 (diagnostics, immersions, trainings, contracts, checkpoints), dated over the
 last three years. Histories are valid walks of the state machine, so the
@@ -99,23 +99,27 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
             ).scalar_one()
             for name in ("Nord", "Sud")
         ]
-        adviser_ids = [
-            connection.execute(
-                sa.insert(User)
-                .values(
-                    email=f"conseiller{i}@bench.fr",
-                    full_name=f"Conseiller {i}",
-                    password_hash="-",
-                    role="adviser",
-                    platform_id=platform_id,
-                    is_active=True,
-                    session_token="x",
-                    created_at=_now(),
-                )
-                .returning(User.id)
-            ).scalar_one()
-            for i in range(20)
-        ]
+        # About a hundred pathways per conseiller, as in the field.
+        advisers = max(20, pathways // 100)
+        connection.execute(
+            sa.insert(User),
+            [
+                {
+                    "email": f"conseiller{i}@bench.fr",
+                    "full_name": f"Conseiller {i}",
+                    "password_hash": "-",
+                    "role": "adviser",
+                    "platform_id": platform_id,
+                    "is_active": True,
+                    "session_token": "x",
+                    "created_at": _now(),
+                }
+                for i in range(advisers)
+            ],
+        )
+        adviser_ids = list(
+            connection.scalars(sa.select(User.id).where(User.platform_id == platform_id).order_by(User.id))
+        )
         employer_ids = [
             connection.execute(
                 sa.insert(Employer)

@@ -27,6 +27,8 @@ class Pathway(Base):
     __tablename__ = "pathways"
     __table_args__ = (
         sa.Index("ix_pathways_adviser_id_state_last_event_on", "adviser_id", "state", "last_event_on"),
+        # A caseload listed most recent first, without a state filter.
+        sa.Index("ix_pathways_adviser_id_last_event_on", "adviser_id", "last_event_on"),
         sa.Index("ix_pathways_platform_id_state", "platform_id", "state"),
     )
 
