@@ -5,7 +5,7 @@ Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 """
 
-import sqlalchemy as sa
+import sqlalchemy as sa  # noqa: F401 - most migrations use it
 from alembic import op
 ${imports if imports else ""}
 
