@@ -147,7 +147,7 @@ class Journey:
         self.goto("/login")
         self.page.fill("#email", email)
         self.page.fill("#password", factories.PASSWORD)
-        self.page.click("button[type=submit]")
+        self.page.click("main button[type=submit]")
         self.page.wait_for_load_state()
         assert "/login" not in self.page.url, f"login of {email} failed: {self.page.inner_text('main')[:500]}"
 
