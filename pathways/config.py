@@ -45,17 +45,23 @@ def secret_key(instance_path: Path) -> str:
 
 
 def engine_options(url: str) -> dict[str, Any]:
-    """A dropped server connection is replaced before use; a SQLite file never drops."""
-    if url.startswith("sqlite"):
-        return {}
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    """Engine options for ``url``.
+
+    ``hide_parameters``: error messages and logs never carry the values
+    (notes, health details). Pre-ping replaces a dropped server connection
+    before use; a SQLite file never drops, so it is spared the round trip.
+    """
+    options: dict[str, Any] = {"hide_parameters": True}
+    if not url.startswith("sqlite"):
+        options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return options
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        # hide_parameters: error messages and logs never carry the values (notes, health details).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Chosen per database in create_app (see engine_options).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SECRET_KEY": None,  # filled lazily so tests can pass their own
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
