@@ -38,6 +38,7 @@ from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
 from pathways.services import sessions as session_service
+from pathways.services.enrolment import record_immersion_assessment, record_training_result
 from pathways.services.person import create_person
 from pathways.services.platform import create_platform, create_territory, create_user
 from pathways.states import (
@@ -442,10 +443,8 @@ def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool) -> None:
             )
             return
         state = pathway.state
-        if (
-            (state in (State.ORIENTATION, State.REINFORCEMENT)
-            and roll < 0.55)
-            or (state is State.EMPLOYMENT and roll < 0.15)
+        if (state in (State.ORIENTATION, State.REINFORCEMENT) and roll < 0.55) or (
+            state is State.EMPLOYMENT and roll < 0.15
         ):
             if not _immersion(context, pathway, day, adviser):
                 return
@@ -634,10 +633,15 @@ def _immersion(context: _Context, pathway: Pathway, day: date, adviser: User) ->
         immersion = context.session.get(
             Immersion, pathway_service.last_event(context.session, pathway).details["immersion_id"]
         )
-        immersion.outcome = rng.choice([ImmersionOutcome.COMPLETED] * 8 + [ImmersionOutcome.PARTIAL])
-        immersion.employer_feedback = "Personne investie, à l'aise avec les résidents."
-        immersion.leads_to = rng.choice(list(ImmersionFollowOn))
-        immersion.assessed_on = ends + timedelta(days=2)
+        record_immersion_assessment(
+            context.session,
+            immersion,
+            outcome=rng.choice([ImmersionOutcome.COMPLETED] * 8 + [ImmersionOutcome.PARTIAL]),
+            assessed_on=ends + timedelta(days=2),
+            actor=adviser,
+            employer_feedback="Personne investie, à l'aise avec les résidents.",
+            leads_to=rng.choice(list(ImmersionFollowOn)),
+        )
     return True
 
 
@@ -659,9 +663,14 @@ def _training(context: _Context, pathway: Pathway, day: date, adviser: User) -> 
         training = context.session.get(
             Training, pathway_service.last_event(context.session, pathway).details["training_id"]
         )
-        training.ends_on = ends
-        training.result = rng.choice(
-            [TrainingResult.OBTAINED] * 6 + [TrainingResult.PARTIAL] * 2 + [TrainingResult.FAILED]
+        record_training_result(
+            context.session,
+            training,
+            result=rng.choice(
+                [TrainingResult.OBTAINED] * 6 + [TrainingResult.PARTIAL] * 2 + [TrainingResult.FAILED]
+            ),
+            ends_on=ends,
+            actor=adviser,
         )
     return True
 
