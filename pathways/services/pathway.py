@@ -334,6 +334,30 @@ def _in_platform(session: Session, model: type, object_id: int | None, platform_
     return found
 
 
+def _unknown_references(
+    session: Session,
+    platform_id: int,
+    *,
+    employer_id: int | None = None,
+    organisation_id: int | None = None,
+    certification_code: str | None = None,
+    job_code: str | None = None,
+) -> list[str]:
+    """What a step's record refers to that does not exist, or belongs to another platform."""
+    messages = []
+    if employer_id is not None and not _in_platform(session, Employer, employer_id, platform_id):
+        messages.append("Cet employeur n'est pas connu de la plateforme.")
+    if organisation_id is not None and not _in_platform(
+        session, TrainingOrganisation, organisation_id, platform_id
+    ):
+        messages.append("Cet organisme de formation n'est pas connu de la plateforme.")
+    if certification_code and session.get(Certification, certification_code) is None:
+        messages.append(f"La certification « {certification_code} » est inconnue.")
+    if job_code and session.get(Job, job_code) is None:
+        messages.append(f"Le code ROME « {job_code} » est inconnu.")
+    return messages
+
+
 def _step_records(
     session: Session, pathway: Pathway, request: MoveRequest
 ) -> tuple[list[Any], dict[str, Any], list[str]]:
@@ -382,14 +406,10 @@ def _step_records(
                 )
     elif trigger is Trigger.START_IMMERSION and request.immersion is not None:
         data = request.immersion
-        if data.employer_id is not None and not _in_platform(
-            session, Employer, data.employer_id, platform_id
-        ):
-            messages.append("Cet employeur n'est pas connu de la plateforme.")
         extra = dict(request.extra)
-        job_code = extra.get("job_code")
-        if job_code and session.get(Job, job_code) is None:
-            messages.append(f"Le code ROME « {job_code} » est inconnu.")
+        messages += _unknown_references(
+            session, platform_id, employer_id=data.employer_id, job_code=extra.get("job_code")
+        )
         if data.employer_id and data.starts_on and data.ends_on:
             records.append(
                 Immersion(
@@ -402,12 +422,12 @@ def _step_records(
             )
     elif trigger is Trigger.START_TRAINING and request.training is not None:
         data = request.training
-        if data.organisation_id is not None and not _in_platform(
-            session, TrainingOrganisation, data.organisation_id, platform_id
-        ):
-            messages.append("Cet organisme de formation n'est pas connu de la plateforme.")
-        if data.certification_code and session.get(Certification, data.certification_code) is None:
-            messages.append(f"La certification « {data.certification_code} » est inconnue.")
+        messages += _unknown_references(
+            session,
+            platform_id,
+            organisation_id=data.organisation_id,
+            certification_code=data.certification_code,
+        )
         if data.organisation_id and data.certification_code and data.funding and data.starts_on:
             records.append(
                 Training(
@@ -421,12 +441,9 @@ def _step_records(
             )
     elif trigger is Trigger.SIGN_CONTRACT and request.contract is not None:
         data = request.contract
-        if data.employer_id is not None and not _in_platform(
-            session, Employer, data.employer_id, platform_id
-        ):
-            messages.append("Cet employeur n'est pas connu de la plateforme.")
-        if data.job_code and session.get(Job, data.job_code) is None:
-            messages.append(f"Le code ROME « {data.job_code} » est inconnu.")
+        messages += _unknown_references(
+            session, platform_id, employer_id=data.employer_id, job_code=data.job_code
+        )
         if (
             data.employer_id
             and data.employer_type
