@@ -221,8 +221,11 @@ def _append_event(
     comment: str | None,
     details: dict[str, Any],
 ) -> PathwayEvent:
+    # A pathway already stored is named by id: attaching through the
+    # relationship would first load its whole history.
+    link = {"pathway_id": pathway.id} if pathway.id is not None else {"pathway": pathway}
     event = PathwayEvent(
-        pathway=pathway,
+        **link,
         sequence=sequence,
         trigger=trigger,
         from_state=from_state,
@@ -234,6 +237,9 @@ def _append_event(
         details=details,
     )
     session.add(event)
+    if "pathway_id" in link:
+        # Reread on next access rather than serve a history without this event.
+        session.expire(pathway, ["events"])
     pathway.last_event_on = occurred_on
     return event
 
