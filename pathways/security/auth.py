@@ -16,7 +16,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask, flash, has_request_context, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import login_user, logout_user
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,19 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         secure = bool(app.config["SESSION_COOKIE_SECURE"])
         return secure or (has_request_context() and request.is_secure)
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """Never from a static file's response.
+
+        A permanent session's cookie is otherwise sent again with every
+        response: a stylesheet still loading from the previous page, carrying
+        the cookie as it was, could land after a login or a logout and put
+        the old session back (the login form's CSRF token with it).
+        """
+        endpoint = request.endpoint if has_request_context() else None
+        if endpoint is not None and (endpoint == "static" or endpoint.endswith(".static")):
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def init_app(app: Flask) -> None:
