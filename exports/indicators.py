@@ -64,6 +64,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 from pathways.models import (
@@ -307,6 +308,32 @@ def pathway_summary(platform_ids: list[int], start: date, end: date) -> sa.Subqu
     )
 
 
+class DaysBetween(sa.sql.functions.FunctionElement[int]):
+    """Whole days from ``earlier`` to ``later`` (PostgreSQL subtracts dates; SQLite needs julianday)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(DaysBetween)
+def _days_between(element: DaysBetween, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+@compiles(DaysBetween, "sqlite")
+def _days_between_sqlite(element: DaysBetween, compiler: Any, **kw: Any) -> str:
+    later, earlier = list(element.clauses)
+    later_sql, earlier_sql = compiler.process(later, **kw), compiler.process(earlier, **kw)
+    return f"CAST(julianday({later_sql}) - julianday({earlier_sql}) AS INTEGER)"
+
+
+def delay_days(first_on: Any, entry_on: Any, start: date, end: date) -> sa.ColumnElement[int]:
+    """Days from entry to ``first_on`` when ``first_on`` is in the period, else NULL."""
+    return sa.case((first_on.between(start, end), DaysBetween(first_on, entry_on)), else_=None)
+
+
 def age_at(day: sa.ColumnElement[date], birth: sa.ColumnElement[date]) -> sa.ColumnElement[int]:
     """Whole years between ``birth`` and ``day``, in SQL both databases run."""
     day_of_year = sa.extract("month", day) * 100 + sa.extract("day", day)
@@ -367,6 +394,9 @@ def compute_bilan(
         *[column.label(code) for code, column in PUBLIC_COLUMNS.items()],
         sa.case((accompanied, 1), else_=0).label("accompanied"),
         summary.c.access,
+        # The delays behind the medians ride along in the same pass (NULL for most pathways).
+        delay_days(summary.c.first_training_on, summary.c.entry_on, start, end).label("training_days"),
+        delay_days(summary.c.first_contract_on, summary.c.entry_on, start, end).label("contract_days"),
     ]
     grouped = session.execute(
         sa.select(
@@ -383,7 +413,12 @@ def compute_bilan(
     ).all()
 
     breakdowns: dict[str, dict[str, list[int]]] = {name: {} for name in BREAKDOWN_TITLES}
+    delays: dict[str, Counter[int]] = {"training": Counter(), "contract": Counter()}
     for row in grouped:
+        if row.training_days is not None:
+            delays["training"][int(row.training_days)] += int(row.n)
+        if row.contract_days is not None:
+            delays["contract"][int(row.contract_days)] += int(row.n)
         raw["entries"] += int(row.entered or 0)
         raw["positive_exits"] += int(row.positive or 0)
         if not row.accompanied:
@@ -453,7 +488,6 @@ def compute_bilan(
         sa.select(Territory.name).where(Territory.platform_id.in_(ids)).order_by(Territory.name)
     ).all()
     first = chosen[0]
-    delays = _delays(session, summary, start, end)
     return Bilan(
         first.slug if len(chosen) == 1 else NATIONAL_SLUG,
         first.name if len(chosen) == 1 else national_name(len(chosen)),
@@ -756,21 +790,3 @@ def _checkpoints(session: Session, ids: list[int], start: date, end: date) -> tu
         )
     )
     return in_post, total, missing
-
-
-def _delays(session: Session, summary: sa.Subquery, start: date, end: date) -> dict[str, Counter[int]]:
-    rows = session.execute(
-        sa.select(summary.c.entry_on, summary.c.first_training_on, summary.c.first_contract_on).where(
-            sa.or_(
-                summary.c.first_training_on.between(start, end),
-                summary.c.first_contract_on.between(start, end),
-            )
-        )
-    ).all()
-    delays: dict[str, Counter[int]] = {"training": Counter(), "contract": Counter()}
-    for entry_on, training_on, contract_on in rows:
-        if training_on is not None and start <= training_on <= end:
-            delays["training"][(training_on - entry_on).days] += 1
-        if contract_on is not None and start <= contract_on <= end:
-            delays["contract"][(contract_on - entry_on).days] += 1
-    return delays

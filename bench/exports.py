@@ -1,0 +1,228 @@
+"""Benchmarks of the exports, each beside a baseline measured in the same run.
+
+- The cohort export (openpyxl write-only, rows streamed with ``yield_per``)
+  against the same rows, from the same query, written by xlsxwriter in
+  ``constant_memory`` mode: time, then the peak resident memory each adds
+  (measured in a forked child, see ``_peak``).
+- The bilan (``write_bilan``: every indicator, breakdown, sessions and freins
+  sheets) against the main counts computed by hand-written SQL.
+
+``make bench`` calls ``run`` on the data ``bench.data`` loaded;
+``python -m bench.exports DATABASE_URL [PATHWAYS]`` runs them alone (the
+database is migrated and loaded with ``bench.data.load`` when it holds no
+pathway). Targets: cohort ≤ 1.5× xlsxwriter and < 150 MB; bilan ≤ 3× SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import xlsxwriter
+from sqlalchemy.orm import Session
+
+from bench.engine import Figure
+from exports.bilan import write_bilan
+from exports.cohort import cohort_rows, columns, write_cohort
+from exports.writer import Kind, Percent, cell_value
+from pathways.models import Platform
+
+MB = 1024 * 1024
+
+
+def _timed(function: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _peak(function: Callable[[], Any], engine: sa.Engine) -> float:
+    """Peak resident memory added by ``function``, in MB, measured in a forked child.
+
+    Resident memory, not tracemalloc: it counts what lxml, the database
+    driver and zlib allocate in C too, and tracing every allocation would
+    slow the run several times over.
+    """
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a fresh pool, the peak reset, then the work
+        try:
+            os.close(read)
+            engine.dispose(close=False)
+            with open("/proc/self/clear_refs", "w") as clear:
+                clear.write("5")  # resets the peak resident size (VmHWM)
+            start = _rss()
+            function()
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            os.write(write, str((peak - start) / MB).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        text = answer.read()
+    os.waitpid(pid, 0)
+    return float(text or "nan")
+
+
+def xlsxwriter_cohort(session: Session, platform: Platform, path: Path) -> int:
+    """The baseline: the same rows written by xlsxwriter in constant-memory mode."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Cohorte")
+    date_format = book.add_format({"num_format": "dd/mm/yyyy"})
+    cols = columns(identified=False)
+    sheet.write_row(0, 0, [c.header for c in cols])
+    kinds = [c.kind for c in cols]
+    number = 0
+    for number, values in enumerate(cohort_rows(session, platform, None, None, identified=False), 1):
+        for index, value in enumerate(values):
+            value = cell_value(value)
+            if value is None:
+                continue
+            if kinds[index] is Kind.DATE:
+                sheet.write_datetime(number, index, value, date_format)
+            elif isinstance(value, Percent):
+                sheet.write_number(number, index, value)
+            else:
+                sheet.write(number, index, value)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, number, len(cols) - 1)
+    book.close()
+    return number
+
+
+PLAIN_SQL = [
+    """SELECT sum(CASE WHEN reached = 1 AND ended = 0 THEN 1 ELSE 0 END),
+              sum(CASE WHEN reached = 1 AND ended = 0 AND access = 1 THEN 1 ELSE 0 END),
+              sum(entered), sum(positive)
+       FROM (SELECT e.pathway_id,
+               max(CASE WHEN e.to_state IN ('orientation','reinforcement','immersion','training',
+                    'employment','follow_up') AND e.occurred_on <= :end THEN 1 ELSE 0 END) AS reached,
+               max(CASE WHEN e.to_state IN ('completed','exited') AND e.occurred_on < :start
+                    THEN 1 ELSE 0 END) AS ended,
+               max(CASE WHEN e.trigger IN ('start_training','sign_contract')
+                    AND e.occurred_on BETWEEN :start AND :end THEN 1 ELSE 0 END) AS access,
+               max(CASE WHEN e.trigger = 'refer' AND e.occurred_on BETWEEN :start AND :end
+                    THEN 1 ELSE 0 END) AS entered,
+               max(CASE WHEN e.trigger = 'sign_contract' AND e.occurred_on BETWEEN :start AND :end
+                    THEN 1 ELSE 0 END) AS positive
+             FROM pathway_events e JOIN pathways p ON p.id = e.pathway_id
+             WHERE p.platform_id = :pid GROUP BY e.pathway_id) s""",
+    """SELECT e.trigger, count(*) FROM pathway_events e JOIN pathways p ON p.id = e.pathway_id
+       WHERE p.platform_id = :pid AND e.occurred_on BETWEEN :start AND :end GROUP BY e.trigger""",
+    """SELECT c.contract_type, c.employer_type, c.job_code, count(*)
+       FROM contracts c JOIN pathways p ON p.id = c.pathway_id
+       WHERE p.platform_id = :pid AND c.starts_on BETWEEN :start AND :end
+       GROUP BY c.contract_type, c.employer_type, c.job_code""",
+    """SELECT k.still_in_post, count(*) FROM checkpoints k JOIN pathways p ON p.id = k.pathway_id
+       WHERE p.platform_id = :pid AND k.month = 6 AND k.recorded_on BETWEEN :start AND :end
+       GROUP BY k.still_in_post""",
+]
+
+
+def plain_sql_counts(engine: sa.Engine, platform_id: int, start: date, end: date) -> list[Any]:
+    with engine.connect() as connection:
+        return [
+            connection.execute(sa.text(query), {"pid": platform_id, "start": start, "end": end}).all()
+            for query in PLAIN_SQL
+        ]
+
+
+def run(session: Session, engine: sa.Engine, loaded: Any) -> list[Figure]:
+    platform = session.get(Platform, loaded.platform_id)
+    assert platform is not None
+    year = date.today().year - 1
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="pathways-exports-") as folder:
+        ours, theirs = Path(folder) / "cohort.xlsx", Path(folder) / "baseline.xlsx"
+
+        def cohort() -> None:
+            write_cohort(session, platform, ours, actor=None)
+            session.rollback()  # the audit line
+
+        def baseline() -> None:
+            xlsxwriter_cohort(session, platform, theirs)
+
+        baseline()  # warm the database cache for both
+        cohort_time, baseline_time = _timed(cohort), _timed(baseline)
+        figures.append(
+            Figure(
+                f"cohort export, {loaded.pathways} rows (vs xlsxwriter constant_memory)",
+                cohort_time,
+                baseline_time,
+            )
+        )
+        figures.append(
+            Figure(
+                "cohort export peak resident memory added (vs xlsxwriter constant_memory)",
+                _peak(cohort, engine),
+                _peak(baseline, engine),
+                "MB",
+            )
+        )
+
+        def bilan() -> None:
+            write_bilan(session, platform, start, end, Path(folder) / "bilan.xlsx", actor=None)
+            session.rollback()
+
+        plain_sql_counts(engine, platform.id, start, end)  # warm
+        bilan_time = _timed(bilan)
+        sql_time = _timed(lambda: plain_sql_counts(engine, platform.id, start, end))
+        figures.append(
+            Figure(
+                f"bilan {year}, {loaded.events} events (vs the same counts in plain SQL)",
+                bilan_time,
+                sql_time,
+            )
+        )
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench.exports DATABASE_URL [PATHWAYS]``: load if empty, then measure."""
+    from flask_migrate import upgrade
+
+    from bench import data
+    from pathways import create_app
+    from pathways.extensions import db
+    from pathways.models import Pathway, PathwayEvent
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        raise SystemExit("usage: python -m bench.exports DATABASE_URL [PATHWAYS]")
+    url, pathways = args[0], int(args[1]) if len(args) > 1 else 100_000
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    with app.app_context():
+        upgrade()
+        existing = db.session.scalar(sa.select(sa.func.count()).select_from(Pathway))
+        if existing:
+            platform_id = db.session.scalar(sa.select(Pathway.platform_id).limit(1))
+            events = db.session.scalar(sa.select(sa.func.count()).select_from(PathwayEvent))
+            loaded: Any = data.Loaded(platform_id, [], existing, events)
+        else:
+            started = time.perf_counter()
+            loaded = data.load(db.engine, pathways)
+            elapsed = time.perf_counter() - started
+            print(f"loaded {loaded.pathways} pathways, {loaded.events} events in {elapsed:.1f}s")
+        for figure in run(db.session, db.engine, loaded):
+            print(
+                f"{figure.name:<80} {figure.measured:>9.3f}{figure.unit:<2} "
+                f"{figure.baseline:>9.3f}{figure.unit:<2} {figure.ratio:>6.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
