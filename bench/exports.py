@@ -5,7 +5,8 @@
   ``constant_memory`` mode: time, then the peak resident memory each adds
   (measured in a forked child, see ``_peak``).
 - The bilan (``write_bilan``: every indicator, breakdown, sessions and freins
-  sheets) against the main counts computed by hand-written SQL.
+  sheets) against the same counts by hand-written SQL: the main pass over
+  the events, the breakdowns, freins, trainings and sessions.
 
 ``make bench`` calls ``run`` on the data ``bench.data`` loaded;
 ``python -m bench.exports DATABASE_URL [PATHWAYS]`` runs them alone (the
@@ -129,6 +130,54 @@ PLAIN_SQL = [
     """SELECT k.still_in_post, count(*) FROM checkpoints k JOIN pathways p ON p.id = k.pathway_id
        WHERE p.platform_id = :pid AND k.month = 6 AND k.recorded_on BETWEEN :start AND :end
        GROUP BY k.still_in_post""",
+]
+
+
+# The accompanied pathways of the period, for the breakdowns below.
+ACCOMPANIED = """
+    SELECT e.pathway_id,
+           max(CASE WHEN e.trigger IN ('start_training','sign_contract')
+                AND e.occurred_on BETWEEN :start AND :end THEN 1 ELSE 0 END) AS access,
+           min(CASE WHEN e.trigger = 'refer' THEN e.occurred_on END) AS entered_on
+    FROM pathway_events e JOIN pathways p ON p.id = e.pathway_id
+    WHERE p.platform_id = :pid
+    GROUP BY e.pathway_id
+    HAVING max(CASE WHEN e.to_state IN ('orientation','reinforcement','immersion','training',
+                'employment','follow_up') AND e.occurred_on <= :end THEN 1 ELSE 0 END) = 1
+       AND max(CASE WHEN e.to_state IN ('completed','exited') AND e.occurred_on < :start
+                THEN 1 ELSE 0 END) = 0"""
+BREAKDOWNS = {
+    "sex": "pe.sex",
+    "diploma": "pe.diploma_level",
+    "prescriber": "p.prescriber_type",
+    "territory": "p.territory_id",
+    # Years between birth and entry, near enough for a timing baseline.
+    "age": "CAST((a.entered_on - pe.birth_date) / 365.25 AS INTEGER)",
+}
+PLAIN_SQL += [
+    f"""SELECT {column}, count(*), sum(a.access)
+        FROM ({ACCOMPANIED}) a JOIN pathways p ON p.id = a.pathway_id JOIN persons pe ON pe.id = p.person_id
+        GROUP BY {column}"""
+    for column in BREAKDOWNS.values()
+] + [
+    f"""SELECT sum(CASE WHEN pe.is_job_seeker THEN 1 ELSE 0 END), sum(CASE WHEN pe.is_rsa_beneficiary
+               THEN 1 ELSE 0 END), sum(CASE WHEN pe.is_reconversion THEN 1 ELSE 0 END),
+               sum(CASE WHEN pe.is_rqth THEN 1 ELSE 0 END), sum(CASE WHEN pe.is_bpi THEN 1 ELSE 0 END),
+               sum(CASE WHEN pe.is_qpv_resident THEN 1 ELSE 0 END),
+               sum(CASE WHEN pe.is_zrr_resident THEN 1 ELSE 0 END)
+        FROM ({ACCOMPANIED}) a JOIN pathways p ON p.id = a.pathway_id
+        JOIN persons pe ON pe.id = p.person_id""",
+    """SELECT b.category, count(*) FROM barriers b JOIN pathways p ON p.id = b.pathway_id
+       WHERE p.platform_id = :pid AND b.identified_on BETWEEN :start AND :end GROUP BY b.category""",
+    """SELECT b.category, count(DISTINCT b.id) FROM barrier_status_changes c
+       JOIN barriers b ON b.id = c.barrier_id JOIN pathways p ON p.id = b.pathway_id
+       WHERE p.platform_id = :pid AND c.status = 'resolved' AND c.changed_on BETWEEN :start AND :end
+       GROUP BY b.category""",
+    """SELECT t.result, count(*) FROM trainings t JOIN pathways p ON p.id = t.pathway_id
+       WHERE p.platform_id = :pid AND t.ends_on BETWEEN :start AND :end GROUP BY t.result""",
+    """SELECT count(*) FROM info_sessions WHERE platform_id = :pid AND held_on BETWEEN :start AND :end""",
+    """SELECT count(*) FROM orientation_weeks
+       WHERE platform_id = :pid AND starts_on BETWEEN :start AND :end""",
 ]
 
 
