@@ -49,6 +49,8 @@ def test_dashboard_page(session, world, login):
     data = json.loads(page.split('id="chart-data"')[1].split(">", 1)[1].split("</script>")[0])
     assert data["funnel"]["datasets"][0]["data"][0] == 1
     assert "<script>" not in page  # no inline script: data only
+    assert 'href="/bilan/"' in response.get_data(as_text=True)  # the bilan is one click away
+    assert 'href="/import/"' in response.get_data(as_text=True)
     assert login(world.adviser).get("/tableau-de-bord/").status_code == 404
     assert login(world.delegate).get("/tableau-de-bord/").status_code == 404
 
