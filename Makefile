@@ -35,7 +35,8 @@ run: install ## Migrate, load the demo once, serve on http://127.0.0.1:5000
 
 serve: install ## Production-like: gunicorn, 4 workers (set DATABASE_URL for PostgreSQL)
 	$(FLASK) db upgrade
-	$(VENV)/bin/gunicorn --workers 4 --preload --bind $(HOST):$(PORT) wsgi:app
+	# --timeout 600: importing a platform's whole spreadsheet (10 000 rows) takes minutes.
+	$(VENV)/bin/gunicorn --workers 4 --preload --timeout 600 --bind $(HOST):$(PORT) wsgi:app
 
 test-deps: ## PostgreSQL server and Chromium, installed when missing
 	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
