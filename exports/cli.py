@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 from flask.cli import with_appcontext
 
+from exports.period import PeriodError, reporting_period
 from pathways.cli import transaction
 from pathways.extensions import db
 from pathways.models import Platform
@@ -26,25 +27,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _period(
     year: int | None, start: str | None, end: str | None, *, required: bool = True
 ) -> tuple[date, date] | None:
-    if year is not None and (start or end):
-        raise click.UsageError("Donnez soit --year, soit --start et --end, pas les deux.")
-    if year is not None:
-        if not 2000 <= year <= 2100:
-            raise click.UsageError(f"Année invalide : {year}.")
-        return date(year, 1, 1), date(year, 12, 31)
-    if start or end:
-        if not (start and end):
-            raise click.UsageError("--start et --end vont ensemble.")
-        try:
-            first, last = date.fromisoformat(start), date.fromisoformat(end)
-        except ValueError:
-            raise click.UsageError("Dates attendues au format AAAA-MM-JJ.") from None
-        if last < first:
-            raise click.UsageError("La fin de la période précède son début.")
-        return first, last
-    if required:
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise click.UsageError("Dates attendues au format AAAA-MM-JJ.") from None
+    try:
+        period = reporting_period(year, first, last)
+    except PeriodError as error:
+        raise click.UsageError(str(error)) from None
+    if period is None and required:
         raise click.UsageError("Indiquez la période : --year AAAA ou --start AAAA-MM-JJ --end AAAA-MM-JJ.")
-    return None
+    return period
 
 
 def _output(path: str) -> Path:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import tempfile
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, render_template, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, IntegerField, RadioField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import NumberRange, Optional
 
 from exports.bilan import write_bilan, write_national
 from exports.cohort import write_cohort
+from exports.period import PeriodError, reporting_period
 from pathways import clock
 from pathways.extensions import db
 from pathways.forms.base import Form
@@ -46,15 +48,16 @@ class BilanForm(Form):
     with_cohort = BooleanField("Ajouter la cohorte pseudonymisée au bilan")
     identified = BooleanField("Cohorte nominative (noms et dates de naissance ; l'export est tracé)")
 
-    def validate_end(self, field: DateField) -> None:
-        if (self.start.data is None) != (field.data is None):
-            raise ValidationError("Indiquez le début et la fin de la période.")
-        if self.start.data and field.data and field.data < self.start.data:
-            raise ValidationError("La fin de la période précède son début.")
-
-    def validate_year(self, field: IntegerField) -> None:
-        if field.data is not None and self.start.data is not None:
-            raise ValidationError("Choisissez une année ou une période, pas les deux.")
+    def validate(self, extra_validators: dict[str, list[Any]] | None = None) -> bool:
+        # At form level: a field's Optional() would stop its own validators
+        # when it is empty, and "a start without an end" is about that case.
+        valid = super().validate(extra_validators)
+        try:
+            reporting_period(self.year.data, self.start.data, self.end.data)
+        except PeriodError as error:
+            self.end.errors = [*self.end.errors, str(error)]
+            return False
+        return valid
 
     def period(self) -> tuple[date, date]:
         if self.start.data and self.end.data:

@@ -81,6 +81,14 @@ def test_bad_period_is_explained(web_app, world) -> None:
     response = client.post("/bilan/", data={"kind": "bilan", "start": "2025-05-01", "end": "2025-01-01"})
     assert response.status_code == 200
     assert "précède son début" in response.get_data(as_text=True)
+    response = client.post("/bilan/", data={"kind": "bilan", "start": "2025-05-01"})
+    assert response.status_code == 200
+    assert "indiquez les deux" in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"  # no file for half a period
+    response = client.post(
+        "/bilan/", data={"kind": "bilan", "year": "2025", "start": "2025-05-01", "end": "2025-06-01"}
+    )
+    assert "pas les deux" in response.get_data(as_text=True)
 
 
 def test_csrf_is_required(app, world) -> None:
