@@ -45,6 +45,8 @@ def optional_str(value: object) -> str | None:
 class Outcome(Generic[T]):
     ok: bool
     value: T | None = None
+    # The refusal, when there was one: a view may show more than its messages.
+    refusal: MoveRefused | None = None
 
 
 def perform(form: FlaskForm | None, action: Callable[[], T]) -> Outcome[T]:
@@ -53,6 +55,7 @@ def perform(form: FlaskForm | None, action: Callable[[], T]) -> Outcome[T]:
     The refusal messages (guards, invalid input, a concurrent change) are the
     services' French ones, shown above the form, which keeps what was typed.
     """
+    refusal: MoveRefused | None = None
     try:
         value = action()
         db.session.commit()
@@ -62,6 +65,7 @@ def perform(form: FlaskForm | None, action: Callable[[], T]) -> Outcome[T]:
     except MoveRefused as error:
         db.session.rollback()
         messages = list(error.messages)
+        refusal = error
     except Exception:
         db.session.rollback()
         raise
@@ -69,7 +73,7 @@ def perform(form: FlaskForm | None, action: Callable[[], T]) -> Outcome[T]:
         return Outcome(True, value)
     if form is not None:
         form.form_errors.extend(messages)
-    return Outcome(False)
+    return Outcome(False, refusal=refusal)
 
 
 def options(pairs: Iterable[Any], empty: str | None = "— Choisir —") -> list[SelectChoice]:

@@ -13,6 +13,15 @@ from pathways import audit, clock
 from pathways.models import Person, User
 from pathways.services.pathway import InvalidInput
 
+
+class PossibleDuplicate(InvalidInput):
+    """The person seems known already; ``persons`` are the look-alikes, for the user to choose."""
+
+    def __init__(self, messages: list[str], persons: list[Person]) -> None:
+        super().__init__(messages)
+        self.persons = persons
+
+
 # Fields an audit entry may show before/after (never contact details in clear).
 AUDITED_FIELDS = ("sex", "diploma_level", "postal_code")
 
@@ -87,9 +96,13 @@ def create_person(
             france_travail_id=fields.get("france_travail_id"),
         )
         if duplicates:
-            messages.append(
-                f"Cette personne semble déjà connue : {duplicates[0].full_name}, "
-                f"née le {duplicates[0].birth_date:%d/%m/%Y}."
+            raise PossibleDuplicate(
+                [
+                    f"Cette personne semble déjà connue : {duplicates[0].full_name}, "
+                    f"née le {duplicates[0].birth_date:%d/%m/%Y}. Vérifiez avant de la créer, "
+                    "ou confirmez qu'il s'agit d'une autre personne."
+                ],
+                duplicates,
             )
     if messages:
         raise InvalidInput(messages)

@@ -12,11 +12,11 @@ from pathways import clock
 from pathways.extensions import db
 from pathways.forms.base import perform
 from pathways.forms.sessions import PersonForm
-from pathways.models import InfoSession, OrientationWeek
+from pathways.models import InfoSession, OrientationWeek, Person
 from pathways.security.access import pathway_scope, roles_required
 from pathways.services.caseload import CaseloadFilters, caseload
 from pathways.services.pathway import open_pathway
-from pathways.services.person import create_person, find_duplicates
+from pathways.services.person import PossibleDuplicate, create_person
 from pathways.services.workspace import info_sessions, session_visibility, weeks
 from pathways.states import State
 from pathways.vocabulary import Role
@@ -91,50 +91,38 @@ def persons() -> str:
 def new_person() -> tuple[str, int] | Response:
     """A person repérée: created (duplicates checked) with a pathway opened on the délégué's territory."""
     form = PersonForm()
-    duplicates = []
+    duplicates: list[Person] = []
     if form.validate_on_submit():
         fields = form.person_fields()
-        duplicates = find_duplicates(
-            db.session,
-            current_user.platform_id,
-            last_name=form.last_name.data,
-            first_name=form.first_name.data,
-            birth_date=form.birth_date.data,
-            france_travail_id=fields["france_travail_id"],  # type: ignore[arg-type]
-        )
-        if duplicates and not form.confirm_new.data:
-            form.form_errors.append(
-                "Une personne qui lui ressemble est déjà connue de la plateforme : "
-                "vérifiez avant de la créer."
+        territory_id = next((t.id for t in current_user.territories), None)
+
+        def create() -> object:
+            person = create_person(
+                db.session,
+                current_user.platform_id,
+                last_name=form.last_name.data,
+                first_name=form.first_name.data,
+                birth_date=form.birth_date.data,
+                actor=current_user,
+                allow_duplicate=bool(form.confirm_new.data),
+                **fields,
             )
-        else:
-            territory_id = next((t.id for t in current_user.territories), None)
+            return open_pathway(
+                db.session,
+                person,
+                referred_on=clock.today(),
+                actor=current_user,
+                territory_id=territory_id,
+                prescriber_type=form.prescriber(),
+                delegate=current_user,
+            )
 
-            def create() -> object:
-                person = create_person(
-                    db.session,
-                    current_user.platform_id,
-                    last_name=form.last_name.data,
-                    first_name=form.first_name.data,
-                    birth_date=form.birth_date.data,
-                    actor=current_user,
-                    allow_duplicate=bool(form.confirm_new.data),
-                    **fields,
-                )
-                return open_pathway(
-                    db.session,
-                    person,
-                    referred_on=clock.today(),
-                    actor=current_user,
-                    territory_id=territory_id,
-                    prescriber_type=form.prescriber(),
-                    delegate=current_user,
-                )
-
-            outcome = perform(form, create)
-            if outcome.ok:
-                flash("Personne enregistrée : son parcours est ouvert.", "success")
-                return redirect(url_for("pathway_file.show", pathway_id=outcome.value.id))
+        outcome = perform(form, create)
+        if isinstance(outcome.refusal, PossibleDuplicate):
+            duplicates = outcome.refusal.persons
+        if outcome.ok:
+            flash("Personne enregistrée : son parcours est ouvert.", "success")
+            return redirect(url_for("pathway_file.show", pathway_id=outcome.value.id))
     return (
         render_template(
             "delegate/new_person.html",

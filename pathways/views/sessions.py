@@ -44,7 +44,7 @@ from pathways.security.access import (
 from pathways.services import pathway as pathway_service
 from pathways.services import sessions as session_service
 from pathways.services.enrolment import join_orientation_week, open_pathway_of, register_at_info_session
-from pathways.services.person import create_person, find_duplicates
+from pathways.services.person import PossibleDuplicate, create_person
 from pathways.services.workspace import (
     WEEK_DAYS,
     info_session_attendees,
@@ -255,20 +255,6 @@ def info_session_register_new(session_id: int) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return _render_info_session(info_session, person_form=form, status=422)
     fields = form.person_fields()
-    duplicates = find_duplicates(
-        db.session,
-        current_user.platform_id,
-        last_name=form.last_name.data,
-        first_name=form.first_name.data,
-        birth_date=form.birth_date.data,
-        france_travail_id=fields["france_travail_id"],  # type: ignore[arg-type]
-    )
-    if duplicates and not form.confirm_new.data:
-        form.form_errors.append(
-            "Une personne qui lui ressemble est déjà connue de la plateforme : inscrivez-la, "
-            "ou confirmez qu'il s'agit d'une autre personne."
-        )
-        return _render_info_session(info_session, person_form=form, duplicates=duplicates, status=422)
     territory_id = info_session.territory_id or next((t.id for t in current_user.territories), None)
 
     def create_and_register() -> Person:
@@ -295,6 +281,8 @@ def info_session_register_new(session_id: int) -> tuple[str, int] | Response:
     outcome = perform(form, create_and_register)
     if outcome.ok:
         return _registered(info_session, outcome.value.full_name)
+    # The service found look-alikes: offer to register one of them instead.
+    duplicates = outcome.refusal.persons if isinstance(outcome.refusal, PossibleDuplicate) else []
     return _render_info_session(info_session, person_form=form, duplicates=duplicates, status=422)
 
 

@@ -227,5 +227,13 @@ def test_delegate_home_persons_and_new_person(world, login, session):
     )
     assert response.status_code == 422
     assert "déjà connue" in text(response)
+    assert "02/02/1985" in text(response)  # the look-alike is listed, to check before creating
+    assert session.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.last_name == "Ba")) == 1
+    response = client.post(
+        "/delegue/personnes/nouvelle",
+        data={"last_name": "Ba", "first_name": "Ali", "birth_date": "1985-02-02", "confirm_new": "y"},
+    )
+    assert response.status_code == 302
+    assert session.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.last_name == "Ba")) == 2
     assert login(world.adviser).get("/delegue/personnes").status_code == 404
     assert login(world.manager).get("/delegue/").status_code == 404
