@@ -167,28 +167,31 @@ def get_person_or_404(session: Session, user: User, person_id: int) -> Person:
     return person
 
 
+R = TypeVar("R", Barrier, Checkpoint, Referent)
+
+
+def _record_of_pathway_or_404(
+    session: Session, user: User, model: type[R], kind: str, pathway_id: int, record_id: int
+) -> R:
+    """A record of pathway ``pathway_id`` (by id), the pathway in ``user``'s scope."""
+    record = session.scalar(
+        sa.select(model)
+        .join(Pathway, Pathway.id == model.pathway_id)
+        .where(model.id == record_id, model.pathway_id == pathway_id, pathway_scope(user))
+    )
+    if record is None:
+        refuse(kind, record_id)
+    return record
+
+
 def get_barrier_or_404(session: Session, user: User, pathway_id: int, barrier_id: int) -> Barrier:
     """A frein of pathway ``pathway_id``, in scope (health details: check ``can_see_health_details``)."""
-    barrier = session.scalar(
-        sa.select(Barrier)
-        .join(Pathway, Pathway.id == Barrier.pathway_id)
-        .where(Barrier.id == barrier_id, Barrier.pathway_id == pathway_id, pathway_scope(user))
-    )
-    if barrier is None:
-        refuse("barrier", barrier_id)
-    return barrier
+    return _record_of_pathway_or_404(session, user, Barrier, "barrier", pathway_id, barrier_id)
 
 
 def get_checkpoint_or_404(session: Session, user: User, pathway_id: int, checkpoint_id: int) -> Checkpoint:
     """A follow-up checkpoint of pathway ``pathway_id``, in scope."""
-    checkpoint = session.scalar(
-        sa.select(Checkpoint)
-        .join(Pathway, Pathway.id == Checkpoint.pathway_id)
-        .where(Checkpoint.id == checkpoint_id, Checkpoint.pathway_id == pathway_id, pathway_scope(user))
-    )
-    if checkpoint is None:
-        refuse("checkpoint", checkpoint_id)
-    return checkpoint
+    return _record_of_pathway_or_404(session, user, Checkpoint, "checkpoint", pathway_id, checkpoint_id)
 
 
 def session_scope_ok(user: User, territory_id: int | None, delegate_id: int | None) -> bool:
@@ -228,14 +231,7 @@ get_orientation_week_or_404 = get_week_or_404
 
 def get_referent_or_404(session: Session, user: User, pathway_id: int, referent_id: int) -> Referent:
     """A partner referent of pathway ``pathway_id``, in scope."""
-    referent = session.scalar(
-        sa.select(Referent)
-        .join(Pathway, Pathway.id == Referent.pathway_id)
-        .where(Referent.id == referent_id, Referent.pathway_id == pathway_id, pathway_scope(user))
-    )
-    if referent is None:
-        refuse("referent", referent_id)
-    return referent
+    return _record_of_pathway_or_404(session, user, Referent, "referent", pathway_id, referent_id)
 
 
 def get_platform_row_or_404(session: Session, user: User, model: Any, object_id: int) -> Any:
