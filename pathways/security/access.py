@@ -43,7 +43,6 @@ from pathways.models import (
     InfoSession,
     OrientationWeek,
     Pathway,
-    Person,
     Platform,
     Referent,
     Territory,
@@ -145,26 +144,11 @@ def scoped_pathways(user: User) -> sa.Select[tuple[Pathway]]:
     return sa.select(Pathway).where(pathway_scope(user))
 
 
-def scoped_persons(user: User) -> sa.Select[tuple[Person]]:
-    """Persons with at least one pathway in scope (managers: every person of the platform)."""
-    if user.role is Role.MANAGER and user.platform_id is not None:
-        return sa.select(Person).where(Person.platform_id == user.platform_id)
-    visible = sa.select(Pathway.person_id).where(pathway_scope(user))
-    return sa.select(Person).where(Person.id.in_(visible))
-
-
 def get_pathway_or_404(session: Session, user: User, pathway_id: int) -> Pathway:
     pathway = session.scalar(scoped_pathways(user).where(Pathway.id == pathway_id))
     if pathway is None:
         refuse("pathway", pathway_id)
     return pathway
-
-
-def get_person_or_404(session: Session, user: User, person_id: int) -> Person:
-    person = session.scalar(scoped_persons(user).where(Person.id == person_id))
-    if person is None:
-        refuse("person", person_id)
-    return person
 
 
 R = TypeVar("R", Barrier, Checkpoint, Referent)
@@ -217,7 +201,7 @@ def _platform_object(session: Session, user: User, model: Any, object_id: int, k
 
 
 def get_info_session_or_404(session: Session, user: User, session_id: int) -> InfoSession:
-    """An information session in scope; list its persons through ``scoped_persons``."""
+    """An information session in scope."""
     return _platform_object(session, user, InfoSession, session_id, "info_session")
 
 

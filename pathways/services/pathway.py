@@ -98,15 +98,6 @@ def last_event(session: Session, pathway: Pathway) -> PathwayEvent:
     ).one()
 
 
-def latest_diagnostic(session: Session, pathway: Pathway) -> Diagnostic | None:
-    return session.scalars(
-        sa.select(Diagnostic)
-        .where(Diagnostic.pathway_id == pathway.id)
-        .order_by(Diagnostic.written_on.desc(), Diagnostic.id.desc())
-        .limit(1)
-    ).first()
-
-
 def latest_contract(session: Session, pathway: Pathway) -> Contract | None:
     return session.scalars(
         sa.select(Contract)

@@ -23,7 +23,7 @@ from pathways.states.guards import (
     add_months,
     fact_refusals,
 )
-from pathways.states.machine import MACHINE, MoveRefused, apply_move, destination_of
+from pathways.states.machine import MACHINE, MoveRefused, apply_move
 
 __all__ = [
     "CHECKPOINT_MONTHS",
@@ -46,7 +46,6 @@ __all__ = [
     "Trigger",
     "add_months",
     "apply_move",
-    "destination_of",
     "fact_refusals",
     "is_allowed_from",
 ]

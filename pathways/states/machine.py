@@ -19,10 +19,8 @@ from transitions import EventData, Machine
 
 from pathways.states.definitions import (
     MOVES,
-    MOVES_BY_TRIGGER,
     SUSPENDABLE_STATES,
     State,
-    Trigger,
     is_allowed_from,
 )
 from pathways.states.guards import MoveRequest, PathwayFacts, refusals
@@ -117,14 +115,3 @@ def apply_move(pathway: Stateful, facts: PathwayFacts, request: MoveRequest) -> 
     if not MACHINE.events[request.trigger.value].trigger(pathway, attempt=attempt):
         raise MoveRefused(attempt.refusals or ["Ce déplacement n'est pas possible."])
     return State(pathway.state)
-
-
-def destination_of(trigger: Trigger, facts: PathwayFacts) -> State:
-    """Where ``trigger`` leads from the pathway described by ``facts``."""
-    if trigger is Trigger.RESUME:
-        if facts.suspended_from is None:
-            raise MoveRefused(["Ce parcours n'est pas suspendu."])
-        return facts.suspended_from
-    destination = MOVES_BY_TRIGGER[trigger].destination
-    assert destination is not None
-    return destination
