@@ -335,6 +335,19 @@ def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, liv
     j.check("listes-de-reference")
     page.click("#navigation >> text=Parcours")
     j.check("parcours-plateforme")
+
+    # A conseiller away for two weeks: a colleague follows their caseload meanwhile.
+    page.click("#navigation >> text=Remplacements")
+    expect(page.locator("h1")).to_have_text("Remplacements")
+    page.select_option("#replaced", str(world.adviser.id))
+    page.select_option("#replacing", str(leaving))
+    page.fill("#starts_on", START.isoformat())
+    page.fill("#ends_on", (START + timedelta(days=14)).isoformat())
+    j.check("remplacements")
+    page.click("main button[type=submit]")
+    expect(page.locator(".fr-alert--success")).to_contain_text("29/06/2026")
+    expect(page.locator("main table")).to_contain_text("depart@navigateur.fr")
+    j.check("remplacements-apres")
     j.assert_accessible()
     advisers = in_app(
         live_app, lambda s: set(s.scalars(sa.select(Pathway.adviser_id).where(Pathway.id.in_(ids))))
