@@ -92,7 +92,9 @@ def create_user_command(
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la démo existe déjà.")
-@click.option("--persons", default=200, show_default=True, help="Nombre de personnes.")
+@click.option(
+    "--persons", default=200, show_default=True, type=click.IntRange(1, 5000), help="Nombre de personnes."
+)
 @click.option("--seed", default=2026, show_default=True, help="Graine du tirage aléatoire.")
 @with_appcontext
 def seed_demo_command(if_empty: bool, persons: int, seed: int) -> None:

@@ -124,8 +124,15 @@ def test_seed_demo_covers_every_state_and_every_record(app, session, today) -> N
         assert verify_password(user.password_hash, DEMO_PASSWORD)
     for pathway in session.scalars(sa.select(Pathway)).all():
         assert replay(pathway.events) is pathway.state
-    # Once only.
+    # Once only; and a sensible size.
     again = run(app, "seed-demo")
     assert again.exit_code == 1
     assert "existe déjà" in again.output
     assert run(app, "seed-demo", "--if-empty").exit_code == 0
+
+
+def test_seed_demo_refuses_a_senseless_size(app, session) -> None:
+    result = run(app, "seed-demo", "--persons", "0")
+    assert result.exit_code == 2
+    assert "--persons" in result.output
+    assert session.scalar(sa.select(sa.func.count()).select_from(Platform)) == 0
