@@ -38,6 +38,24 @@ def transaction() -> Iterator[None]:
         raise
 
 
+def usage_error(ctx: click.Context, message: str) -> None:
+    """A bad argument: said in French like the commands' other errors, exit status 2."""
+    click.echo(f"Erreur : {message}", err=True)
+    ctx.exit(2)
+
+
+def _role(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value not in {r.value for r in Role}:
+        usage_error(ctx, f"--role : « {value} » n'est pas un rôle (admin, manager, delegate ou adviser).")
+    return value
+
+
+def _demo_size(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if not 1 <= value <= 5000:
+        usage_error(ctx, "--persons : entre 1 et 5 000 personnes.")
+    return value
+
+
 @click.command("create-platform")
 @click.argument("slug")
 @click.argument("name")
@@ -56,7 +74,7 @@ def create_platform_command(slug: str, name: str) -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice([r.value for r in Role]),
+    callback=_role,
     help="admin, manager (responsable), delegate (délégué) ou adviser (conseiller).",
 )
 @click.option("--password", help="Mot de passe ; demandé s'il n'est pas donné.")
@@ -93,7 +111,7 @@ def create_user_command(
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si la démo existe déjà.")
 @click.option(
-    "--persons", default=200, show_default=True, type=click.IntRange(1, 5000), help="Nombre de personnes."
+    "--persons", default=200, show_default=True, type=int, callback=_demo_size, help="Nombre de personnes."
 )
 @click.option("--seed", default=2026, show_default=True, help="Graine du tirage aléatoire.")
 @with_appcontext
