@@ -663,14 +663,16 @@ def _training(context: _Context, pathway: Pathway, day: date, adviser: User) -> 
         training = context.session.get(
             Training, pathway_service.last_event(context.session, pathway).details["training_id"]
         )
+        result = rng.choice(
+            [TrainingResult.OBTAINED] * 6 + [TrainingResult.PARTIAL] * 2 + [TrainingResult.FAILED]
+        )
         record_training_result(
             context.session,
             training,
-            result=rng.choice(
-                [TrainingResult.OBTAINED] * 6 + [TrainingResult.PARTIAL] * 2 + [TrainingResult.FAILED]
-            ),
+            result=result,
             ends_on=ends,
             actor=adviser,
+            blocks_obtained="CCP1, CCP2" if result is TrainingResult.PARTIAL else None,
         )
     return True
 
@@ -694,6 +696,8 @@ def _contract_and_follow_up(context: _Context, pathway: Pathway, day: date, advi
             contract_type,
             day,
             cdd_months=rng.choice([3, 6, 12, 18]) if contract_type is ContractType.CDD else None,
+            training_organisation_id=context.organisations[0].id,
+            training_certification_code="DEAES",
         ),
         extra={"hours_per_week": rng.choice([24, 28, 35])},
     )

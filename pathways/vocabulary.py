@@ -173,7 +173,8 @@ class FundingScheme(LabelledEnum):
         "in_progress": "En cours",
         "obtained": "Certification obtenue",
         "partial": "Certification partielle (blocs / CCP)",
-        "failed": "Échec",
+        "failed": "Certification non obtenue",
+        "abandoned": "Abandon de la formation",
     }
 )
 class TrainingResult(LabelledEnum):
@@ -181,6 +182,69 @@ class TrainingResult(LabelledEnum):
     OBTAINED = "obtained"
     PARTIAL = "partial"
     FAILED = "failed"
+    # Version 2: a dropout is a result of the training, not an exit: the
+    # pathway goes on (job search, another training) or exits separately.
+    ABANDONED = "abandoned"
+
+    @property
+    def is_final(self) -> bool:
+        return self is not TrainingResult.IN_PROGRESS
+
+
+@labelled(
+    {
+        "end_of_cdd": "Fin de CDD",
+        "trial_broken_by_employer": "Rupture de la période d'essai par l'employeur",
+        "trial_broken_by_employee": "Rupture de la période d'essai par la personne",
+        "resignation": "Démission",
+        "dismissal": "Licenciement",
+        "conventional_termination": "Rupture conventionnelle",
+        "other": "Autre motif",
+    }
+)
+class ContractEndReason(LabelledEnum):
+    """Why a contract ended before the end of the six-month follow-up (``end_contract``)."""
+
+    END_OF_CDD = "end_of_cdd"
+    TRIAL_BROKEN_BY_EMPLOYER = "trial_broken_by_employer"
+    TRIAL_BROKEN_BY_EMPLOYEE = "trial_broken_by_employee"
+    RESIGNATION = "resignation"
+    DISMISSAL = "dismissal"
+    CONVENTIONAL_TERMINATION = "conventional_termination"
+    OTHER = "other"
+
+
+@labelled(
+    {
+        "orientation_week": "Diagnostic de fin de semaine du pôle orientation",
+        "interview": "Entretien individuel de diagnostic",
+    }
+)
+class DiagnosticKind(LabelledEnum):
+    """Where a diagnostic was written: at the end of an orientation week, or at an interview."""
+
+    ORIENTATION_WEEK = "orientation_week"
+    INTERVIEW = "interview"
+
+
+@labelled(
+    {
+        "present_after_all": "La personne était finalement présente à l'information collective",
+        "other_way": "La personne est venue par un autre chemin (entretien, prescripteur…)",
+    }
+)
+class AbsenceOverride(LabelledEnum):
+    """The explicit choice that lets a person noted absent at the information session go on."""
+
+    PRESENT_AFTER_ALL = "present_after_all"
+    OTHER_WAY = "other_way"
+
+
+@labelled({"planned": "Prévue", "confirmed": "Confirmée", "cancelled": "Annulée"})
+class PlannedStepStatus(LabelledEnum):
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
 
 
 @labelled(

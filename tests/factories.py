@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pathways.models import (
@@ -32,7 +33,14 @@ from pathways.states import (
     TrainingInput,
     Trigger,
 )
-from pathways.vocabulary import ContractType, EmployerType, FundingScheme, Role
+from pathways.vocabulary import (
+    ContractEndReason,
+    ContractType,
+    DiagnosticKind,
+    EmployerType,
+    FundingScheme,
+    Role,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
@@ -97,24 +105,41 @@ def make_person(session: Session, world: World, **fields: object) -> Person:
     return create_person(session, world.platform.id, actor=world.delegate, **values)
 
 
+def week_on(session: Session, world: World, day: date) -> OrientationWeek:
+    """An orientation week of the world's platform starting on ``day`` (found or created)."""
+    week = session.scalar(
+        sa.select(OrientationWeek).where(
+            OrientationWeek.platform_id == world.platform.id, OrientationWeek.starts_on == day
+        )
+    )
+    if week is None:
+        week = OrientationWeek(platform_id=world.platform.id, starts_on=day, place="Versailles", seats=10)
+        session.add(week)
+        session.flush()
+    return week
+
+
 def full_request(
-    world: World, trigger: Trigger, on: date, *, contract_start: date | None = None
+    world: World, trigger: Trigger, on: date, *, week: OrientationWeek | None = None
 ) -> MoveRequest:
-    """A request for ``trigger`` with every detail its guard asks for."""
+    """A request for ``trigger`` with every detail its guard asks for, its step starting ``on``.
+
+    ``week`` is the orientation week to join (the world's week by default:
+    a step dated by its week happens on that week's first day).
+    """
     return MoveRequest(
         trigger=trigger,
         occurred_on=on,
-        comment="Motif détaillé" if trigger is Trigger.EXIT else None,
+        comment="Motif détaillé" if trigger in (Trigger.EXIT, Trigger.END_CONTRACT) else None,
         info_session_id=world.info_session.id,
-        orientation_week_id=world.week.id,
+        orientation_week_id=(week or world.week).id,
         availability_confirmed=True,
         immersion=ImmersionInput(world.employer.id, on, on + timedelta(days=2)),
         training=TrainingInput(world.organisation.id, "TP_ADVF", FundingScheme.PRF, on),
-        contract=ContractInput(
-            world.employer.id, EmployerType.SAAD, "K1311", ContractType.CDI, contract_start or on
-        ),
+        contract=ContractInput(world.employer.id, EmployerType.SAAD, "K1311", ContractType.CDI, on),
         exit_reason=ExitReason.OTHER_JOB,
         suspend_reason="Congé maternité",
+        contract_end_reason=ContractEndReason.END_OF_CDD,
     )
 
 
@@ -144,9 +169,9 @@ def make_pathway(
 ) -> Pathway:
     """A pathway brought to ``state`` through the service, one event a day from ``start``.
 
-    Once in orientation it gets a conseiller and a validated diagnostic, and a
-    contract starts on ``start`` so that six months have passed by the time it
-    is completed (the 6-month checkpoint is recorded just before).
+    Once in orientation (a week starting that day) it gets a validated
+    diagnostic and a conseiller; a completed pathway's contract has run six
+    months (the 6-month checkpoint is recorded just before).
     """
     person = person or make_person(session, world)
     pathway = pathway_service.open_pathway(
@@ -167,9 +192,8 @@ def make_pathway(
             )
         else:
             day += timedelta(days=1)
-        pathway_service.move(
-            session, pathway, full_request(world, trigger, day, contract_start=start), world.delegate
-        )
+        request = full_request(world, trigger, day, week=week_on(session, world, day))
+        pathway_service.move(session, pathway, request, world.delegate)
         if trigger is Trigger.START_ORIENTATION:
             satisfy_orientation(session, world, pathway, day)
     return pathway
@@ -183,6 +207,21 @@ def satisfy_orientation(session: Session, world: World, pathway: Pathway, day: d
         written_on=day,
         project_validated=True,
         target_job_code="K1311",
+        kind=DiagnosticKind.ORIENTATION_WEEK,
         actor=world.delegate,
     )
     pathway_service.assign_adviser(session, pathway, world.adviser, actor=world.delegate, on=day)
+
+
+def satisfy_interview(session: Session, world: World, pathway: Pathway, day: date) -> None:
+    """An individual interview validates the project; the conseiller follows from the start."""
+    pathway_service.record_diagnostic(
+        session,
+        pathway,
+        written_on=day,
+        project_validated=True,
+        target_job_code="K1311",
+        kind=DiagnosticKind.INTERVIEW,
+        actor=world.adviser,
+    )
+    pathway_service.assign_adviser(session, pathway, world.adviser, actor=world.manager, on=day)

@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from pathways import clock
 from pathways.forms.base import Form, optional_int, optional_str, options
-from pathways.vocabulary import DiplomaLevel, PrescriberType, Sex
+from pathways.vocabulary import AbsenceOverride, DiplomaLevel, PrescriberType, Sex
 
 ROAD_MAP_ROWS = 4
 
@@ -133,6 +133,18 @@ class JoinWeekForm(Form):
     availability_confirmed = BooleanField(
         "La personne a confirmé être disponible toute la semaine (garde d'enfants, transport… réglés)"
     )
+    absence_override = SelectField(
+        "Si la personne est notée absente à l'information collective",
+        choices=options(AbsenceOverride.choices(), empty="— Sans objet —"),
+        coerce=optional_str,
+        validate_choice=False,
+    )
+
+    def absence_choice(self) -> AbsenceOverride | None:
+        try:
+            return AbsenceOverride(self.absence_override.data) if self.absence_override.data else None
+        except ValueError:
+            return None
 
 
 class RoadMapStepForm(PlainForm):

@@ -12,7 +12,7 @@ from pathways.models.orientation import (
     OrientationWeek,
     RoadMapStep,
 )
-from pathways.models.pathway import AdviserAssignment, Note, Pathway, PathwayEvent
+from pathways.models.pathway import AdviserAssignment, Note, Pathway, PathwayEvent, PlannedStep
 from pathways.models.person import Person
 from pathways.models.platform import (
     AdviserReplacement,
@@ -51,6 +51,7 @@ __all__ = [
     "Pathway",
     "PathwayEvent",
     "Person",
+    "PlannedStep",
     "Platform",
     "Prescriber",
     "Referent",

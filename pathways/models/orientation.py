@@ -7,8 +7,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pathways.models.base import Base, created_at, int_pk
+from pathways.models.base import Base, StrEnumType, created_at, int_pk
 from pathways.models.person import Person
+from pathways.vocabulary import DiagnosticKind
 
 ORIENTATION_WEEK_DAYS = 5
 
@@ -107,12 +108,19 @@ class OrientationAttendance(Base):
 
 
 class Diagnostic(Base):
-    """The diagnostic written at the end of the orientation week."""
+    """A diagnostic: at the end of an orientation week, or at an individual interview.
+
+    The latest diagnostic of a pathway says whether its project is validated.
+    """
 
     __tablename__ = "diagnostics"
+    __table_args__ = (
+        sa.CheckConstraint("kind = 'orientation_week' OR week_id IS NULL", name="week_only_at_the_week"),
+    )
 
     id: Mapped[int_pk]
     pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[DiagnosticKind] = mapped_column(StrEnumType(DiagnosticKind, 16))
     week_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orientation_weeks.id", ondelete="RESTRICT"))
     written_on: Mapped[date] = mapped_column(sa.Date, index=True)
     basic_skills: Mapped[str | None] = mapped_column(sa.Text)

@@ -12,7 +12,7 @@ from pathways.models.base import Base, StrEnumType, UTCDateTime, created_at, int
 from pathways.models.person import Person
 from pathways.models.platform import Platform, Territory, User
 from pathways.states import State, Trigger
-from pathways.vocabulary import PrescriberType
+from pathways.vocabulary import PlannedStepStatus, PrescriberType
 
 
 class Pathway(Base):
@@ -88,9 +88,56 @@ class PathwayEvent(Base):
     # The structured details the guard needed: session, immersion, training,
     # contract, reason... as ids and codes.
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The date the event carried before version 2 dated each step by its own
+    # first day (set once by that migration; the downgrade restores it).
+    redated_from: Mapped[date | None] = mapped_column(sa.Date)
 
     pathway: Mapped[Pathway] = relationship(back_populates="events")
     recorded_by: Mapped[User | None] = relationship()
+
+
+class PlannedStep(Base):
+    """A step whose first day is still to come: kept with its date until it happens.
+
+    ``request`` holds the move asked for (its record's details, as typed);
+    confirming it on or after ``planned_on`` makes the move through the same
+    service, dated that day, and links the event. A planned step is
+    re-dated or cancelled, never deleted.
+    """
+
+    __tablename__ = "planned_steps"
+    __table_args__ = (
+        sa.Index("ix_planned_steps_status_planned_on", "status", "planned_on"),
+        # One step of a kind planned at a time on a pathway.
+        sa.Index(
+            "uq_planned_steps_pathway_id_trigger_planned",
+            "pathway_id",
+            "trigger",
+            unique=True,
+            sqlite_where=sa.text("status = 'planned'"),
+            postgresql_where=sa.text("status = 'planned'"),
+        ),
+        sa.CheckConstraint("(status = 'confirmed') = (event_id IS NOT NULL)", name="confirmed_has_event"),
+    )
+
+    id: Mapped[int_pk]
+    pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="RESTRICT"), index=True)
+    trigger: Mapped[Trigger] = mapped_column(StrEnumType(Trigger, 32))
+    planned_on: Mapped[date] = mapped_column(sa.Date)
+    request: Mapped[dict] = mapped_column(sa.JSON)
+    status: Mapped[PlannedStepStatus] = mapped_column(
+        StrEnumType(PlannedStepStatus, 16), default=PlannedStepStatus.PLANNED
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[created_at]
+    decided_on: Mapped[date | None] = mapped_column(sa.Date)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pathway_events.id", ondelete="RESTRICT"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
 
 class AdviserAssignment(Base):

@@ -20,15 +20,18 @@ from pathways.models import (
     InfoSession,
     OrientationWeek,
     Pathway,
+    PathwayEvent,
     Person,
+    PlannedStep,
     Prescriber,
     Training,
     TrainingOrganisation,
     User,
 )
-from pathways.services.pathway import InvalidInput, move, open_pathway
+from pathways.services.pathway import InvalidInput, move, open_pathway, record_step
 from pathways.states import TERMINAL_STATES, MoveRequest, State, Trigger
 from pathways.vocabulary import (
+    AbsenceOverride,
     EmployerType,
     ImmersionFollowOn,
     ImmersionOutcome,
@@ -81,8 +84,13 @@ def register_at_info_session(
     territory_id: int | None = None,
     prescriber_type: PrescriberType | None = None,
 ) -> Pathway:
-    """Register ``person`` at ``info_session``: the ``register_info_session`` move of their pathway."""
-    on = on or clock.today()
+    """Register ``person`` at ``info_session``: the ``register_info_session`` move of their pathway.
+
+    Registered after the session took place (the délégué catching up), the
+    person was registered by that day at the latest: the registration — and
+    a pathway opened for it — is dated by the session.
+    """
+    on = on or min(clock.today(), info_session.held_on)
     if person.platform_id != info_session.platform_id:
         raise InvalidInput(["Cette personne n'est pas suivie par la plateforme."])
     pathway = current_or_new_pathway(
@@ -113,21 +121,24 @@ def join_orientation_week(
     *,
     availability_confirmed: bool,
     actor: User,
-    on: date | None = None,
-) -> Pathway:
-    """Make ``pathway`` a participant of ``week``: the ``start_orientation`` move."""
-    move(
+    absence_override: AbsenceOverride | None = None,
+) -> PathwayEvent | PlannedStep:
+    """Put ``pathway`` on the list of ``week``: the ``start_orientation`` move, dated by the week.
+
+    A week still to come plans the entry; it is confirmed when the person is
+    marked present on a day of the week.
+    """
+    return record_step(
         session,
         pathway,
         MoveRequest(
             Trigger.START_ORIENTATION,
-            occurred_on=on or clock.today(),
             orientation_week_id=week.id,
             availability_confirmed=availability_confirmed,
+            absence_override=absence_override,
         ),
         actor,
     )
-    return pathway
 
 
 def record_immersion_assessment(
@@ -154,8 +165,10 @@ def record_immersion_assessment(
         messages.append("Le bilan de cette PMSMP est déjà enregistré.")
     if assessed_on > clock.today():
         messages.append("La date du bilan ne peut pas être dans le futur.")
-    if assessed_on < immersion.starts_on:
-        messages.append("Le bilan ne peut pas précéder le début de la PMSMP.")
+    if assessed_on < immersion.ends_on:
+        messages.append(
+            f"Le bilan de la PMSMP se fait au plus tôt le jour de sa fin ({immersion.ends_on:%d/%m/%Y})."
+        )
     if messages:
         raise InvalidInput(messages)
     immersion.outcome = ImmersionOutcome(outcome)
@@ -183,19 +196,45 @@ def record_training_result(
     result: TrainingResult | str,
     actor: User | None,
     ends_on: date | None = None,
+    abandon_reason: str | None = None,
+    blocks_obtained: str | None = None,
 ) -> Training:
-    """Record how a training ended (certification obtained, partial, failed)."""
+    """Record how a training ended: certified, partially (which blocks), not certified, or abandoned.
+
+    A result other than « en cours » is dated (``ends_on``: the day it was
+    known, the day of the dropout). An abandoned training does not end the
+    pathway: the person may look for a job, start another training or exit.
+    A result may be corrected; each change is in the audit trail.
+    """
     messages = []
     try:
         result = TrainingResult(result)
     except ValueError:
-        messages.append("Résultat de formation inconnu.")
-    if ends_on is not None and ends_on < training.starts_on:
-        messages.append("La date de fin de la formation précède sa date de début.")
+        result = None
+        messages.append("Choisissez le résultat de la formation.")
+    abandon_reason = (abandon_reason or "").strip() or None
+    blocks_obtained = (blocks_obtained or "").strip() or None
+    if result is not None and result.is_final and ends_on is None:
+        messages.append(
+            "Indiquez la date de l'abandon." if result is TrainingResult.ABANDONED
+            else "Indiquez la date de fin de la formation."
+        )
+    if ends_on is not None:
+        if ends_on < training.starts_on:
+            messages.append("La date de fin de la formation précède sa date de début.")
+        if result is not None and result.is_final and ends_on > clock.today():
+            messages.append("Un résultat se constate : sa date ne peut pas être dans le futur.")
+    if result is TrainingResult.ABANDONED and abandon_reason is None:
+        messages.append("Indiquez le motif de l'abandon.")
+    if result is TrainingResult.PARTIAL and blocks_obtained is None:
+        messages.append("Indiquez les blocs de compétences obtenus (par exemple : CCP1, CCP2).")
     if messages:
         raise InvalidInput(messages)
+    assert result is not None
     before = training.result
-    training.result = TrainingResult(result)
+    training.result = result
+    training.abandon_reason = abandon_reason if result is TrainingResult.ABANDONED else None
+    training.blocks_obtained = blocks_obtained if result is TrainingResult.PARTIAL else None
     if ends_on is not None:
         training.ends_on = ends_on
     session.flush()

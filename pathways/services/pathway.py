@@ -1,16 +1,38 @@
 """The pathway service: the one door through which every move goes.
 
 The web forms, the import and the command line all call ``open_pathway`` and
-``move``. A move is checked (dates, references, the state machine and its
+``move`` (or ``record_step``, which plans a step whose first day is still to
+come). A move is checked (dates, references, the state machine and its
 guards) before anything is added to the session, so a refused move writes
 nothing. Services never commit: the caller's request, command or import owns
 the transaction.
+
+One date per fact (pathway.md): a step that has its own first day — the
+orientation week's, the immersion's, the training's, the contract's — is
+dated by it. When that day is still to come the step is *planned*
+(``PlannedStep``): kept with its date and details, and made into the move
+when someone confirms, on or after that day, that it happened.
+
+Consistency rules decided here, as a conseiller would expect:
+
+- the first conseiller of a pathway in ``orientation`` (the handover at the
+  end of the week) needs a diagnostic written since the week began; a
+  conseiller assigned before any orientation week needs none;
+- a diagnostic is written by a délégué or a conseiller, in any non-terminal
+  state, on or after the pathway's entry; the orientation week's diagnostic
+  names the week, an interview's names none;
+- a checkpoint is recorded at the earliest 15 days before it is due, and
+  not once the contract ended before it was due (it is then cancelled);
+- nothing is dated before the pathway's entry nor in the future, but a
+  planned step's first day;
+- a pathway that ends (``exit``, ``complete``) cancels the steps still
+  planned on it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,19 +53,25 @@ from pathways.models import (
     InfoSession,
     InfoSessionAttendance,
     Job,
+    OrientationAttendance,
     OrientationParticipant,
     OrientationWeek,
     Pathway,
     PathwayEvent,
     Person,
+    PlannedStep,
     RoadMapStep,
     Training,
     TrainingOrganisation,
     User,
 )
 from pathways.states import (
+    CHECKPOINT_EARLIEST_DAYS,
     CHECKPOINT_MONTHS,
+    CONTRACTS_WITH_TRAINING,
+    DATED_BY_RECORD,
     MOVES,
+    TERMINAL_STATES,
     MoveRefused,
     MoveRequest,
     PathwayFacts,
@@ -52,10 +80,26 @@ from pathways.states import (
     add_months,
     apply_move,
     fact_refusals,
+    is_allowed_from,
+    step_day,
+)
+from pathways.states.guards import (
+    TrainingInput,
+    request_from_json,
+    request_to_json,
+    six_months_passed,
+    training_recorded,
 )
 from pathways.states.guards import refusals as guard_refusals
-from pathways.states.guards import six_months_passed
-from pathways.vocabulary import PrescriberType, Role
+from pathways.vocabulary import (
+    AbsenceOverride,
+    DiagnosticKind,
+    FundingScheme,
+    PlannedStepStatus,
+    PrescriberType,
+    Role,
+    TrainingResult,
+)
 
 
 class PathwayConflict(Exception):
@@ -98,7 +142,17 @@ def last_event(session: Session, pathway: Pathway) -> PathwayEvent:
     ).one()
 
 
+def entry_date(session: Session, pathway: Pathway) -> date:
+    """The day the pathway started: its first event (``referred``)."""
+    return session.scalars(
+        sa.select(PathwayEvent.occurred_on).where(
+            PathwayEvent.pathway_id == pathway.id, PathwayEvent.sequence == 1
+        )
+    ).one()
+
+
 def latest_contract(session: Session, pathway: Pathway) -> Contract | None:
+    """The current contract: the latest one signed on the pathway."""
     return session.scalars(
         sa.select(Contract)
         .where(Contract.pathway_id == pathway.id)
@@ -133,8 +187,24 @@ def pathway_facts(session: Session, pathway: Pathway, last: PathwayEvent | None 
         Checkpoint.recorded_on.is_not(None),
     )
     contract_start = sa.select(Contract.starts_on).where(Contract.id == latest_contract).scalar_subquery()
-    recorded, validated, starts_on, six_months = session.execute(
-        sa.select(diagnostic_recorded, latest_diagnostic, contract_start, six_month_recorded)
+    contract_ended = sa.exists().where(Contract.id == latest_contract, Contract.ended_on.is_not(None))
+    # Only the information session of this pathway counts: the person's
+    # attendance at a session held since its entry.
+    entered_on = (
+        sa.select(PathwayEvent.occurred_on)
+        .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.sequence == 1)
+        .scalar_subquery()
+    )
+    absent = sa.exists().where(
+        InfoSessionAttendance.person_id == pathway.person_id,
+        InfoSessionAttendance.present.is_(False),
+        InfoSession.id == InfoSessionAttendance.session_id,
+        InfoSession.held_on >= entered_on,
+    )
+    recorded, validated, starts_on, ended, six_months, absent_there = session.execute(
+        sa.select(
+            diagnostic_recorded, latest_diagnostic, contract_start, contract_ended, six_month_recorded, absent
+        )
     ).one()
     suspended_from = None
     if pathway.state is State.ON_HOLD:
@@ -147,8 +217,10 @@ def pathway_facts(session: Session, pathway: Pathway, last: PathwayEvent | None 
         diagnostic_recorded=bool(recorded),
         project_validated=bool(validated),
         contract_start=starts_on,
+        contract_ended=bool(ended),
         six_month_checkpoint_recorded=bool(six_months),
         suspended_from=suspended_from,
+        absent_at_info_session=bool(absent_there),
     )
 
 
@@ -171,6 +243,14 @@ def available_moves(session: Session, pathway: Pathway, on: date | None = None) 
         assert destination is not None
         options.append(MoveOption(move.trigger, destination, tuple(reasons)))
     return options
+
+
+def planned_steps(session: Session, pathway: Pathway, *, pending_only: bool = False) -> list[PlannedStep]:
+    """The steps planned on ``pathway``, soonest first (pending ones only if asked)."""
+    query = sa.select(PlannedStep).where(PlannedStep.pathway_id == pathway.id)
+    if pending_only:
+        query = query.where(PlannedStep.status == PlannedStepStatus.PLANNED)
+    return list(session.scalars(query.order_by(PlannedStep.planned_on, PlannedStep.id)))
 
 
 def replay(events: list[PathwayEvent]) -> State:
@@ -198,6 +278,16 @@ def _check_date(day: date, what: str, not_before: date | None = None) -> list[st
             f"du parcours ({not_before:%d/%m/%Y})."
         )
     return messages
+
+
+def _not_before_entry(session: Session, pathway: Pathway, day: date, what: str) -> list[str]:
+    entered_on = entry_date(session, pathway)
+    if day < entered_on:
+        return [
+            f"La date {what} ({day:%d/%m/%Y}) ne peut pas précéder l'entrée dans le parcours "
+            f"({entered_on:%d/%m/%Y})."
+        ]
+    return []
 
 
 def _append_event(
@@ -242,7 +332,8 @@ def _flush_or_conflict(session: Session) -> None:
     except StaleDataError as error:
         raise PathwayConflict() from error
     except IntegrityError as error:
-        if "pathway_events" in str(error.orig) or "sequence" in str(error.orig):
+        text = str(error.orig)
+        if "pathway_events" in text or "sequence" in text or "planned_steps" in text:
             raise PathwayConflict() from error
         raise
     except OperationalError as error:
@@ -355,15 +446,23 @@ def _unknown_references(
     return messages
 
 
-def _step_records(
-    session: Session, pathway: Pathway, request: MoveRequest
-) -> tuple[list[Any], dict[str, Any], list[str]]:
-    """The records a move creates, the ids the event keeps, and unknown references."""
+@dataclass
+class _StepRecords:
+    """What a move creates, the ids its event keeps, unknown references, and the step's day."""
+
+    records: list[Any]
+    details: dict[str, Any]
+    messages: list[str]
+    day: date | None
+
+
+def _step_records(session: Session, pathway: Pathway, request: MoveRequest) -> _StepRecords:
     platform_id = pathway.platform_id
     records: list[Any] = []
     details: dict[str, Any] = {}
     messages: list[str] = []
     trigger = request.trigger
+    day = step_day(request)
 
     if trigger is Trigger.REGISTER_INFO_SESSION and request.info_session_id is not None:
         info_session = _in_platform(session, InfoSession, request.info_session_id, platform_id)
@@ -379,11 +478,13 @@ def _step_records(
             )
             if already is None:
                 records.append(InfoSessionAttendance(session_id=info_session.id, person_id=pathway.person_id))
-    elif trigger is Trigger.START_ORIENTATION and request.orientation_week_id is not None:
+    elif trigger is Trigger.START_ORIENTATION:
+        day = None  # the week's first day, once the week is known
         week = _in_platform(session, OrientationWeek, request.orientation_week_id, platform_id)
-        if week is None:
+        if request.orientation_week_id is not None and week is None:
             messages.append("Cette semaine du pôle orientation n'existe pas sur la plateforme.")
-        else:
+        if week is not None:
+            day = week.starts_on
             details["orientation_week_id"] = week.id
             existing = session.scalar(
                 sa.select(OrientationParticipant).where(
@@ -391,8 +492,8 @@ def _step_records(
                     OrientationParticipant.pathway_id == pathway.id,
                 )
             )
-            # A participant already on the week's list (added ahead by the
-            # délégué) is the same record: only a new one is created.
+            # A participant already on the week's list (planned ahead) is the
+            # same record: only a new one is created.
             if existing is None:
                 records.append(
                     OrientationParticipant(
@@ -401,6 +502,8 @@ def _step_records(
                         availability_confirmed=request.availability_confirmed,
                     )
                 )
+            if request.absence_override is not None:
+                details["absence_override"] = request.absence_override.value
     elif trigger is Trigger.START_IMMERSION and request.immersion is not None:
         data = request.immersion
         extra = dict(request.extra)
@@ -438,8 +541,14 @@ def _step_records(
             )
     elif trigger is Trigger.SIGN_CONTRACT and request.contract is not None:
         data = request.contract
+        with_training = data.contract_type in CONTRACTS_WITH_TRAINING
         messages += _unknown_references(
-            session, platform_id, employer_id=data.employer_id, job_code=data.job_code
+            session,
+            platform_id,
+            employer_id=data.employer_id,
+            job_code=data.job_code,
+            organisation_id=data.training_organisation_id if with_training else None,
+            certification_code=data.training_certification_code if with_training else None,
         )
         if (
             data.employer_id
@@ -468,11 +577,26 @@ def _step_records(
                 )
                 for month in CHECKPOINT_MONTHS
             )
+            if with_training and data.training_organisation_id and data.training_certification_code:
+                # The training of a work-study contract runs while the person is employed.
+                records.append(
+                    Training(
+                        pathway_id=pathway.id,
+                        contract=contract,
+                        in_employment=True,
+                        organisation_id=data.training_organisation_id,
+                        certification_code=data.training_certification_code,
+                        funding=FundingScheme.OPCO,
+                        starts_on=data.starts_on,
+                    )
+                )
+    elif trigger is Trigger.END_CONTRACT and request.contract_end_reason is not None:
+        details["reason"] = request.contract_end_reason.value
     elif trigger is Trigger.EXIT and request.exit_reason is not None:
         details["reason"] = request.exit_reason.value
     elif trigger is Trigger.SUSPEND and request.suspend_reason:
         details["reason"] = request.suspend_reason.strip()
-    return records, details, messages
+    return _StepRecords(records, details, messages, day)
 
 
 IMMERSION_EXTRA_FIELDS = frozenset(
@@ -481,23 +605,50 @@ IMMERSION_EXTRA_FIELDS = frozenset(
 TRAINING_EXTRA_FIELDS = frozenset({"hours", "ends_on"})
 
 
-def move(session: Session, pathway: Pathway, request: MoveRequest, actor: User | None) -> PathwayEvent:
+def _missing_day(request: MoveRequest) -> list[str]:
+    # The steps dated by their record say what is missing in their own guard
+    # (start date, week): only a plain move lacks a generic message.
+    if request.trigger in DATED_BY_RECORD:
+        return []
+    return ["Indiquez la date de l'événement."]
+
+
+def move(
+    session: Session,
+    pathway: Pathway,
+    request: MoveRequest,
+    actor: User | None,
+    *,
+    confirming: PlannedStep | None = None,
+) -> PathwayEvent:
     """Make ``request`` happen on ``pathway``, or raise ``MoveRefused`` having written nothing.
 
+    The event is dated by the step's own first day when it has one
+    (``DATED_BY_RECORD``), else by ``request.occurred_on``; never in the
+    future (plan it: ``record_step``) nor before the previous event.
+    ``confirming`` is the planned step this move makes happen, if any.
     Raises ``PathwayConflict`` when another writer moved the pathway meanwhile
     (the caller must then roll back).
     """
     previous = last_event(session, pathway)
-    messages = _check_date(request.occurred_on, "de l'événement", not_before=previous.occurred_on)
-    records, details, reference_messages = _step_records(session, pathway, request)
-    messages += reference_messages
+    step = _step_records(session, pathway, request)
+    messages = list(step.messages)
+    if step.day is None:
+        messages += _missing_day(request)
+    else:
+        what = "du premier jour de l'étape" if request.trigger in DATED_BY_RECORD else "de l'événement"
+        messages += _check_date(step.day, what, not_before=previous.occurred_on)
+        request = replace(request, occurred_on=step.day)
     facts = pathway_facts(session, pathway, previous)
     if messages:
         # Report every problem at once, the machine's included.
         raise InvalidInput(messages + guard_refusals(facts, request))
+    assert request.occurred_on is not None
+    day = request.occurred_on
     from_state = State(pathway.state)
     apply_move(pathway, facts, request)
     # Past this point the move is accepted: records may be written.
+    details = step.details
     if request.trigger is Trigger.START_ORIENTATION:
         session.execute(
             sa.update(OrientationParticipant)
@@ -507,22 +658,28 @@ def move(session: Session, pathway: Pathway, request: MoveRequest, actor: User |
             )
             .values(availability_confirmed=True)
         )
+        if request.absence_override is AbsenceOverride.PRESENT_AFTER_ALL:
+            _correct_info_session_absence(session, pathway, actor)
 
-    session.add_all(records)
-    if records:
+    session.add_all(step.records)
+    if step.records:
         _flush_or_conflict(session)  # the event keeps the ids of the records it created
-    for record in records:
+    for record in step.records:
         if isinstance(record, Immersion):
             details["immersion_id"] = record.id
         elif isinstance(record, Training):
             details["training_id"] = record.id
         elif isinstance(record, Contract):
             details["contract_id"] = record.id
+    if request.trigger is Trigger.END_CONTRACT:
+        details["contract_id"] = _end_current_contract(session, pathway, request, day)
     if request.trigger is Trigger.COMPLETE:
         contract = latest_contract(session, pathway)
         details["contract_id"] = contract.id if contract else None
-    if request.trigger is Trigger.EXIT and request.comment:
+    if request.trigger in (Trigger.EXIT, Trigger.END_CONTRACT) and request.comment:
         details["has_comment"] = True
+    if confirming is not None:
+        details["planned_step_id"] = confirming.id
     # Repeating a step (a second immersion) leaves the state as it was: the
     # version must move all the same, so that concurrent writers collide.
     flag_modified(pathway, "state")
@@ -532,12 +689,14 @@ def move(session: Session, pathway: Pathway, request: MoveRequest, actor: User |
         sequence=previous.sequence + 1,
         trigger=request.trigger,
         from_state=from_state,
-        occurred_on=request.occurred_on,
+        occurred_on=day,
         actor=actor,
         comment=request.comment,
         details=details,
     )
     _flush_or_conflict(session)
+    if pathway.state in TERMINAL_STATES:
+        _cancel_pending_steps(session, pathway, actor, day, keep=confirming)
     audit.record(
         session,
         actor,
@@ -546,9 +705,310 @@ def move(session: Session, pathway: Pathway, request: MoveRequest, actor: User |
         object_id=pathway.id,
         platform_id=pathway.platform_id,
         changes={"state": (from_state.value, pathway.state.value)},
-        details={"trigger": request.trigger.value, "occurred_on": request.occurred_on.isoformat()},
+        details={"trigger": request.trigger.value, "occurred_on": day.isoformat()},
     )
     return event
+
+
+def _end_current_contract(session: Session, pathway: Pathway, request: MoveRequest, day: date) -> int:
+    """Close the current contract; its checkpoints not yet due are cancelled (kept)."""
+    contract = latest_contract(session, pathway)
+    assert contract is not None  # the guard checked a contract is in progress
+    contract.ended_on = day
+    contract.end_reason = request.contract_end_reason
+    session.execute(
+        sa.update(Checkpoint)
+        .where(
+            Checkpoint.contract_id == contract.id,
+            Checkpoint.recorded_on.is_(None),
+            Checkpoint.due_on > day,
+        )
+        .values(cancelled_on=day)
+    )
+    return contract.id
+
+
+def _correct_info_session_absence(session: Session, pathway: Pathway, actor: User | None) -> None:
+    """The person was at the information session after all: correct the attendance."""
+    entered_on = entry_date(session, pathway)
+    attendances = session.scalars(
+        sa.select(InfoSessionAttendance)
+        .join(InfoSession, InfoSession.id == InfoSessionAttendance.session_id)
+        .where(
+            InfoSessionAttendance.person_id == pathway.person_id,
+            InfoSessionAttendance.present.is_(False),
+            InfoSession.held_on >= entered_on,
+        )
+    ).all()
+    for attendance in attendances:
+        attendance.present = True
+        audit.record(
+            session,
+            actor,
+            "info_session.presence",
+            object_type="info_session_attendance",
+            object_id=attendance.id,
+            platform_id=pathway.platform_id,
+            changes={"present": (False, True)},
+        )
+
+
+# --- planned steps ------------------------------------------------------------
+
+
+def _planned_day(session: Session, pathway: Pathway, request: MoveRequest) -> date | None:
+    if request.trigger is Trigger.START_ORIENTATION:
+        week = _in_platform(session, OrientationWeek, request.orientation_week_id, pathway.platform_id)
+        return week.starts_on if week is not None else None
+    return step_day(request)
+
+
+def record_step(
+    session: Session, pathway: Pathway, request: MoveRequest, actor: User | None
+) -> PathwayEvent | PlannedStep:
+    """Make the move, or plan it when its first day is still to come.
+
+    The one entry point of the forms: a PMSMP, a training, a contract or an
+    orientation week that starts later is kept as a ``PlannedStep``.
+    """
+    if request.trigger in DATED_BY_RECORD:
+        day = _planned_day(session, pathway, request)
+        if day is not None and day > clock.today():
+            return plan_step(session, pathway, request, actor)
+    return move(session, pathway, request, actor)
+
+
+STEP_NAMES: dict[Trigger, str] = {
+    Trigger.START_ORIENTATION: "Une semaine du pôle orientation",
+    Trigger.START_IMMERSION: "Une PMSMP",
+    Trigger.START_TRAINING: "Une entrée en formation",
+    Trigger.SIGN_CONTRACT: "Un contrat de travail",
+}
+
+
+def _plan_refusals(
+    session: Session,
+    pathway: Pathway,
+    request: MoveRequest,
+    *,
+    replacing: PlannedStep | None = None,
+) -> tuple[_StepRecords, list[str]]:
+    """Why ``request`` cannot be planned now (the guards as of today, references, dates)."""
+    step = _step_records(session, pathway, request)
+    messages = list(step.messages)
+    state = State(pathway.state)
+    if request.trigger not in DATED_BY_RECORD:
+        messages.append("Seules les étapes qui ont leur propre premier jour peuvent être prévues.")
+    elif state.is_terminal:
+        messages.append("Ce parcours est terminé : aucune étape ne peut y être prévue.")
+    elif not is_allowed_from(request.trigger, state) and state is not State.ON_HOLD:
+        messages.append(f"« {request.trigger.label} » n'est pas possible depuis l'étape « {state.label} ».")
+    if step.day is not None:
+        if step.day <= clock.today():
+            messages.append(
+                f"Le premier jour ({step.day:%d/%m/%Y}) n'est pas à venir : enregistrez l'étape elle-même."
+            )
+        request = replace(request, occurred_on=step.day)
+    facts = pathway_facts(session, pathway)
+    guards = guard_refusals(facts, request)
+    if state is State.ON_HOLD:
+        # Planned during a suspension, it is judged as from the suspended state.
+        guards = guard_refusals(replace(facts, state=facts.suspended_from or state), request)
+    messages += guards
+    clash = session.scalar(
+        sa.select(PlannedStep).where(
+            PlannedStep.pathway_id == pathway.id,
+            PlannedStep.trigger == request.trigger,
+            PlannedStep.status == PlannedStepStatus.PLANNED,
+            PlannedStep.id != (replacing.id if replacing else -1),
+        )
+    )
+    if clash is not None:
+        messages.append(
+            f"{STEP_NAMES.get(request.trigger, 'Une étape')} est déjà prévue le "
+            f"{clash.planned_on:%d/%m/%Y} : modifiez-la ou annulez-la."
+        )
+    return step, messages
+
+
+def plan_step(session: Session, pathway: Pathway, request: MoveRequest, actor: User | None) -> PlannedStep:
+    """Keep ``request`` as a step planned on its (future) first day, or raise ``InvalidInput``."""
+    step, messages = _plan_refusals(session, pathway, request)
+    if messages or step.day is None:
+        raise InvalidInput(messages or ["Indiquez le premier jour de l'étape."])
+    planned = PlannedStep(
+        pathway_id=pathway.id,
+        trigger=request.trigger,
+        planned_on=step.day,
+        request=request_to_json(replace(request, occurred_on=None)),
+        status=PlannedStepStatus.PLANNED,
+        created_by_id=actor.id if actor else None,
+    )
+    session.add(planned)
+    # An orientation week shows its planned participants on its list.
+    session.add_all(r for r in step.records if isinstance(r, OrientationParticipant))
+    _flush_or_conflict(session)
+    audit.record(
+        session,
+        actor,
+        "planned_step.create",
+        object_type="pathway",
+        object_id=pathway.id,
+        platform_id=pathway.platform_id,
+        details={"trigger": request.trigger.value, "planned_on": step.day.isoformat()},
+    )
+    return planned
+
+
+def _pending(planned: PlannedStep) -> list[str]:
+    if planned.status is not PlannedStepStatus.PLANNED:
+        return [f"Cette étape prévue est déjà {planned.status.label.lower()}."]
+    return []
+
+
+def confirm_planned_step(session: Session, planned: PlannedStep, actor: User | None) -> PathwayEvent:
+    """The planned step happened: make its move, dated by its first day."""
+    messages = _pending(planned)
+    if planned.planned_on > clock.today():
+        messages.append(
+            f"Cette étape est prévue le {planned.planned_on:%d/%m/%Y} : elle se confirme ce jour-là "
+            "ou après."
+        )
+    if messages:
+        raise InvalidInput(messages)
+    pathway = session.get_one(Pathway, planned.pathway_id)
+    event = move(session, pathway, request_from_json(planned.request), actor, confirming=planned)
+    _decide(planned, PlannedStepStatus.CONFIRMED, actor, event)
+    _flush_or_conflict(session)
+    audit.record(
+        session,
+        actor,
+        "planned_step.confirm",
+        object_type="pathway",
+        object_id=pathway.id,
+        platform_id=pathway.platform_id,
+        details={"trigger": planned.trigger.value, "planned_on": planned.planned_on.isoformat()},
+    )
+    return event
+
+
+def replan_step(
+    session: Session, planned: PlannedStep, request: MoveRequest, actor: User | None
+) -> PathwayEvent | PlannedStep:
+    """Change a planned step (its date, its details); a first day now past records the step."""
+    messages = _pending(planned)
+    if request.trigger is not planned.trigger:
+        messages.append("Une étape prévue garde sa nature : annulez-la pour en prévoir une autre.")
+    if messages:
+        raise InvalidInput(messages)
+    pathway = session.get_one(Pathway, planned.pathway_id)
+    day = _planned_day(session, pathway, request)
+    if day is not None and day <= clock.today():
+        event = move(session, pathway, request, actor, confirming=planned)
+        planned.request = request_to_json(replace(request, occurred_on=None))
+        planned.planned_on = day
+        _decide(planned, PlannedStepStatus.CONFIRMED, actor, event)
+        _flush_or_conflict(session)
+        return event
+    step, messages = _plan_refusals(session, pathway, request, replacing=planned)
+    if messages or step.day is None:
+        raise InvalidInput(messages or ["Indiquez le premier jour de l'étape."])
+    before = planned.planned_on
+    if request.trigger is Trigger.START_ORIENTATION:
+        _drop_planned_participant(session, pathway, planned)
+        session.add_all(r for r in step.records if isinstance(r, OrientationParticipant))
+    planned.request = request_to_json(replace(request, occurred_on=None))
+    planned.planned_on = step.day
+    _flush_or_conflict(session)
+    audit.record(
+        session,
+        actor,
+        "planned_step.update",
+        object_type="pathway",
+        object_id=pathway.id,
+        platform_id=pathway.platform_id,
+        changes={"planned_on": (before.isoformat(), step.day.isoformat())},
+        details={"trigger": planned.trigger.value},
+    )
+    return planned
+
+
+def cancel_planned_step(session: Session, planned: PlannedStep, actor: User | None) -> PlannedStep:
+    """The planned step will not happen: kept as cancelled."""
+    messages = _pending(planned)
+    if messages:
+        raise InvalidInput(messages)
+    pathway = session.get_one(Pathway, planned.pathway_id)
+    _drop_planned_participant(session, pathway, planned)
+    _decide(planned, PlannedStepStatus.CANCELLED, actor)
+    _flush_or_conflict(session)
+    audit.record(
+        session,
+        actor,
+        "planned_step.cancel",
+        object_type="pathway",
+        object_id=pathway.id,
+        platform_id=pathway.platform_id,
+        details={"trigger": planned.trigger.value, "planned_on": planned.planned_on.isoformat()},
+    )
+    return planned
+
+
+def _decide(
+    planned: PlannedStep, status: PlannedStepStatus, actor: User | None, event: PathwayEvent | None = None
+) -> None:
+    planned.status = status
+    planned.decided_on = clock.today()
+    planned.decided_by_id = actor.id if actor else None
+    planned.event_id = event.id if event is not None else None
+
+
+def _drop_planned_participant(session: Session, pathway: Pathway, planned: PlannedStep) -> None:
+    """Take a planned participant off the week's list, unless attendance was already taken."""
+    if planned.trigger is not Trigger.START_ORIENTATION:
+        return
+    week_id = planned.request.get("orientation_week_id")
+    participant = session.scalar(
+        sa.select(OrientationParticipant).where(
+            OrientationParticipant.week_id == week_id, OrientationParticipant.pathway_id == pathway.id
+        )
+    )
+    marked = participant is not None and session.scalar(
+        sa.select(sa.func.count()).where(OrientationAttendance.participant_id == participant.id)
+    )
+    if participant is not None and not marked:
+        session.delete(participant)
+
+
+def _cancel_pending_steps(
+    session: Session, pathway: Pathway, actor: User | None, day: date, keep: PlannedStep | None
+) -> None:
+    """A pathway that ends takes its planned steps with it (kept, cancelled)."""
+    for planned in planned_steps(session, pathway, pending_only=True):
+        if planned is keep:
+            continue
+        _drop_planned_participant(session, pathway, planned)
+        _decide(planned, PlannedStepStatus.CANCELLED, actor)
+    session.flush()
+
+
+def confirm_orientation_entry(
+    session: Session, participant: OrientationParticipant, actor: User | None
+) -> PathwayEvent | None:
+    """A planned participant came to the week: confirm their planned entry, if still planned."""
+    planned = session.scalars(
+        sa.select(PlannedStep).where(
+            PlannedStep.pathway_id == participant.pathway_id,
+            PlannedStep.trigger == Trigger.START_ORIENTATION,
+            PlannedStep.status == PlannedStepStatus.PLANNED,
+        )
+    ).first()
+    if planned is None or planned.request.get("orientation_week_id") != participant.week_id:
+        return None
+    return confirm_planned_step(session, planned, actor)
+
+
+# --- the conseiller, the diagnostic, trainings, checkpoints ----------------------------
 
 
 def assign_adviser(
@@ -571,6 +1031,8 @@ def assign_adviser(
         messages.append("Ce parcours est terminé : il ne peut plus être réaffecté.")
     if pathway.adviser_id == adviser.id:
         messages.append(f"{adviser.display_name} suit déjà ce parcours.")
+    if pathway.adviser_id is None and pathway.state is State.ORIENTATION:
+        messages += _week_diagnostic_missing(session, pathway)
     if messages:
         raise InvalidInput(messages)
     current = session.scalar(
@@ -603,6 +1065,32 @@ def assign_adviser(
     return assignment
 
 
+def _week_diagnostic_missing(session: Session, pathway: Pathway) -> list[str]:
+    """The handover at the end of an orientation week needs the week's diagnostic."""
+    week_started = session.scalar(
+        sa.select(PathwayEvent.occurred_on)
+        .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.trigger == Trigger.START_ORIENTATION)
+        .order_by(PathwayEvent.sequence.desc())
+        .limit(1)
+    )
+    written = session.scalar(
+        sa.select(sa.func.count()).where(
+            Diagnostic.pathway_id == pathway.id, Diagnostic.written_on >= (week_started or date.min)
+        )
+    )
+    if not written:
+        return [
+            "Le diagnostic de la semaine du pôle orientation doit être enregistré avant de passer "
+            "le relais à un·e conseiller·ère."
+        ]
+    return []
+
+
+# Who writes a diagnostic on the web (pathway.md): the import and the command
+# line carry diagnostics already written.
+DIAGNOSTIC_AUTHORS = (Role.DELEGATE, Role.ADVISER)
+
+
 def record_diagnostic(
     session: Session,
     pathway: Pathway,
@@ -612,15 +1100,47 @@ def record_diagnostic(
     actor: User | None,
     target_job_code: str | None = None,
     week_id: int | None = None,
+    kind: DiagnosticKind | None = None,
     basic_skills: str | None = None,
     professional_values: str | None = None,
     barriers_and_levers: str | None = None,
     road_map: list[tuple[str, date | None]] | None = None,
 ) -> Diagnostic:
-    """Record the orientation diagnostic and its *feuille de route*."""
+    """Record a diagnostic and its *feuille de route*.
+
+    At the end of an orientation week (``week_id``, or ``kind`` orientation
+    week: the pathway's latest week), or at an individual interview
+    (``kind`` interview, the default without a week), in any non-terminal
+    state (written by a délégué or a conseiller: ``DIAGNOSTIC_AUTHORS``,
+    which the pages enforce).
+    """
     messages = _check_date(written_on, "du diagnostic")
-    if State(pathway.state) in (State.REFERRED, State.INFO_SESSION) or State(pathway.state).is_terminal:
-        messages.append("Le diagnostic s'écrit à partir du pôle orientation, sur un parcours en cours.")
+    messages += _not_before_entry(session, pathway, written_on, "du diagnostic")
+    if State(pathway.state).is_terminal:
+        messages.append("Ce parcours est terminé : un diagnostic ne peut plus y être ajouté.")
+    kind = DiagnosticKind.ORIENTATION_WEEK if week_id is not None else (kind or DiagnosticKind.INTERVIEW)
+    week: OrientationWeek | None = None
+    if kind is DiagnosticKind.ORIENTATION_WEEK:
+        week = session.scalar(
+            sa.select(OrientationWeek)
+            .join(OrientationParticipant, OrientationParticipant.week_id == OrientationWeek.id)
+            .where(
+                OrientationParticipant.pathway_id == pathway.id,
+                OrientationWeek.id == week_id if week_id is not None else sa.true(),
+            )
+            .order_by(OrientationWeek.starts_on.desc())
+            .limit(1)
+        )
+        if week is None:
+            messages.append(
+                "Ce parcours ne compte pas cette semaine du pôle orientation : enregistrez le "
+                "diagnostic d'un entretien individuel."
+            )
+        elif written_on < week.starts_on:
+            messages.append(
+                "Le diagnostic de la semaine ne peut pas précéder son premier jour "
+                f"({week.starts_on:%d/%m/%Y})."
+            )
     if target_job_code and session.get(Job, target_job_code) is None:
         messages.append(f"Le code ROME « {target_job_code} » est inconnu.")
     for label, _planned_on in road_map or []:
@@ -631,7 +1151,8 @@ def record_diagnostic(
         raise InvalidInput(messages)
     diagnostic = Diagnostic(
         pathway_id=pathway.id,
-        week_id=week_id,
+        kind=kind,
+        week_id=week.id if week is not None else None,
         written_on=written_on,
         project_validated=project_validated,
         target_job_code=target_job_code,
@@ -655,8 +1176,66 @@ def record_diagnostic(
         object_id=diagnostic.id,
         platform_id=pathway.platform_id,
         changes={"project_validated": (None, project_validated)},
+        details={"kind": kind.value},
     )
     return diagnostic
+
+
+def add_training_in_employment(
+    session: Session,
+    pathway: Pathway,
+    training: TrainingInput,
+    *,
+    actor: User | None,
+    ends_on: date | None = None,
+    hours: int | None = None,
+) -> Training:
+    """Record a training while the person is employed (a VAE, a CCP after hiring): no move."""
+    messages = training_recorded(MoveRequest(Trigger.START_TRAINING, training=training))
+    if pathway.state is not State.FOLLOW_UP:
+        messages.append(
+            "Une formation pendant l'emploi s'enregistre pendant le suivi dans l'emploi ; sinon, "
+            "enregistrez une entrée en formation."
+        )
+    messages += _unknown_references(
+        session,
+        pathway.platform_id,
+        organisation_id=training.organisation_id,
+        certification_code=training.certification_code,
+    )
+    if training.starts_on is not None:
+        messages += _not_before_entry(session, pathway, training.starts_on, "de début de la formation")
+        if ends_on is not None and ends_on < training.starts_on:
+            messages.append("La date de fin de la formation précède sa date de début.")
+    if messages:
+        raise InvalidInput(messages)
+    assert training.starts_on is not None
+    assert training.funding is not None
+    contract = latest_contract(session, pathway)
+    record = Training(
+        pathway_id=pathway.id,
+        in_employment=True,
+        contract_id=contract.id if contract else None,
+        organisation_id=training.organisation_id,
+        certification_code=training.certification_code,
+        funding=training.funding,
+        starts_on=training.starts_on,
+        ends_on=ends_on,
+        hours=hours,
+        result=TrainingResult.IN_PROGRESS,
+    )
+    session.add(record)
+    session.flush()  # the audit entry names the training
+    audit.record(
+        session,
+        actor,
+        "training.in_employment",
+        object_type="training",
+        object_id=record.id,
+        platform_id=pathway.platform_id,
+        details={"starts_on": training.starts_on.isoformat()},
+    )
+    return record
 
 
 def record_checkpoint(
@@ -672,10 +1251,21 @@ def record_checkpoint(
     """Record a follow-up checkpoint (1, 3 or 6 months)."""
     contract = checkpoint.contract
     messages = _check_date(recorded_on, "du point de suivi")
+    earliest = checkpoint.due_on - timedelta(days=CHECKPOINT_EARLIEST_DAYS)
     if recorded_on < contract.starts_on:
         messages.append("Un point de suivi ne peut pas précéder le début du contrat.")
+    elif recorded_on < earliest:
+        messages.append(
+            f"Le point de suivi à {checkpoint.month} mois, prévu le {checkpoint.due_on:%d/%m/%Y}, "
+            f"s'enregistre au plus tôt le {earliest:%d/%m/%Y}."
+        )
     if checkpoint.recorded_on is not None:
         messages.append(f"Le point de suivi à {checkpoint.month} mois est déjà enregistré.")
+    if checkpoint.cancelled_on is not None:
+        messages.append(
+            f"Le point de suivi à {checkpoint.month} mois a été annulé : le contrat a pris fin le "
+            f"{checkpoint.cancelled_on:%d/%m/%Y}."
+        )
     if messages:
         raise InvalidInput(messages)
     checkpoint.recorded_on = recorded_on
@@ -690,7 +1280,7 @@ def record_checkpoint(
         "checkpoint.record",
         object_type="checkpoint",
         object_id=checkpoint.id,
-        platform_id=session.get(Pathway, checkpoint.pathway_id).platform_id,
+        platform_id=session.get_one(Pathway, checkpoint.pathway_id).platform_id,
         changes={"still_in_post": (None, still_in_post)},
     )
     return checkpoint

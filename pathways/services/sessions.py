@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from pathways import audit
+from pathways import audit, clock
 from pathways.models import (
     InfoSession,
     InfoSessionAttendance,
@@ -17,7 +17,7 @@ from pathways.models import (
     User,
 )
 from pathways.models.orientation import ORIENTATION_WEEK_DAYS
-from pathways.services.pathway import InvalidInput
+from pathways.services.pathway import InvalidInput, confirm_orientation_entry
 
 
 def _check_session_fields(place: str, seats: int) -> list[str]:
@@ -67,6 +67,11 @@ def create_info_session(
 def mark_info_session_presence(
     session: Session, attendance: InfoSessionAttendance, present: bool, actor: User | None
 ) -> None:
+    held_on = attendance.session.held_on
+    if held_on > clock.today():
+        raise InvalidInput(
+            [f"La présence se note le jour de l'information collective ({held_on:%d/%m/%Y}) ou après."]
+        )
     before = attendance.present
     attendance.present = present
     session.flush()
@@ -123,6 +128,9 @@ def mark_orientation_presence(
 ) -> OrientationAttendance:
     if not 1 <= day <= ORIENTATION_WEEK_DAYS:
         raise InvalidInput([f"Le jour doit être compris entre 1 et {ORIENTATION_WEEK_DAYS}."])
+    day_date = participant.week.starts_on + timedelta(days=day - 1)
+    if day_date > clock.today():
+        raise InvalidInput([f"La présence du jour {day} se note le {day_date:%d/%m/%Y} ou après."])
     attendance = next((a for a in participant.days if a.day == day), None)
     before = attendance.present if attendance else None
     if attendance is None:
@@ -139,4 +147,7 @@ def mark_orientation_presence(
         platform_id=participant.week.platform_id,
         changes={f"day_{day}": (before, present)},
     )
+    if present:
+        # Present on a day of the week: the entry planned for this week happened.
+        confirm_orientation_entry(session, participant, actor)
     return attendance

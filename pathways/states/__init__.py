@@ -1,20 +1,26 @@
 """The pathway state machine: states, moves, guards. No Flask in here."""
 
 from pathways.states.definitions import (
+    CHECKPOINT_EARLIEST_DAYS,
     CHECKPOINT_MONTHS,
+    DATED_BY_RECORD,
+    HANDOVER_STATES,
     MOVES,
     MOVES_BY_TRIGGER,
     NON_TERMINAL_STATES,
     PARCOURS_ORDER,
+    PLANNED_STEP_GRACE_DAYS,
     SUSPENDABLE_STATES,
     TERMINAL_STATES,
     ExitReason,
     Move,
     State,
     Trigger,
+    destination_of,
     is_allowed_from,
 )
 from pathways.states.guards import (
+    CONTRACTS_WITH_TRAINING,
     ContractInput,
     ImmersionInput,
     MoveRequest,
@@ -22,16 +28,22 @@ from pathways.states.guards import (
     TrainingInput,
     add_months,
     fact_refusals,
+    step_day,
 )
 from pathways.states.machine import MACHINE, MoveRefused, apply_move
 
 __all__ = [
+    "CHECKPOINT_EARLIEST_DAYS",
     "CHECKPOINT_MONTHS",
+    "CONTRACTS_WITH_TRAINING",
+    "DATED_BY_RECORD",
+    "HANDOVER_STATES",
     "MACHINE",
     "MOVES",
     "MOVES_BY_TRIGGER",
     "NON_TERMINAL_STATES",
     "PARCOURS_ORDER",
+    "PLANNED_STEP_GRACE_DAYS",
     "SUSPENDABLE_STATES",
     "TERMINAL_STATES",
     "ContractInput",
@@ -46,6 +58,8 @@ __all__ = [
     "Trigger",
     "add_months",
     "apply_move",
+    "destination_of",
     "fact_refusals",
     "is_allowed_from",
+    "step_day",
 ]

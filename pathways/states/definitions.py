@@ -76,6 +76,7 @@ class Trigger(StrEnum):
     START_TRAINING = "start_training"
     SEEK_EMPLOYMENT = "seek_employment"
     SIGN_CONTRACT = "sign_contract"
+    END_CONTRACT = "end_contract"
     COMPLETE = "complete"
     EXIT = "exit"
     SUSPEND = "suspend"
@@ -83,22 +84,45 @@ class Trigger(StrEnum):
 
     @property
     def label(self) -> str:
+        """What the user does (buttons, form titles): an action."""
         return TRIGGER_LABELS[self]
+
+    @property
+    def done_label(self) -> str:
+        """What happened (the history): a fact, not an order."""
+        return EVENT_LABELS[self]
 
 
 TRIGGER_LABELS: dict[Trigger, str] = {
-    Trigger.REFER: "Entrée dans le parcours",
+    Trigger.REFER: "Ouvrir un parcours",
     Trigger.REGISTER_INFO_SESSION: "Inscrire à une information collective",
-    Trigger.START_ORIENTATION: "Démarrer le pôle orientation",
+    Trigger.START_ORIENTATION: "Inscrire au pôle orientation",
     Trigger.START_REINFORCEMENT: "Démarrer le module renforcement",
-    Trigger.START_IMMERSION: "Démarrer une PMSMP",
-    Trigger.START_TRAINING: "Entrer en formation qualifiante",
+    Trigger.START_IMMERSION: "Enregistrer une PMSMP",
+    Trigger.START_TRAINING: "Enregistrer une entrée en formation",
     Trigger.SEEK_EMPLOYMENT: "Passer en accès à l'emploi",
     Trigger.SIGN_CONTRACT: "Enregistrer un contrat de travail",
+    Trigger.END_CONTRACT: "Enregistrer la fin du contrat",
     Trigger.COMPLETE: "Clore le parcours (suivi terminé)",
     Trigger.EXIT: "Enregistrer une sortie anticipée",
     Trigger.SUSPEND: "Suspendre le parcours",
     Trigger.RESUME: "Reprendre le parcours",
+}
+
+EVENT_LABELS: dict[Trigger, str] = {
+    Trigger.REFER: "Entrée dans le parcours",
+    Trigger.REGISTER_INFO_SESSION: "Inscription à une information collective",
+    Trigger.START_ORIENTATION: "Entrée au pôle orientation",
+    Trigger.START_REINFORCEMENT: "Entrée en module renforcement",
+    Trigger.START_IMMERSION: "Début d'une PMSMP",
+    Trigger.START_TRAINING: "Entrée en formation qualifiante",
+    Trigger.SEEK_EMPLOYMENT: "Passage en accès à l'emploi",
+    Trigger.SIGN_CONTRACT: "Début d'un contrat de travail",
+    Trigger.END_CONTRACT: "Fin du contrat de travail, retour en recherche d'emploi",
+    Trigger.COMPLETE: "Parcours terminé (suivi dans l'emploi achevé)",
+    Trigger.EXIT: "Sortie anticipée",
+    Trigger.SUSPEND: "Parcours suspendu",
+    Trigger.RESUME: "Parcours repris",
 }
 
 
@@ -116,30 +140,36 @@ class Move:
 
 
 S = State
+# Version 2 of the table (pathway.md, "The transitions (version 2)"): the
+# steps after the orientation week may also be reached without it (Lyon's
+# guichet unique, a hire at a job dating), and a lost job leads back to
+# the job search.
+_BEFORE_ORIENTATION = (S.REFERRED, S.INFO_SESSION)
 MOVES: tuple[Move, ...] = (
     Move(Trigger.REGISTER_INFO_SESSION, (S.REFERRED,), S.INFO_SESSION),
-    Move(Trigger.START_ORIENTATION, (S.REFERRED, S.INFO_SESSION), S.ORIENTATION),
+    Move(Trigger.START_ORIENTATION, _BEFORE_ORIENTATION, S.ORIENTATION),
     Move(Trigger.START_REINFORCEMENT, (S.ORIENTATION,), S.REINFORCEMENT),
     Move(
         Trigger.START_IMMERSION,
-        (S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.TRAINING, S.EMPLOYMENT),
+        (*_BEFORE_ORIENTATION, S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.TRAINING, S.EMPLOYMENT),
         S.IMMERSION,
     ),
     Move(
         Trigger.START_TRAINING,
-        (S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.EMPLOYMENT),
+        (*_BEFORE_ORIENTATION, S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.EMPLOYMENT),
         S.TRAINING,
     ),
     Move(
         Trigger.SEEK_EMPLOYMENT,
-        (S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.TRAINING),
+        (*_BEFORE_ORIENTATION, S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.TRAINING),
         S.EMPLOYMENT,
     ),
     Move(
         Trigger.SIGN_CONTRACT,
-        (S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.TRAINING, S.EMPLOYMENT),
+        (*_BEFORE_ORIENTATION, S.ORIENTATION, S.REINFORCEMENT, S.IMMERSION, S.TRAINING, S.EMPLOYMENT),
         S.FOLLOW_UP,
     ),
+    Move(Trigger.END_CONTRACT, (S.FOLLOW_UP,), S.EMPLOYMENT),
     Move(Trigger.COMPLETE, (S.FOLLOW_UP,), S.COMPLETED),
     Move(Trigger.EXIT, NON_TERMINAL_STATES, S.EXITED),
     Move(Trigger.SUSPEND, SUSPENDABLE_STATES, S.ON_HOLD),
@@ -149,15 +179,32 @@ del S
 
 MOVES_BY_TRIGGER: dict[Trigger, Move] = {move.trigger: move for move in MOVES}
 
-# Leaving ``orientation`` by any of these needs no conseiller: the handover
-# rule only applies to the moves that continue the parcours.
-MOVES_WITHOUT_HANDOVER = frozenset({Trigger.EXIT, Trigger.SUSPEND})
+# The handover: every move into one of these states needs a conseiller
+# assigned — the délégué's part of the pathway ends there.
+HANDOVER_STATES = frozenset(
+    {State.REINFORCEMENT, State.IMMERSION, State.TRAINING, State.EMPLOYMENT, State.FOLLOW_UP}
+)
+
+# Steps dated by their own first day (pathway.md, "One date per fact"): the
+# event's date is the record's start date, never a second date typed; a
+# first day still to come makes the step *planned* until it is confirmed.
+DATED_BY_RECORD = frozenset(
+    {Trigger.START_ORIENTATION, Trigger.START_IMMERSION, Trigger.START_TRAINING, Trigger.SIGN_CONTRACT}
+)
 
 
 def is_allowed_from(trigger: Trigger, state: State) -> bool:
     """Whether the table allows ``trigger`` from ``state`` (guards aside)."""
     move = MOVES_BY_TRIGGER.get(trigger)
     return move is not None and state in move.sources
+
+
+def destination_of(trigger: Trigger, suspended_from: State | None = None) -> State | None:
+    """Where ``trigger`` leads (``resume``: back to the state it was suspended in)."""
+    move = MOVES_BY_TRIGGER.get(trigger)
+    if move is None:
+        return None
+    return move.destination or suspended_from
 
 
 class ExitReason(StrEnum):
@@ -196,3 +243,7 @@ EXIT_REASON_LABELS: dict[ExitReason, str] = {
 CHECKPOINT_MONTHS = (1, 3, 6)
 FOLLOW_UP_MONTHS = 6
 IMMERSION_MAX_MONTHS = 1
+# A checkpoint may be recorded at the earliest this many days before it is due.
+CHECKPOINT_EARLIEST_DAYS = 15
+# A planned step not confirmed this many days after its date is an alert.
+PLANNED_STEP_GRACE_DAYS = 7

@@ -31,6 +31,7 @@ from pathways.models import (
     OrientationWeek,
     Pathway,
     Person,
+    PlannedStep,
     Territory,
 )
 from pathways.security.access import (
@@ -415,11 +416,19 @@ def week_join(week_id: int) -> tuple[str, int] | Response:
                     week,
                     pathway,
                     availability_confirmed=bool(form.availability_confirmed.data),
+                    absence_override=form.absence_choice(),
                     actor=current_user,
                 ),
             )
             if outcome.ok:
-                flash(f"{pathway.person.full_name} participe à la semaine.", "success")
+                if isinstance(outcome.value, PlannedStep):
+                    flash(
+                        f"{pathway.person.full_name} est inscrit·e à la semaine : son entrée au pôle "
+                        "orientation sera confirmée quand sa présence sera notée.",
+                        "success",
+                    )
+                else:
+                    flash(f"{pathway.person.full_name} participe à la semaine.", "success")
                 return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
     return _render_week(week, join_form=form, status=422)
 

@@ -66,7 +66,7 @@ def make_side(session: Session, slug: str) -> Side:
             satisfy_orientation(session, world, pathway, day)
     day = day.replace(day=day.day + 5)
     pathway_service.move(
-        session, pathway, full_request(world, Trigger.SIGN_CONTRACT, day, contract_start=day), world.delegate
+        session, pathway, full_request(world, Trigger.SIGN_CONTRACT, day), world.delegate
     )
     barrier = barrier_service.identify_barrier(
         session, pathway, category="health", identified_on=day, actor=world.adviser, details=HEALTH_DETAILS

@@ -48,6 +48,7 @@ from pathways.states import (
     add_months,
 )
 from pathways.vocabulary import (
+    AbsenceOverride,
     BarrierCategory,
     BarrierStatus,
     ContractType,
@@ -58,7 +59,7 @@ from pathways.vocabulary import (
     Sex,
     TrainingResult,
 )
-from tests.factories import World, make_person
+from tests.factories import World, make_person, week_on
 
 JOBS = ("K1311", "J1501", "K1302")
 TODAY = date(2026, 6, 15)
@@ -184,8 +185,9 @@ def _walk(
             occurred_on=day,
             comment="Précision" if trigger is Trigger.EXIT else None,
             info_session_id=info.id,
-            orientation_week_id=world.week.id,
+            orientation_week_id=week_on(session, world, day).id,
             availability_confirmed=True,
+            absence_override=AbsenceOverride.OTHER_WAY,
             immersion=ImmersionInput(world.employer.id, day, day + timedelta(days=3)),
             training=TrainingInput(world.organisation.id, "TP_ADVF", FundingScheme.PRF, day),
             contract=ContractInput(
@@ -193,8 +195,10 @@ def _walk(
                 rng.choice([EmployerType.SAAD, EmployerType.SAAD, EmployerType.EHPAD]),
                 rng.choice(JOBS),
                 contract_type,
-                day - timedelta(days=rng.randint(0, 5)),
+                day,
                 cdd_months if contract_type is ContractType.CDD else None,
+                world.organisation.id,
+                "DEAES",
             ),
             exit_reason=rng.choice(list(ExitReason)),
             suspend_reason="Santé",
@@ -220,7 +224,7 @@ def _walk(
             ends_on = day + timedelta(days=rng.randint(20, 300))
             if ends_on <= TODAY:
                 training.ends_on = ends_on
-                training.result = rng.choice(list(TrainingResult))
+                training.result = rng.choice([r for r in TrainingResult if r is not TrainingResult.ABANDONED])
         if trigger is Trigger.SIGN_CONTRACT:
             for checkpoint in session.scalars(
                 sa.select(Checkpoint).where(Checkpoint.contract_id == event.details["contract_id"])

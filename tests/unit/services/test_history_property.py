@@ -92,7 +92,7 @@ def test_state_is_always_the_replay_of_the_events(session, today, data) -> None:
         before = stored_events(session, pathway)
         try:
             pathway_service.move(
-                session, pathway, full_request(world, trigger, day, contract_start=start), world.adviser
+                session, pathway, full_request(world, trigger, day), world.adviser
             )
             session.commit()
             accepted = True

@@ -12,7 +12,14 @@ from pathways.services import pathway as pathway_service
 from pathways.services.pathway import InvalidInput
 from pathways.states import ContractInput, ImmersionInput, MoveRefused, MoveRequest, State, Trigger
 from pathways.vocabulary import ContractType, EmployerType
-from tests.factories import full_request, make_pathway, make_person, make_world, satisfy_orientation
+from tests.factories import (
+    full_request,
+    make_pathway,
+    make_person,
+    make_world,
+    satisfy_orientation,
+    week_on,
+)
 
 START = date(2025, 3, 3)
 
@@ -76,7 +83,7 @@ def test_an_allowed_move_appends_exactly_one_event_with_its_details(session, tod
 def test_a_refused_move_writes_nothing_not_even_its_records(session, today) -> None:
     world = make_world(session)
     pathway = make_pathway(session, world, State.REFERRED, start=START)
-    pathway_service.move(session, pathway, full_request(world, Trigger.START_ORIENTATION, START), None)
+    pathway_service.move(session, pathway, full_request(world, Trigger.START_ORIENTATION, START, week=week_on(session, world, START)), None)
     session.commit()  # orientation, but no conseiller yet
     counts = {model: count(session, model) for model in (PathwayEvent, Contract, Checkpoint, AuditEntry)}
     with pytest.raises(MoveRefused) as refused:
@@ -133,8 +140,8 @@ def test_complete_is_refused_until_six_months_and_the_checkpoint(session, today)
             session, pathway, MoveRequest(Trigger.COMPLETE, START + timedelta(days=100)), None
         )
     assert refused.value.messages == [
-        "Le point de suivi à 6 mois doit être enregistré.",
-        "Le suivi dans l'emploi dure six mois : le parcours peut être clos à partir du 03/09/2025.",
+        "Le point de suivi à 6 mois du contrat en cours doit être enregistré.",
+        "Le suivi dans l'emploi dure six mois : le parcours peut être clos à partir du 05/09/2025.",
     ]
 
 
@@ -208,7 +215,7 @@ def test_references_of_another_platform_are_refused(session, today) -> None:
 def test_available_moves_explain_refusals(session, today) -> None:
     world = make_world(session)
     pathway = make_pathway(session, world, State.REFERRED, start=START)
-    pathway_service.move(session, pathway, full_request(world, Trigger.START_ORIENTATION, START), None)
+    pathway_service.move(session, pathway, full_request(world, Trigger.START_ORIENTATION, START, week=week_on(session, world, START)), None)
     options = {o.trigger: o for o in pathway_service.available_moves(session, pathway)}
     assert set(options) == {
         Trigger.START_REINFORCEMENT,

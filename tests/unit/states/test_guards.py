@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -21,8 +22,20 @@ from pathways.states import (
     add_months,
     apply_move,
 )
-from pathways.states.guards import refusals
-from pathways.vocabulary import ContractType, EmployerType, FundingScheme
+from pathways.states.guards import (
+    fact_refusals,
+    refusals,
+    request_from_json,
+    request_to_json,
+    step_day,
+)
+from pathways.vocabulary import (
+    AbsenceOverride,
+    ContractEndReason,
+    ContractType,
+    EmployerType,
+    FundingScheme,
+)
 
 ON = date(2026, 3, 16)
 READY = PathwayFacts(
@@ -160,7 +173,7 @@ def test_complete_needs_six_months_and_the_checkpoint() -> None:
     facts = PathwayFacts(state=State.FOLLOW_UP, adviser_assigned=True, contract_start=started)
     early = refusals(facts, MoveRequest(Trigger.COMPLETE, date(2026, 7, 9)))
     assert early == [
-        "Le point de suivi à 6 mois doit être enregistré.",
+        "Le point de suivi à 6 mois du contrat en cours doit être enregistré.",
         "Le suivi dans l'emploi dure six mois : le parcours peut être clos à partir du 10/07/2026.",
     ]
     done = replace(facts, six_month_checkpoint_recorded=True)
@@ -207,3 +220,102 @@ def test_a_move_outside_the_table_names_the_step() -> None:
     assert refused.value.messages == [
         "« Suspendre le parcours » n'est pas possible depuis l'étape « Parcours terminé »."
     ]
+
+
+# --- version 2 -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [Trigger.START_IMMERSION, Trigger.START_TRAINING, Trigger.SEEK_EMPLOYMENT, Trigger.SIGN_CONTRACT],
+)
+@pytest.mark.parametrize("state", [State.REFERRED, State.INFO_SESSION])
+def test_every_move_into_the_conseiller_steps_needs_the_handover(state: State, trigger: Trigger) -> None:
+    facts = PathwayFacts(state=state, diagnostic_recorded=True, project_validated=True)
+    assert any("passage de relais" in m for m in fact_refusals(facts, trigger))
+    assert not any(
+        "passage de relais" in m for m in fact_refusals(replace(facts, adviser_assigned=True), trigger)
+    )
+
+
+@pytest.mark.parametrize("trigger", [Trigger.START_ORIENTATION, Trigger.REGISTER_INFO_SESSION])
+def test_the_delegate_steps_need_no_conseiller(trigger: Trigger) -> None:
+    assert fact_refusals(PathwayFacts(state=State.REFERRED), trigger) == []
+
+
+def test_a_direct_hire_needs_a_contract_and_a_conseiller_but_no_diagnostic() -> None:
+    facts = PathwayFacts(state=State.REFERRED, adviser_assigned=True)
+    assert refusals(facts, MoveRequest(Trigger.SIGN_CONTRACT, contract=contract())) == []
+
+
+def test_end_contract_needs_a_contract_in_progress() -> None:
+    facts = PathwayFacts(state=State.FOLLOW_UP, adviser_assigned=True)
+    request = MoveRequest(Trigger.END_CONTRACT, ON, contract_end_reason=ContractEndReason.RESIGNATION)
+    assert refusals(facts, request) == ["Aucun contrat en cours n'est enregistré sur ce parcours."]
+    ended = replace(facts, contract_start=date(2026, 1, 5), contract_ended=True)
+    assert refusals(ended, request) == ["Aucun contrat en cours n'est enregistré sur ce parcours."]
+
+
+def test_end_contract_needs_a_reason_and_other_needs_a_comment() -> None:
+    facts = PathwayFacts(state=State.FOLLOW_UP, adviser_assigned=True, contract_start=date(2026, 1, 5))
+    assert refusals(facts, MoveRequest(Trigger.END_CONTRACT, ON)) == [
+        "Indiquez le motif de la fin du contrat."
+    ]
+    other = MoveRequest(Trigger.END_CONTRACT, ON, contract_end_reason=ContractEndReason.OTHER)
+    assert refusals(facts, other) == ["Le motif « Autre » demande un commentaire."]
+    assert refusals(facts, replace(other, comment="Fermeture du service")) == []
+
+
+def test_a_contract_cannot_end_before_it_starts() -> None:
+    facts = PathwayFacts(state=State.FOLLOW_UP, adviser_assigned=True, contract_start=date(2026, 4, 1))
+    request = MoveRequest(Trigger.END_CONTRACT, ON, contract_end_reason=ContractEndReason.END_OF_CDD)
+    assert refusals(facts, request) == ["La fin du contrat ne peut pas précéder son début (01/04/2026)."]
+
+
+@pytest.mark.parametrize("kind", [ContractType.APPRENTICESHIP, ContractType.PROFESSIONALISATION])
+def test_a_work_study_contract_names_its_training(kind: ContractType) -> None:
+    request = MoveRequest(Trigger.SIGN_CONTRACT, contract=contract(contract_type=kind))
+    assert refusals(READY, request) == [
+        "Un contrat d'apprentissage ou de professionnalisation indique l'organisme de sa formation.",
+        "Un contrat d'apprentissage ou de professionnalisation indique la certification préparée.",
+    ]
+    named = contract(contract_type=kind, training_organisation_id=4, training_certification_code="DEAES")
+    assert refusals(READY, MoveRequest(Trigger.SIGN_CONTRACT, contract=named)) == []
+
+
+def test_absent_at_the_information_session_needs_an_explicit_choice() -> None:
+    facts = PathwayFacts(state=State.INFO_SESSION, absent_at_info_session=True)
+    request = MoveRequest(Trigger.START_ORIENTATION, ON, orientation_week_id=3, availability_confirmed=True)
+    assert refusals(facts, request) == [
+        "La personne est notée absente à l'information collective : indiquez si elle était "
+        "finalement présente, ou si elle est venue par un autre chemin."
+    ]
+    for choice in AbsenceOverride:
+        assert refusals(facts, replace(request, absence_override=choice)) == []
+    assert refusals(replace(facts, absent_at_info_session=False), request) == []
+
+
+def test_a_step_with_its_own_first_day_is_dated_by_it() -> None:
+    first_day = date(2027, 1, 4)
+    training = TrainingInput(1, "DEAS", FundingScheme.PRF, first_day)
+    assert step_day(MoveRequest(Trigger.START_TRAINING, date(2026, 12, 1), training=training)) == first_day
+    immersion = ImmersionInput(1, first_day, first_day)
+    assert step_day(MoveRequest(Trigger.START_IMMERSION, None, immersion=immersion)) == first_day
+    hired = contract(starts_on=first_day)
+    assert step_day(MoveRequest(Trigger.SIGN_CONTRACT, None, contract=hired)) == first_day
+    assert step_day(MoveRequest(Trigger.SEEK_EMPLOYMENT, ON)) == ON
+
+
+def test_a_planned_request_is_kept_and_replayed_unchanged() -> None:
+    request = MoveRequest(
+        Trigger.SIGN_CONTRACT,
+        contract=contract(
+            contract_type=ContractType.APPRENTICESHIP,
+            training_organisation_id=2,
+            training_certification_code="DEAS",
+        ),
+        comment="Embauche au job dating",
+        extra={"hours_per_week": 35},
+    )
+    kept = json.loads(json.dumps(request_to_json(request)))
+    assert request_from_json(kept) == request

@@ -1,7 +1,9 @@
 """Every (state, trigger) pair, allowed or refused exactly as pathway.md says.
 
-The expected table is written out here again, from the field reference, on
-purpose: it must not be derived from the code it checks.
+The expected table is written out here again, from the field reference
+(version 2 of the transitions), on purpose: it must not be derived from the
+code it checks. Every fact a guard looks at is satisfied first (a validated
+diagnostic, a conseiller), so that only the table decides.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sqlalchemy as sa
 from pathways.models import Checkpoint, PathwayEvent
 from pathways.services import pathway as pathway_service
 from pathways.states import MoveRefused, State, Trigger
-from tests.factories import full_request, make_pathway, make_world
+from tests.factories import full_request, make_pathway, make_world, satisfy_interview, week_on
 
 NON_TERMINAL = {s.value for s in State} - {"completed", "exited"}
 # trigger -> (allowed sources, destination), copied from pathway.md.
@@ -23,15 +25,38 @@ REFERENCE_TABLE: dict[str, tuple[set[str], str | None]] = {
     "start_orientation": ({"referred", "info_session"}, "orientation"),
     "start_reinforcement": ({"orientation"}, "reinforcement"),
     "start_immersion": (
-        {"orientation", "reinforcement", "immersion", "training", "employment"},
+        {
+            "referred",
+            "info_session",
+            "orientation",
+            "reinforcement",
+            "immersion",
+            "training",
+            "employment",
+        },
         "immersion",
     ),
-    "start_training": ({"orientation", "reinforcement", "immersion", "employment"}, "training"),
-    "seek_employment": ({"orientation", "reinforcement", "immersion", "training"}, "employment"),
+    "start_training": (
+        {"referred", "info_session", "orientation", "reinforcement", "immersion", "employment"},
+        "training",
+    ),
+    "seek_employment": (
+        {"referred", "info_session", "orientation", "reinforcement", "immersion", "training"},
+        "employment",
+    ),
     "sign_contract": (
-        {"orientation", "reinforcement", "immersion", "training", "employment"},
+        {
+            "referred",
+            "info_session",
+            "orientation",
+            "reinforcement",
+            "immersion",
+            "training",
+            "employment",
+        },
         "follow_up",
     ),
+    "end_contract": ({"follow_up"}, "employment"),
     "complete": ({"follow_up"}, "completed"),
     "exit": (NON_TERMINAL, "exited"),
     "suspend": (NON_TERMINAL - {"on_hold"}, "on_hold"),
@@ -51,6 +76,10 @@ def test_pair(session, today, state: State, trigger: Trigger) -> None:
     world = make_world(session)
     pathway = make_pathway(session, world, state, start=START)
     on = pathway.last_event_on + timedelta(days=1)
+    if pathway.adviser_id is None and not state.is_terminal:
+        # A guichet-unique entry: an individual interview validates the
+        # project, and a conseiller follows the person from the start.
+        satisfy_interview(session, world, pathway, pathway.last_event_on)
     if state is State.FOLLOW_UP:
         # What `complete` needs: six months passed and the 6-month checkpoint.
         on = START + timedelta(days=200)
@@ -64,7 +93,7 @@ def test_pair(session, today, state: State, trigger: Trigger) -> None:
     assert pathway.state is state
     events_before = session.scalar(sa.select(sa.func.count()).where(PathwayEvent.pathway_id == pathway.id))
     sources, destination = REFERENCE_TABLE[trigger.value]
-    request = full_request(world, trigger, on, contract_start=START)
+    request = full_request(world, trigger, on, week=week_on(session, world, on))
 
     if state.value in sources:
         event = pathway_service.move(session, pathway, request, world.adviser)
