@@ -871,8 +871,7 @@ def confirm_planned_step(session: Session, planned: PlannedStep, actor: User | N
     messages = _pending(planned)
     if planned.planned_on > clock.today():
         messages.append(
-            f"Cette étape est prévue le {planned.planned_on:%d/%m/%Y} : elle se confirme ce jour-là "
-            "ou après."
+            f"Cette étape est prévue le {planned.planned_on:%d/%m/%Y} : elle se confirme ce jour-là ou après."
         )
     if messages:
         raise InvalidInput(messages)
@@ -1284,3 +1283,23 @@ def record_checkpoint(
         changes={"still_in_post": (None, still_in_post)},
     )
     return checkpoint
+
+
+def set_prescriber(
+    session: Session, pathway: Pathway, prescriber_type: PrescriberType | None, *, actor: User | None
+) -> None:
+    """Correct who referred the person to this pathway (the bilan counts pathways by it)."""
+    before = pathway.prescriber_type
+    if before == prescriber_type:
+        return
+    pathway.prescriber_type = prescriber_type
+    _flush_or_conflict(session)
+    audit.record(
+        session,
+        actor,
+        "pathway.prescriber",
+        object_type="pathway",
+        object_id=pathway.id,
+        platform_id=pathway.platform_id,
+        changes={"prescriber_type": (before, prescriber_type)},
+    )
