@@ -209,6 +209,7 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
                     rows["diagnostics"].append(
                         {
                             "pathway_id": pathway_id,
+                            "kind": "orientation_week",
                             "written_on": day,
                             "project_validated": True,
                             "target_job_code": rng.choice(JOBS),
