@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +47,9 @@ class Immersion(Base):
     leads_to: Mapped[ImmersionFollowOn | None] = mapped_column(StrEnumType(ImmersionFollowOn, 16))
     assessed_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[created_at]
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     employer: Mapped[Employer] = relationship()
 
@@ -70,6 +74,9 @@ class Training(Base):
         StrEnumType(TrainingResult, 16), default=TrainingResult.IN_PROGRESS
     )
     created_at: Mapped[created_at]
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     organisation: Mapped[TrainingOrganisation] = relationship()
 
@@ -123,5 +130,8 @@ class Checkpoint(Base):
     difficulties: Mapped[str | None] = mapped_column(sa.Text)
     action_taken: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     contract: Mapped[Contract] = relationship(back_populates="checkpoints")

@@ -10,6 +10,7 @@ from pathways import audit
 from pathways.extensions import db, login_manager
 from pathways.security import auth
 from pathways.security.access import is_public
+from pathways.services import submissions
 from pathways.templating import csp_nonce
 
 # No inline script, no plug-in, no framing; styles and scripts from the app only.
@@ -62,6 +63,11 @@ def before_request() -> Response | None:
 def after_request(response: Response) -> Response:
     if db.session.info.pop(audit.PENDING_VIEWS, False) and response.status_code < 400:
         # A GET showing a file commits nothing but the trail of that view.
+        db.session.commit()
+    token = g.pop("claimed_submission", None)
+    if token is not None and response.status_code in (301, 302, 303) and response.location:
+        # A replay of this form lands where this first submission led.
+        submissions.remember_target(db.session, token, response.location)
         db.session.commit()
     response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
     for name, value in HEADERS.items():

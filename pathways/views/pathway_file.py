@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -174,11 +174,11 @@ def move(pathway_id: int, trigger: str) -> tuple[str, int] | Response:
     try:
         chosen = Trigger(trigger)
     except ValueError:
-        abort(404)
+        access.refuse("trigger", reason="unknown")
     options = {o.trigger: o for o in pathway_service.available_moves(db.session, pathway)}
     option = options.get(chosen)
     if option is None:
-        abort(404)
+        access.refuse("trigger", reason="not_available")
     form = MOVE_FORMS[chosen]()
     fill_choices(form, db.session, pathway.platform_id)
     title = chosen.label
@@ -236,6 +236,7 @@ def barrier_status(pathway_id: int, barrier_id: int) -> tuple[str, int] | Respon
     barrier: Barrier = get_barrier_or_404(db.session, current_user, pathway_id, barrier_id)
     pathway = _load(pathway_id)
     form = BarrierStatusForm()
+    form.track(barrier)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -248,6 +249,7 @@ def barrier_status(pathway_id: int, barrier_id: int) -> tuple[str, int] | Respon
                 partner=form.partner.data,
                 actor=current_user,
             ),
+            editing=barrier,
         )
         if outcome.ok:
             return back_to_file(pathway, "freins", "Statut du frein mis à jour.")
@@ -367,16 +369,6 @@ def add_note(pathway_id: int) -> tuple[str, int] | Response:
 # --- steps: immersion assessment, training result, checkpoints --------------------------------
 
 
-def _pathway_record(model: type, pathway: Pathway, raw_id: object) -> Any:
-    try:
-        record = db.session.get(model, int(str(raw_id)))
-    except ValueError:
-        record = None
-    if record is None or record.pathway_id != pathway.id:
-        abort(404)
-    return record
-
-
 @blueprint.route("/<int:pathway_id>/pmsmp/bilan", methods=["GET", "POST"])
 @roles_required(*WORKERS)
 def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
@@ -384,7 +376,8 @@ def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
     form = ImmersionAssessmentForm()
     if request.method == "GET":
         form.immersion_id.data = request.args.get("pmsmp", "")
-    immersion: Immersion = _pathway_record(Immersion, pathway, form.immersion_id.data)
+    immersion = access.get_immersion_or_404(db.session, current_user, pathway.id, form.immersion_id.data)
+    form.track(immersion)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -397,6 +390,7 @@ def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
                 leads_to=form.leads_to.data,
                 actor=current_user,
             ),
+            editing=immersion,
         )
         if outcome.ok:
             return back_to_file(pathway, "pmsmp", "Bilan de la PMSMP enregistré.")
@@ -420,7 +414,8 @@ def training_result(pathway_id: int) -> tuple[str, int] | Response:
     form = TrainingResultForm()
     if request.method == "GET":
         form.training_id.data = request.args.get("formation", "")
-    training: Training = _pathway_record(Training, pathway, form.training_id.data)
+    training = access.get_training_or_404(db.session, current_user, pathway.id, form.training_id.data)
+    form.track(training)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -431,6 +426,7 @@ def training_result(pathway_id: int) -> tuple[str, int] | Response:
                 ends_on=form.ends_on.data,
                 actor=current_user,
             ),
+            editing=training,
         )
         if outcome.ok:
             return back_to_file(pathway, "formation", "Résultat de la formation enregistré.")
@@ -450,6 +446,7 @@ def checkpoint(pathway_id: int, checkpoint_id: int) -> tuple[str, int] | Respons
     record: Checkpoint = get_checkpoint_or_404(db.session, current_user, pathway_id, checkpoint_id)
     pathway = _load(pathway_id)
     form = CheckpointForm()
+    form.track(record)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -462,6 +459,7 @@ def checkpoint(pathway_id: int, checkpoint_id: int) -> tuple[str, int] | Respons
                 action_taken=form.action_taken.data,
                 actor=current_user,
             ),
+            editing=record,
         )
         if outcome.ok:
             return back_to_file(pathway, "suivi", f"Point de suivi à {record.month} mois enregistré.")
