@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "login.succeeded": "Connexion",
     "login.failed": "Échec de connexion",
     "login.throttled": "Connexion bloquée (trop d'échecs)",
+    "import.file_refused": "Fichier d'import refusé",
     "logout": "Déconnexion",
     "pathway.view": "Consultation d'un parcours",
     "person.view": "Consultation d'une personne",
@@ -53,18 +54,30 @@ def _start_of(day: object) -> datetime:
     return datetime.combine(day, time(0), tzinfo=PLATFORM_TIMEZONE).astimezone(UTC)  # type: ignore[arg-type]
 
 
+# What the admin sees of every platform's trail: the security events, never what was read or written.
+SECURITY_ACTIONS = ("access.", "login.", "import.file_refused")
+
+
 @blueprint.get("/")
-@roles_required(Role.MANAGER)
+@roles_required(Role.MANAGER, Role.ADMIN)
 def index() -> str:
+    """A manager: their platform's trail. The admin: what no platform owns (failed logins of
+    unknown addresses, admins' own actions) and every platform's refusals and logins."""
     platform_id = current_user.platform_id
     form = FilterForm(request.args)
-    users = db.session.execute(
-        sa.select(User.id, User.full_name, User.email)
-        .where(User.platform_id == platform_id)
-        .order_by(User.email)
-    ).all()
+    if current_user.role is Role.ADMIN:
+        users_query = sa.select(User.id, User.full_name, User.email)
+        query = sa.select(AuditEntry).where(
+            sa.or_(
+                AuditEntry.platform_id.is_(None),
+                *[AuditEntry.action.startswith(prefix) for prefix in SECURITY_ACTIONS],
+            )
+        )
+    else:
+        users_query = sa.select(User.id, User.full_name, User.email).where(User.platform_id == platform_id)
+        query = sa.select(AuditEntry).where(AuditEntry.platform_id == platform_id)
+    users = db.session.execute(users_query.order_by(User.email)).all()
     form.user_id.choices = [("", "Tous")] + [(str(u.id), u.full_name or u.email) for u in users]
-    query = sa.select(AuditEntry).where(AuditEntry.platform_id == platform_id)
     if form.validate():
         if parse_id(form.user_id.data) is not None:
             query = query.where(AuditEntry.user_id == parse_id(form.user_id.data))

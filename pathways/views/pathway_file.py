@@ -125,14 +125,15 @@ def show(pathway_id: int) -> str:
     events = session.scalars(
         sa.select(PathwayEvent).filter_by(**by_pathway).order_by(PathwayEvent.sequence.desc())
     ).all()
-    barriers = session.scalars(sa.select(Barrier).filter_by(**by_pathway).order_by(Barrier.id)).all()
+    health_visible = can_see_health_details(current_user, pathway)
+    barriers = barrier_service.barriers_for_file(session, pathway.id, health_visible=health_visible)
     context = {
         "pathway": pathway,
         "person": pathway.person,
         "options": options,
         "events": events,
         "barriers": barriers,
-        "health_visible": can_see_health_details(current_user, pathway),
+        "health_visible": health_visible,
         "diagnostics": session.scalars(
             sa.select(Diagnostic).filter_by(**by_pathway).order_by(Diagnostic.written_on.desc())
         ).all(),
