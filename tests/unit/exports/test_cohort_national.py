@@ -94,7 +94,7 @@ def test_formula_injection_payloads_come_out_inert(session, today, tmp_path: Pat
     assert "'=cmd|' /C calc'!A0" in names
     # (The person service strips names; leading tab / CR are checked on the writer below.)
     assert safe_text("\tTab") == "'\tTab"
-    assert safe_text("\rRetour") == "'Retour"  # a trigger, then stripped as a control character
+    assert safe_text("\rRetour") == "Retour"  # a control character, stripped: nothing left to run
     # The generic writer: no formula cell at all in the sheet XML.
     plain = tmp_path / "plain.xlsx"
     write_table(plain, "Feuille", [Column("texte")], [[p] for p in PAYLOADS])
