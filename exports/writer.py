@@ -54,6 +54,11 @@ def _shows_nothing(character: str) -> bool:
     return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
 
+def first_visible(value: str) -> str:
+    """The first character of ``value`` that shows something ("" when none does)."""
+    return next((c for c in value if not _shows_nothing(c)), "")
+
+
 def safe_text(value: str) -> str:
     """``value`` as inert text: controls go, then a formula trigger gets a leading apostrophe.
 
@@ -63,8 +68,7 @@ def safe_text(value: str) -> str:
     are neutralised like ``"=1+1"``.
     """
     value = CONTROL_CHARACTERS.sub("", value)
-    first_visible = next((c for c in value if not _shows_nothing(c)), "")
-    if first_visible in FORMULA_TRIGGERS or (value and value[0] in "\t\r"):
+    if first_visible(value) in FORMULA_TRIGGERS or (value and value[0] in "\t\r"):
         value = "'" + value
     return value[:MAX_CELL_TEXT]
 

@@ -842,4 +842,22 @@ def record_outcome(
     )
 
 
-__all__ = ["ImportReport", "Problem", "record_outcome", "run_import"]
+def record_refused_file(
+    session: Session, platform: Platform, *, actor: User | None, filename: str, reason: str
+) -> None:
+    """Audit a file refused as a whole (hostile or unusable), with the French reason given.
+
+    Called after the rollback, so that the trail keeps the attempt.
+    """
+    audit.record(
+        session,
+        actor,
+        "import.file_refused",
+        object_type="platform",
+        object_id=platform.id,
+        platform_id=platform.id,
+        details={"file": filename[:200], "reason": reason[:300]},
+    )
+
+
+__all__ = ["ImportReport", "Problem", "record_outcome", "record_refused_file", "run_import"]
