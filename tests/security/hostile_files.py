@@ -189,7 +189,7 @@ def junk_inside_xl(tmp: Path) -> Path:
 
 
 HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
-    "far-cell": (far_cell, "colonnes"),
+    "far-cell": (far_cell, "50000 lignes"),
     "thousand-columns": (thousand_columns, "colonnes"),
     "huge-dimension": (huge_dimension, "colonnes"),
     "huge-merge": (huge_merge, "colonnes"),
