@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Generic, TypeVar
 
 import wtforms
@@ -26,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation
 
+from pathways import clock
 from pathways.extensions import db
 from pathways.security.ids import parse_id, parse_int
 from pathways.services import submissions
@@ -34,9 +34,6 @@ from pathways.states import MoveRefused
 
 T = TypeVar("T")
 
-DATE_MIN = date(1900, 1, 1)
-DATE_MAX = date(2100, 12, 31)
-DATE_RANGE_MESSAGE = "La date doit être comprise entre le 01/01/1900 et le 31/12/2100."
 INTEGER_MESSAGE = "Saisissez un nombre entier, en chiffres (de 0 à 9)."
 ALREADY_SUBMITTED = (
     "Ce formulaire avait déjà été envoyé : il n'a pas été enregistré une seconde fois."
@@ -74,18 +71,14 @@ class EditForm(Form):
             self.version.data = record.version
 
 
-def in_date_range(value: date | None) -> bool:
-    return value is None or DATE_MIN <= value <= DATE_MAX
-
-
 class DateField(wtforms.DateField):
     """A date between 1900 and 2100: year 1 or 9999 gets a French message, never a 500 later."""
 
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
-        if not in_date_range(self.data):
+        if not clock.plausible(self.data):
             self.data = None
-            raise StopValidation(DATE_RANGE_MESSAGE)
+            raise StopValidation(clock.DATE_RANGE_MESSAGE)
 
 
 class IntegerField(wtforms.IntegerField):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from pathways import audit
@@ -43,8 +44,15 @@ def fresh_globals() -> None:
     g.__dict__.clear()
 
 
+def has_nul(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in value for value in values.values())
+
+
 def before_request() -> Response | None:
     g.address_token = audit.current_address.set(auth.client_address())
+    if has_nul(request.args) or (request.method == "POST" and has_nul(request.form)):
+        # No field ever holds a NUL (PostgreSQL refuses them in text): bad input, not a 500.
+        abort(400)
     endpoint = request.endpoint
     if endpoint is None or is_static(endpoint):
         return None  # unknown URLs answer 404; static files hold no personal data
