@@ -174,7 +174,7 @@ def export_cohort_command(
 def import_caseload_command(slug: str, dry_run: bool, file: str) -> None:
     """Import a platform's caseload spreadsheet (.xlsx or .csv); all or nothing."""
     from pathways.imports.safety import FileRefused
-    from pathways.imports.service import record_outcome, run_import
+    from pathways.imports.service import record_outcome, record_refused_file, run_import
 
     path = Path(file)
     if not path.is_file():
@@ -184,6 +184,8 @@ def import_caseload_command(slug: str, dry_run: bool, file: str) -> None:
         report = run_import(db.session, platform, path, actor=None)
     except FileRefused as refused:
         db.session.rollback()
+        with transaction():
+            record_refused_file(db.session, platform, actor=None, filename=path.name, reason=refused.message)
         click.echo(f"Fichier refusé : {refused.message}", err=True)
         raise SystemExit(1) from None
     except Exception:

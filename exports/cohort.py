@@ -7,9 +7,17 @@ pseudonym: an HMAC of the person's id under a key drawn at random for each
 export and never kept, so one person's pathways share a pseudonym within an
 export while two exports cannot be linked with each other.
 
+A pseudonymised cohort is also k-anonymous (issue 9): every combination of
+its quasi-identifiers (age band, sex, territory, entry date, RQTH, RSA)
+counts at least ``K_ANONYMITY`` rows. Dates are given to the month (to the
+quarter or the year if that is not enough), territories with fewer rows are
+merged, age bands widened, and the few rows still in a rarer combination get
+``*`` for their quasi-identifiers and dates. The ``Notes`` sheet says which
+generalisation was applied and the k reached.
+
 The identified version adds the name, first name, birth date and France
-Travail identifier; only managers may ask for it, and it is recorded in the
-audit trail like every export.
+Travail identifier, with exact dates; only managers may ask for it, and it is
+recorded in the audit trail like every export.
 
 The rows come from one grouped query over the events (the date of each
 step), joined to the person, the territory and the pathway's latest contract
@@ -21,7 +29,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -176,20 +186,181 @@ def _label(enum: Any, value: Any) -> str | None:
     return None if value is None else enum(value).label
 
 
+K_ANONYMITY = 5
+QUASI_IDENTIFIERS = ("tranche_age", "sexe", "territoire", "date_entree", "rqth", "brsa")
+SUPPRESSED = "*"
+OTHER_TERRITORIES = "Autres territoires"
+ALL_TERRITORIES = "Tous territoires"
+# Rows a generalisation may suppress before the next, coarser one is preferred.
+SUPPRESSION_SHARE = 0.05
+# From the finest to the coarsest: (date granularity, age bands widened, territories merged).
+LEVELS: tuple[tuple[str, int, bool], ...] = (
+    ("month", 0, False),
+    ("quarter", 0, False),
+    ("year", 0, False),
+    ("year", 1, False),
+    ("year", 2, False),
+    ("year", 2, True),
+)
+LEVEL_LABELS = {"month": "au mois", "quarter": "au trimestre", "year": "à l'année"}
+WIDER_BANDS = ({}, {"45-54": "45+", "55+": "45+"}, {"26-44": "26+", "45-54": "26+", "55+": "26+"})
+BAND_NOTES = ("Non regroupées.", "45-54 et 55+ regroupées (45+).", "26 ans et plus regroupés (26+).")
+
+# (age band, sex, territory, (year, month) of entry, RQTH, RSA)
+BaseKey = tuple[Any, Any, Any, tuple[int, int] | None, bool, bool]
+
+
+def period_of(day: date | None, granularity: str) -> str | None:
+    if day is None:
+        return None
+    if granularity == "month":
+        return f"{day.year}-{day.month:02d}"
+    if granularity == "quarter":
+        return f"{day.year}-T{(day.month - 1) // 3 + 1}"
+    return str(day.year)
+
+
+@dataclass
+class Generalisation:
+    """How a pseudonymised cohort's quasi-identifiers are generalised, and the k reached."""
+
+    granularity: str = "month"
+    wider_bands: int = 0
+    merge_all_territories: bool = False
+    merged_territories: frozenset[str | None] = frozenset()
+    suppressed: frozenset[tuple[Any, ...]] = frozenset()
+    rows: int = 0
+    suppressed_rows: int = 0
+    k: int | None = None
+
+    def key(self, base: BaseKey) -> tuple[Any, ...]:
+        band, sex, territory, month, rqth, rsa = base
+        band = WIDER_BANDS[self.wider_bands].get(band, band)
+        if self.merge_all_territories:
+            territory = ALL_TERRITORIES
+        elif territory in self.merged_territories:
+            territory = OTHER_TERRITORIES
+        entry = None if month is None else period_of(date(month[0], month[1], 1), self.granularity)
+        return band, sex, territory, entry, rqth, rsa
+
+    def notes(self) -> list[list[Any]]:
+        k_text = (
+            f"{self.k} (objectif : {K_ANONYMITY})"
+            if self.k is not None
+            else "sans objet (aucune ligne)"
+        )
+        return [
+            ["k-anonymat atteint", k_text],
+            [
+                "Sens",
+                f"Chaque combinaison des quasi-identifiants compte au moins k lignes "
+                f"({', '.join(QUASI_IDENTIFIERS)}).",
+            ],
+            ["Dates", f"Toutes les dates sont données {LEVEL_LABELS[self.granularity]}."],
+            [
+                "Tranches d'âge",
+                BAND_NOTES[self.wider_bands],
+            ],
+            [
+                "Territoires",
+                "Tous regroupés."
+                if self.merge_all_territories
+                else f"{len(self.merged_territories)} territoire(s) de moins de {K_ANONYMITY} lignes "
+                f"regroupé(s) en « {OTHER_TERRITORIES} ».",
+            ],
+            [
+                "Lignes masquées",
+                f"{self.suppressed_rows} ligne(s) sur {self.rows} : quasi-identifiants et dates remplacés "
+                f"par « {SUPPRESSED} » (combinaisons trop rares).",
+            ],
+            ["Version nominative", "Non généralisée ; réservée aux responsables, tracée au journal d'audit."],
+        ]
+
+
+def _base_key(row: Any) -> BaseKey:
+    entry = row.date_entree
+    return (
+        row.band,
+        None if row.sex is None else Sex(row.sex).value,
+        row.territory,
+        None if entry is None else (entry.year, entry.month),
+        bool(row.rqth),
+        bool(row.brsa),
+    )
+
+
+def plan_generalisation(
+    session: Session, platform: Platform, start: date | None, end: date | None, k: int = K_ANONYMITY
+) -> Generalisation:
+    """The finest generalisation that leaves every combination of quasi-identifiers ≥ ``k`` rows.
+
+    One light pass counts the rows per finest combination; each level of
+    ``LEVELS`` is judged on those counts (no row kept in memory). The first
+    level that needs to suppress at most ``SUPPRESSION_SHARE`` of the rows
+    (and at least allows ``k``) wins; the coarsest one otherwise.
+    """
+    query = cohort_query(platform, start, end)
+    wanted = {"band", "sex", "territory", "date_entree", "rqth", "brsa"}
+    light = query.with_only_columns(*[c for c in query.selected_columns if c.key in wanted])
+    base_counts: Counter[BaseKey] = Counter(
+        _base_key(row) for row in session.execute(light.execution_options(yield_per=STREAM_BATCH))
+    )
+    rows = sum(base_counts.values())
+    by_territory: Counter[Any] = Counter()
+    for base, n in base_counts.items():
+        by_territory[base[2]] += n
+    small = frozenset(t for t, n in by_territory.items() if n < k)
+    chosen = Generalisation(rows=rows)
+    for granularity, wider, merge_all in LEVELS:
+        candidate = Generalisation(granularity, wider, merge_all, small, rows=rows)
+        counts: Counter[tuple[Any, ...]] = Counter()
+        for base, n in base_counts.items():
+            counts[candidate.key(base)] += n
+        rare = sorted(((n, key) for key, n in counts.items() if n < k), key=lambda item: item[0])
+        suppressed_rows = sum(n for n, _ in rare)
+        if 0 < suppressed_rows < k:
+            # The suppressed rows form a class of their own: make it k strong too.
+            for n, key in sorted(((n, key) for key, n in counts.items() if n >= k), key=lambda i: i[0]):
+                if suppressed_rows >= k:
+                    break
+                rare.append((n, key))
+                suppressed_rows += n
+        kept = [n for key, n in counts.items() if key not in {key for _, key in rare}]
+        classes = kept + ([suppressed_rows] if suppressed_rows else [])
+        candidate.suppressed = frozenset(key for _, key in rare)
+        candidate.suppressed_rows = suppressed_rows
+        candidate.k = min(classes) if classes else None
+        chosen = candidate
+        if suppressed_rows <= max(k, rows * SUPPRESSION_SHARE):
+            break
+    return chosen
+
+
 def cohort_rows(
-    session: Session, platform: Platform, start: date | None, end: date | None, *, identified: bool
+    session: Session,
+    platform: Platform,
+    start: date | None,
+    end: date | None,
+    *,
+    identified: bool,
+    generalisation: Generalisation | None = None,
 ) -> Iterator[list[Any]]:
-    """The cohort rows, streamed from the database."""
+    """The cohort rows, streamed from the database.
+
+    Pseudonymised rows are generalised as ``generalisation`` says (planned
+    here when not given): periods instead of dates, merged territories and
+    bands, ``*`` for the rare combinations.
+    """
     pseudonym = pseudonymiser()
+    if not identified and generalisation is None:
+        generalisation = plan_generalisation(session, platform, start, end)
     result = session.execute(cohort_query(platform, start, end).execution_options(yield_per=STREAM_BATCH))
     for number, row in enumerate(result, 1):
+        if not identified and generalisation is not None:
+            yield _generalised_row(row, number, pseudonym, generalisation)
+            continue
         state = State(row.state)
-        if state is State.COMPLETED:
-            outcome = "Parcours terminé"
-        elif state is State.EXITED:
-            outcome = "Sortie anticipée"
-        else:
-            outcome = "En cours"
+        outcome = _outcome(state)
         youth = row.band == "<26"
         values: list[Any] = []
         if identified:
@@ -219,8 +390,66 @@ def cohort_rows(
         yield values
 
 
+def _outcome(state: State) -> str:
+    if state is State.COMPLETED:
+        return "Parcours terminé"
+    if state is State.EXITED:
+        return "Sortie anticipée"
+    return "En cours"
+
+
+def _generalised_row(row: Any, number: int, pseudonym: Any, plan: Generalisation) -> list[Any]:
+    """One pseudonymised row: dates as periods, quasi-identifiers generalised or suppressed."""
+    band, sex, territory, entry, rqth, rsa = plan.key(_base_key(row))
+    hidden = (band, sex, territory, entry, rqth, rsa) in plan.suppressed
+    flags = [bool(getattr(row, code)) for code in PUBLIC_FLAGS]
+    if hidden:
+        flags = [
+            SUPPRESSED if code in ("rqth", "brsa") else flag
+            for code, flag in zip(PUBLIC_FLAGS, flags, strict=True)
+        ]
+        band = sex = territory = SUPPRESSED
+    state = State(row.state)
+
+    def when(day: date | None) -> str | None:
+        if day is None:
+            return None
+        return SUPPRESSED if hidden else period_of(day, plan.granularity)
+
+    return [
+        pseudonym(row.person_id),
+        number,
+        *flags,
+        SUPPRESSED if hidden else row.band == "<26",
+        band,
+        sex,
+        None if row.diploma_level is None else DiplomaLevel(row.diploma_level).value,
+        None if row.prescriber_type is None else PrescriberType(row.prescriber_type).value,
+        territory,
+        *[when(getattr(row, name)) for name in STEP_COLUMNS],
+        row.immersions,
+        when(row.date_fin),
+        state.label,
+        _outcome(state),
+        None if row.reason is None else ExitReason(row.reason).label,
+        _label(ContractType, row.contract_type),
+        row.cdd_months,
+        _label(EmployerType, row.employer_type),
+        row.job_code,
+        row.still_in_post,
+    ]
+
+
+# The pseudonymised cohort gives periods ("2025-03", "2025-T1", "2025"), not dates.
+PSEUDONYMISED_COLUMNS = [
+    Column(column.header, Kind.TEXT, width=column.width) if column.kind is Kind.DATE else column
+    for column in COLUMNS
+]
+NOTES_COLUMNS = [Column("rubrique", width=24), Column("valeur", width=100)]
+
+
 def columns(identified: bool) -> list[Column]:
-    return (IDENTITY_COLUMNS if identified else []) + COLUMNS
+    return IDENTITY_COLUMNS + COLUMNS if identified else PSEUDONYMISED_COLUMNS
 
 
 def check_identified(actor: User | None, identified: bool) -> None:
@@ -238,8 +467,11 @@ def write_cohort_sheet(
     *,
     identified: bool,
 ) -> int:
+    plan = None if identified else plan_generalisation(session, platform, start, end)
     sheet = book.sheet("Cohorte", columns(identified))
-    sheet.extend(cohort_rows(session, platform, start, end, identified=identified))
+    sheet.extend(cohort_rows(session, platform, start, end, identified=identified, generalisation=plan))
+    if plan is not None:
+        book.sheet("Notes cohorte", NOTES_COLUMNS).extend(plan.notes())
     return sheet.rows
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from pathways import clock
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -22,6 +24,8 @@ def reporting_period(year: int | None, start: date | None, end: date | None) -> 
     if (start is None) != (end is None):
         raise PeriodError("Le début et la fin de la période vont ensemble : indiquez les deux.")
     if start is not None and end is not None:
+        if not (clock.plausible(start) and clock.plausible(end)):
+            raise PeriodError(clock.DATE_RANGE_MESSAGE)
         if end < start:
             raise PeriodError("La fin de la période précède son début.")
         return start, end

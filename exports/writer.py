@@ -4,14 +4,16 @@ openpyxl in write-only mode: each row is serialised as soon as it is
 appended, so memory stays flat whatever the number of rows, and rows can come
 straight from a query (``yield_per``). The writer makes the files usable as
 they are: real dates, rates as numbers with a percent format, the header
-frozen, filters on, widths set. Every text cell is neutralised against formula
-injection and stripped of control characters: a value typed by a user (a
-name, an employer) must never run as a formula in the manager's spreadsheet.
+frozen, filters on, widths set. Every text cell is stripped of control
+characters and then neutralised against formula injection: a value typed by a
+user (a name, an employer) must never run as a formula in the manager's
+spreadsheet, whatever invisible characters precede its ``=``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,8 +39,9 @@ class Kind(StrEnum):
 DATE_FORMAT = "DD/MM/YYYY"
 RATE_FORMAT = "0.0%"
 NUMBER_FORMAT = "0.0"
-# Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection"),
+# with their full-width and small forms, which some spreadsheets fold into them.
+FORMULA_TRIGGERS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\u2212")
 # C0/C1 control characters but tab and newline: not valid in XML 1.0 for most,
 # and never meaningful in a cell.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -46,11 +49,27 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAX_CELL_TEXT = 32_767
 
 
+def _shows_nothing(character: str) -> bool:
+    """Spaces, tabs, line breaks, controls, format characters (zero-width, BOM, bidi marks)."""
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def first_visible(value: str) -> str:
+    """The first character of ``value`` that shows something ("" when none does)."""
+    return next((c for c in value if not _shows_nothing(c)), "")
+
+
 def safe_text(value: str) -> str:
-    """``value`` as inert text: a formula trigger gets a leading apostrophe, controls go."""
-    if value.startswith(FORMULA_TRIGGERS):
-        value = "'" + value
+    """``value`` as inert text: controls go, then a formula trigger gets a leading apostrophe.
+
+    The check is made on the final text, after the controls are stripped, and
+    looks past whatever shows nothing at the start (spaces, tabs, zero-width
+    and other format characters): ``"\\x01=HYPERLINK(…)"`` and ``"\\u200b =1+1"``
+    are neutralised like ``"=1+1"``.
+    """
     value = CONTROL_CHARACTERS.sub("", value)
+    if first_visible(value) in FORMULA_TRIGGERS or (value and value[0] in "\t\r"):
+        value = "'" + value
     return value[:MAX_CELL_TEXT]
 
 

@@ -37,7 +37,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Parcours", "caseload.index", (Role.MANAGER,)),
     NavItem("Listes de référence", "reference_lists.index", (Role.MANAGER,)),
     # Access (issue 3).
-    NavItem("Journal d'audit", "audit_trail.index", (Role.MANAGER,)),
+    NavItem("Journal d'audit", "audit_trail.index", (Role.MANAGER, Role.ADMIN)),
     NavItem("Comptes", "admin.users", (Role.ADMIN,)),
     NavItem("Plateformes", "admin.platforms", (Role.ADMIN,)),
 ]

@@ -11,9 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -22,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from pathways import clock
-from pathways.forms.base import Form, optional_int, optional_str, options
+from pathways.forms.base import DateField, EditForm, Form, IntegerField, optional_int, optional_str, options
 from pathways.models import (
     Certification,
     Employer,
@@ -421,7 +419,7 @@ class BarrierForm(Form):
     partner = StringField("Partenaire mobilisé (facultatif)", validators=[Optional(), Length(max=200)])
 
 
-class BarrierStatusForm(Form):
+class BarrierStatusForm(EditForm):
     status = _enum_select("Nouveau statut", BarrierStatus)
     changed_on = _date("Date du changement")
     action_taken = _text("Action menée")
@@ -458,7 +456,7 @@ class NoteForm(Form):
 # --- steps ----------------------------------------------------------------------------------
 
 
-class ImmersionAssessmentForm(Form):
+class ImmersionAssessmentForm(EditForm):
     immersion_id = HiddenField()
     outcome = RadioField(
         "La PMSMP a-t-elle été réalisée ?",
@@ -470,7 +468,7 @@ class ImmersionAssessmentForm(Form):
     leads_to = _enum_select("Débouche sur", ImmersionFollowOn)
 
 
-class TrainingResultForm(Form):
+class TrainingResultForm(EditForm):
     training_id = HiddenField()
     result = _enum_select("Résultat", TrainingResult)
     ends_on = DateField("Date de fin (pour un abandon : le jour de l'abandon)", validators=[Optional()])
@@ -547,7 +545,7 @@ class PersonForm(Form):
         return values
 
 
-class CheckpointForm(Form):
+class CheckpointForm(EditForm):
     recorded_on = _date("Date du point de suivi")
     still_in_post = RadioField(
         "La personne est-elle toujours en poste ?",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from pathways.forms.base import Form, optional_str, options
+from pathways.forms.base import EditForm, Form, optional_str, options
 from pathways.vocabulary import EmployerType, PrescriberType
 
 
-class EmployerForm(Form):
+class EmployerForm(EditForm):
     name = StringField("Nom", validators=[DataRequired(message="Le nom est obligatoire."), Length(max=200)])
     employer_type = SelectField(
         "Type d'employeur",
@@ -21,12 +21,12 @@ class EmployerForm(Form):
     city = StringField("Commune (facultatif)", validators=[Optional(), Length(max=120)])
 
 
-class OrganisationForm(Form):
+class OrganisationForm(EditForm):
     name = StringField("Nom", validators=[DataRequired(message="Le nom est obligatoire."), Length(max=200)])
     city = StringField("Commune (facultatif)", validators=[Optional(), Length(max=120)])
 
 
-class PrescriberForm(Form):
+class PrescriberForm(EditForm):
     name = StringField("Nom", validators=[DataRequired(message="Le nom est obligatoire."), Length(max=200)])
     prescriber_type = SelectField(
         "Type de prescripteur",

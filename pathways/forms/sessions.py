@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -18,7 +16,7 @@ from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from pathways import clock
-from pathways.forms.base import Form, optional_int, optional_str, options
+from pathways.forms.base import DateField, Form, IntegerField, optional_int, optional_str, options
 from pathways.vocabulary import AbsenceOverride, DiplomaLevel, PrescriberType, Sex
 
 ROAD_MAP_ROWS = 4

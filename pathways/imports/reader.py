@@ -4,13 +4,17 @@ The first sheet of an .xlsx (python-calamine: fast, no formulas evaluated)
 or a .csv (UTF-8 with or without BOM, ``;`` or ``,``). Column names are
 matched without regard to case, accents, spaces, hyphens or underscores;
 unknown columns are reported and ignored. More than 50 000 data rows refuse
-the file before any row is interpreted.
+the file before any row is interpreted. A text cell that a spreadsheet would
+run as a formula (``=…``, or ``+ - @`` followed by more than a number or a
+phone number, whatever invisible characters precede it) is reported, not
+imported. Whatever the spreadsheet reader raises becomes a French refusal.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,8 +23,8 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from exports.writer import CONTROL_CHARACTERS
-from pathways.imports.safety import MAX_ROWS, FileRefused, file_kind
+from exports.writer import CONTROL_CHARACTERS, first_visible
+from pathways.imports.safety import MAX_COLUMNS, MAX_ROWS, FileRefused, file_kind
 
 REQUIRED = ("nom", "prenom", "date_naissance", "date_entree")
 OPTIONAL = (
@@ -74,6 +78,8 @@ def normalise_key(text: str) -> str:
 
 
 _KNOWN = {normalise_key(name): name for name in COLUMNS}
+# What may follow + or - in a cell that is not a formula: a number, a phone number.
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9 .,/()\u00a0-]*")
 
 
 @dataclass
@@ -117,8 +123,8 @@ def read_table(path: Path, filename: str | None = None) -> Table:
             if isinstance(value, str):
                 # Control characters never mean anything in a cell (and PostgreSQL refuses NUL).
                 value = CONTROL_CHARACTERS.sub("", value).strip()
-                if kind == "csv" and value.startswith("="):
-                    table.formula_cells.append((number, column, value))
+                if looks_like_formula(value):
+                    table.formula_cells.append((number, column, value[:200]))
                 if not value:
                     value = None
             if value is not None:
@@ -128,16 +134,40 @@ def read_table(path: Path, filename: str | None = None) -> Table:
     return table
 
 
+def looks_like_formula(value: str) -> bool:
+    """``=…`` always; ``+ - @`` unless what follows is a plain number or a phone number."""
+    start = first_visible(value)
+    if start == "=":
+        return True
+    if start in ("+", "-", "@"):
+        visible = value[value.index(start) :]
+        if not visible[1:].strip():
+            return False  # a lone "-" says "nothing"
+        return not PLAIN_NUMBER.fullmatch(visible)
+    return False
+
+
+# A reader's own failure (pyo3's PanicException is not an Exception): refused, in French.
+UNREADABLE = "Ce classeur .xlsx est illisible. Enregistrez-le de nouveau en .xlsx depuis votre tableur."
+
+
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
-    except (CalamineError, ValueError, OSError):
-        raise FileRefused("Ce classeur .xlsx est illisible.") from None
+    except (CalamineError, Exception):
+        raise FileRefused(UNREADABLE) from None
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt | SystemExit):
+            raise
+        raise FileRefused(UNREADABLE) from None
     # Refuse before iterating: the row count is known from the sheet's extent.
-    if sheet.total_height > MAX_ROWS + 1:
-        raise FileRefused(f"Le fichier dépasse {MAX_ROWS} lignes : découpez-le en plusieurs fichiers.")
-    yield from sheet.iter_rows()
+    if sheet.total_height > MAX_ROWS + 1 or sheet.total_width > MAX_COLUMNS:
+        raise FileRefused(f"Le fichier dépasse {MAX_ROWS} lignes ou {MAX_COLUMNS} colonnes.")
+    try:
+        yield from sheet.iter_rows()
+    except (CalamineError, Exception):
+        raise FileRefused(UNREADABLE) from None
 
 
 def _csv_rows(path: Path) -> Iterator[list[Any]]:
@@ -151,4 +181,15 @@ def _csv_rows(path: Path) -> Iterator[list[Any]]:
         ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Bounded before the csv module builds rows: a line of a million separators
+    # would become a list of a million cells.
+    for line in io.BytesIO(data):
+        if line.count(delimiter.encode()) > 10 * MAX_COLUMNS:
+            raise FileRefused(f"Une ligne du fichier compte plus de {10 * MAX_COLUMNS} séparateurs.")
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if len(row) > 10 * MAX_COLUMNS:
+                raise FileRefused(f"Une ligne du fichier compte plus de {10 * MAX_COLUMNS} colonnes.")
+            yield row
+    except csv.Error as error:
+        raise FileRefused(f"Ce fichier CSV est illisible ({error}).") from None

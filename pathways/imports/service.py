@@ -64,6 +64,7 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
+from pathways.security.ids import parse_int
 from pathways.services import pathway as pathway_service
 from pathways.services.person import create_person, find_duplicates, normalise_name
 from pathways.states import (
@@ -134,8 +135,8 @@ EXIT_REASONS = {
 }
 YES_NO = {"oui": True, "o": True, "non": False, "n": False}
 DATE_PATTERNS = (
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), ("d", "m", "y")),
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), ("y", "m", "d")),
+    (re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$"), ("d", "m", "y")),
+    (re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"), ("y", "m", "d")),
 )
 STEP_COLUMNS: dict[str, Trigger] = {
     "date_information_collective": Trigger.REGISTER_INFO_SESSION,
@@ -236,6 +237,16 @@ class RowReader:
             if required:
                 self.problem(column, "Cette colonne est obligatoire.")
             return None
+        found = self._parse_date(value)
+        if found is None:
+            self.problem(column, "Date invalide : attendu JJ/MM/AAAA ou AAAA-MM-JJ.")
+        elif not clock.plausible(found):
+            self.problem(column, clock.DATE_RANGE_MESSAGE)
+            return None
+        return found
+
+    @staticmethod
+    def _parse_date(value: Any) -> date | None:
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date):
@@ -248,8 +259,7 @@ class RowReader:
                 try:
                     return date(parts["y"], parts["m"], parts["d"])
                 except ValueError:
-                    break
-        self.problem(column, "Date invalide : attendu JJ/MM/AAAA ou AAAA-MM-JJ.")
+                    return None
         return None
 
     def choice(self, column: str, choices: dict[str, Any], expected: str) -> Any:
@@ -268,11 +278,10 @@ class RowReader:
         value = self.cells.get(column)
         if value is None:
             return None
-        text = _display(value).strip()
-        if not text.isdigit():
-            self.problem(column, "Nombre entier attendu.")
-            return None
-        return int(text)
+        number = parse_int(_display(value).strip(), low=0)
+        if number is None:
+            self.problem(column, "Nombre entier attendu (en chiffres de 0 à 9).")
+        return number
 
 
 @dataclass
@@ -842,4 +851,22 @@ def record_outcome(
     )
 
 
-__all__ = ["ImportReport", "Problem", "record_outcome", "run_import"]
+def record_refused_file(
+    session: Session, platform: Platform, *, actor: User | None, filename: str, reason: str
+) -> None:
+    """Audit a file refused as a whole (hostile or unusable), with the French reason given.
+
+    Called after the rollback, so that the trail keeps the attempt.
+    """
+    audit.record(
+        session,
+        actor,
+        "import.file_refused",
+        object_type="platform",
+        object_id=platform.id,
+        platform_id=platform.id,
+        details={"file": filename[:200], "reason": reason[:300]},
+    )
+
+
+__all__ = ["ImportReport", "Problem", "record_outcome", "record_refused_file", "run_import"]

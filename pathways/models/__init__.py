@@ -25,6 +25,7 @@ from pathways.models.platform import (
 )
 from pathways.models.reference import Certification, Employer, Job, Prescriber, TrainingOrganisation
 from pathways.models.steps import Checkpoint, Contract, Immersion, Training
+from pathways.models.submission import FormSubmission
 
 __all__ = [
     "AdviserAssignment",
@@ -39,6 +40,7 @@ __all__ = [
     "Diagnostic",
     "Employer",
     "Exchange",
+    "FormSubmission",
     "Immersion",
     "InfoSession",
     "InfoSessionAttendance",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +34,9 @@ class Barrier(Base):
     identified_on: Mapped[date] = mapped_column(sa.Date)
     details: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     changes: Mapped[list[BarrierStatusChange]] = relationship(
         back_populates="barrier", order_by="BarrierStatusChange.id"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +45,9 @@ class Employer(Base):
     siret: Mapped[str | None] = mapped_column(sa.String(14))
     employer_type: Mapped[EmployerType] = mapped_column(StrEnumType(EmployerType))
     city: Mapped[str | None] = mapped_column(sa.String(120))
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class TrainingOrganisation(Base):
@@ -53,6 +58,9 @@ class TrainingOrganisation(Base):
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(sa.String(200))
     city: Mapped[str | None] = mapped_column(sa.String(120))
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class Prescriber(Base):
@@ -65,3 +73,6 @@ class Prescriber(Base):
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(sa.String(200))
     prescriber_type: Mapped[PrescriberType] = mapped_column(StrEnumType(PrescriberType))
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,6 +48,9 @@ class Immersion(Base):
     leads_to: Mapped[ImmersionFollowOn | None] = mapped_column(StrEnumType(ImmersionFollowOn, 16))
     assessed_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[created_at]
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     employer: Mapped[Employer] = relationship()
 
@@ -89,6 +93,9 @@ class Training(Base):
     in_employment: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id", ondelete="RESTRICT"))
     created_at: Mapped[created_at]
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     organisation: Mapped[TrainingOrganisation] = relationship()
     contract: Mapped[Contract | None] = relationship()
@@ -157,5 +164,8 @@ class Checkpoint(Base):
     action_taken: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     cancelled_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Editing forms compare it; concurrent writers collide on it (issue 9).
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     contract: Mapped[Contract] = relationship(back_populates="checkpoints")

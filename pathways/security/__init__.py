@@ -15,13 +15,14 @@ from flask.helpers import get_debug_flag
 
 
 def init_app(app: Flask) -> None:
-    from pathways.security import auth, errors, hooks
+    from pathways.security import auth, errors, hooks, ids
 
     if (app.debug or get_debug_flag()) and os.environ.get("PATHWAYS_ENV") != "development":
         # The debugger runs code sent by the browser: only on a developer's machine.
         raise RuntimeError(
             "Le mode debug n'est permis qu'en développement : définissez PATHWAYS_ENV=development."
         )
+    ids.init_app(app)
     auth.init_app(app)
     hooks.init_app(app)
     errors.init_app(app)

@@ -23,7 +23,7 @@ any view that declares nothing, and the route matrix test reads these marks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any, NoReturn, TypeVar
 
@@ -40,15 +40,20 @@ from pathways.models import (
     AdviserReplacement,
     Barrier,
     Checkpoint,
+    Immersion,
     InfoSession,
+    OrientationParticipant,
     OrientationWeek,
     Pathway,
+    Person,
     PlannedStep,
     Platform,
     Referent,
     Territory,
+    Training,
     User,
 )
+from pathways.security.ids import parse_id
 from pathways.states import State
 from pathways.vocabulary import Role
 
@@ -83,7 +88,13 @@ def refuse(object_type: str | None = None, object_id: int | None = None, reason:
     rolled back, so a refused request changes nothing but the trail.
     """
     g.setdefault("refused_accesses", []).append(
-        {"object_type": object_type, "object_id": object_id, "reason": reason, "path": request.path}
+        {
+            "object_type": object_type,
+            # Only what the column can hold: an id out of range is no id.
+            "object_id": parse_id(object_id) if object_id is not None else None,
+            "reason": reason,
+            "path": request.path,
+        }
     )
     abort(404)
 
@@ -152,20 +163,23 @@ def get_pathway_or_404(session: Session, user: User, pathway_id: int) -> Pathway
     return pathway
 
 
-R = TypeVar("R", Barrier, Checkpoint, Referent, PlannedStep)
+R = TypeVar("R", Barrier, Checkpoint, Referent, Immersion, Training, PlannedStep)
 
 
 def _record_of_pathway_or_404(
-    session: Session, user: User, model: type[R], kind: str, pathway_id: int, record_id: int
+    session: Session, user: User, model: type[R], kind: str, pathway_id: int, record_id: object
 ) -> R:
-    """A record of pathway ``pathway_id`` (by id), the pathway in ``user``'s scope."""
-    record = session.scalar(
-        sa.select(model)
-        .join(Pathway, Pathway.id == model.pathway_id)
-        .where(model.id == record_id, model.pathway_id == pathway_id, pathway_scope(user))
-    )
+    """A record of pathway ``pathway_id`` (by id, as typed: parsed strictly), the pathway in scope."""
+    parsed = parse_id(record_id)
+    record = None
+    if parsed is not None:
+        record = session.scalar(
+            sa.select(model)
+            .join(Pathway, Pathway.id == model.pathway_id)
+            .where(model.id == parsed, model.pathway_id == pathway_id, pathway_scope(user))
+        )
     if record is None:
-        refuse(kind, record_id)
+        refuse(kind, parsed)
     return record
 
 
@@ -182,6 +196,65 @@ def get_checkpoint_or_404(session: Session, user: User, pathway_id: int, checkpo
 def get_planned_step_or_404(session: Session, user: User, pathway_id: int, planned_id: int) -> PlannedStep:
     """A step planned on pathway ``pathway_id``, in scope."""
     return _record_of_pathway_or_404(session, user, PlannedStep, "planned_step", pathway_id, planned_id)
+
+
+def get_immersion_or_404(session: Session, user: User, pathway_id: int, immersion_id: object) -> Immersion:
+    """A PMSMP of pathway ``pathway_id``, in scope (the id may come raw from a form or a query)."""
+    return _record_of_pathway_or_404(session, user, Immersion, "immersion", pathway_id, immersion_id)
+
+
+def get_training_or_404(session: Session, user: User, pathway_id: int, training_id: object) -> Training:
+    """A training of pathway ``pathway_id``, in scope (the id may come raw from a form or a query)."""
+    return _record_of_pathway_or_404(session, user, Training, "training", pathway_id, training_id)
+
+
+def get_person_or_404(
+    session: Session, user: User, person_id: object, offered: Collection[int] = ()
+) -> Person:
+    """A person of the user's platform whose file the user may open.
+
+    That is: one of the person's pathways is in the user's scope, or the
+    person is one of ``offered`` — the look-alikes the duplicate check showed
+    for what this user typed (a délégué registering a known person); never
+    any id of the platform picked at will.
+    """
+    parsed = parse_id(person_id)
+    found = None
+    if parsed is not None and user.platform_id is not None:
+        in_scope = sa.exists().where(Pathway.person_id == Person.id, pathway_scope(user))
+        allowed = sa.or_(in_scope, Person.id.in_(list(offered))) if offered else in_scope
+        found = session.scalar(
+            sa.select(Person).where(Person.id == parsed, Person.platform_id == user.platform_id, allowed)
+        )
+    if found is None:
+        refuse("person", parsed)
+    return found
+
+
+def get_participant_or_404(
+    session: Session, user: User, week_id: int, pathway_id: int
+) -> tuple[OrientationWeek, Pathway]:
+    """A participant of an orientation week: the week and the pathway in scope, and taking part."""
+    week = get_week_or_404(session, user, week_id)
+    pathway = get_pathway_or_404(session, user, pathway_id)
+    taking_part = session.scalar(
+        sa.select(OrientationParticipant.id).where(
+            OrientationParticipant.week_id == week.id, OrientationParticipant.pathway_id == pathway.id
+        )
+    )
+    if taking_part is None:
+        refuse("orientation_participant", pathway.id)
+    return week, pathway
+
+
+def check_territory_or_404(session: Session, user: User, territory_id: int | None) -> None:
+    """A territory a session may be created on: the manager's platform's, the délégué's own; or none."""
+    if territory_id is None:
+        return
+    if user.role is Role.MANAGER:
+        get_territory_or_404(session, user, territory_id)
+    elif territory_id not in {t.id for t in user.territories}:
+        refuse("territory", territory_id)
 
 
 def session_scope_ok(user: User, territory_id: int | None, delegate_id: int | None) -> bool:
@@ -227,7 +300,7 @@ def get_referent_or_404(session: Session, user: User, pathway_id: int, referent_
 def get_platform_row_or_404(session: Session, user: User, model: Any, object_id: int) -> Any:
     """A row of the user's own platform (employers, training organisations, prescribers...)."""
     found = None
-    if user.platform_id is not None:
+    if user.platform_id is not None and parse_id(object_id) is not None:
         found = session.scalar(
             sa.select(model).where(model.id == object_id, model.platform_id == user.platform_id)
         )

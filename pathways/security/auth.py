@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from datetime import datetime
 
@@ -34,6 +35,7 @@ login_manager.login_message_category = "info"
 # "remember me" cookies are not offered: no long-lived login.
 login_manager.session_protection = "basic"
 
+LOOKS_LIKE_EMAIL = re.compile(r"[a-z0-9._%+'-]{1,64}@[a-z0-9.-]{1,189}\.[a-z]{2,24}")
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
 
@@ -127,6 +129,9 @@ def authenticate(session: Session, email: str, password: str) -> tuple[User | No
             "login.failed",
             object_type="user" if user else None,
             object_id=user.id if user else None,
+            # An unknown address is filed under no platform: the admin sees it. Only
+            # what looks like an address is kept (never a password typed in the wrong box).
+            details=None if user else {"email": email if LOOKS_LIKE_EMAIL.fullmatch(email) else "?"},
         )
         logger.info("login failed (account id %s)", user.id if user else "inconnu")
         return None, None

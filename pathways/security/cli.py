@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from pathways import audit
 from pathways.extensions import db
 from pathways.security import throttle
+from pathways.services import submissions
 
 
 @click.command("purge-audit")
@@ -32,6 +33,7 @@ def purge_audit_command(months: int) -> None:
     try:
         deleted = audit.purge(db.session, months)
         attempts = throttle.purge_attempts(db.session)
+        submissions.purge_tokens(db.session)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from flask import Flask, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -11,6 +12,24 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from pathways import audit
 from pathways.extensions import db
+from pathways.models import (
+    Barrier,
+    Checkpoint,
+    Employer,
+    Immersion,
+    InfoSession,
+    OrientationWeek,
+    Pathway,
+    Person,
+    Platform,
+    Prescriber,
+    Referent,
+    Territory,
+    Training,
+    TrainingOrganisation,
+    User,
+)
+from pathways.security.ids import parse_id
 
 logger = logging.getLogger("pathways.security")
 
@@ -57,23 +76,87 @@ def render_error(code: int, message: str | None = None) -> tuple[str, int]:
         return FALLBACK, code
 
 
+# Objects whose platform is a column of their own; the others belong to a pathway.
+OWN_PLATFORM = {
+    "pathway": Pathway,
+    "person": Person,
+    "info_session": InfoSession,
+    "orientation_week": OrientationWeek,
+    "user": User,
+    "territory": Territory,
+    "employers": Employer,
+    "training_organisations": TrainingOrganisation,
+    "prescribers": Prescriber,
+}
+OF_PATHWAY = {
+    "barrier": Barrier,
+    "checkpoint": Checkpoint,
+    "referent": Referent,
+    "immersion": Immersion,
+    "training": Training,
+    "orientation_participant": Pathway,
+}
+# Requests browsers make on their own: a 404 there is no probe.
+BROWSER_NOISE = (".ico", ".png", ".txt", ".map", ".webmanifest")
+
+
+def probed_platform(object_type: str | None, object_id: int | None) -> int | None:
+    """The platform the refused object belongs to, if it exists (so its manager sees the probe)."""
+    if object_type is None or object_id is None or parse_id(object_id) is None:
+        return None
+    if object_type == "platform":
+        return db.session.scalar(sa.select(Platform.id).where(Platform.id == object_id))
+    model = OWN_PLATFORM.get(object_type)
+    if model is not None:
+        return db.session.scalar(sa.select(model.platform_id).where(model.id == object_id))
+    model = OF_PATHWAY.get(object_type)
+    if model is not None and model is not Pathway:
+        return db.session.scalar(
+            sa.select(Pathway.platform_id)
+            .join(model, model.pathway_id == Pathway.id)
+            .where(model.id == object_id)
+        )
+    return None
+
+
 def write_refusals() -> None:
-    """Write the refusals of this request to the trail, after undoing its other changes."""
+    """Write the refusals of this request to the trail, after undoing its other changes.
+
+    A 404 nobody called ``refuse`` for (an unknown address, an id out of
+    range, a bare ``abort(404)``) is a refusal too when someone is logged in.
+    Each refusal is filed under the user's platform and, when the object
+    exists on another platform, under that one as well: its manager sees the
+    probe.
+    """
     refusals = g.pop("refused_accesses", [])
+    actor = current_user if current_user.is_authenticated else None
+    if not refusals and actor is not None and not request.path.endswith(BROWSER_NOISE):
+        refusals = [{"object_type": None, "object_id": None, "reason": "not_found", "path": request.path}]
     if not refusals:
         return
     db.session.rollback()
     db.session.info.pop(audit.PENDING_VIEWS, None)
-    actor = current_user if current_user.is_authenticated else None
     for refusal in refusals:
-        audit.record(
+        details = {"reason": refusal["reason"], "path": refusal["path"][:300], "method": request.method}
+        entry = audit.record(
             db.session,
             actor,
             "access.refused",
             object_type=refusal["object_type"],
             object_id=refusal["object_id"],
-            details={"reason": refusal["reason"], "path": refusal["path"], "method": request.method},
+            details=details,
         )
+        owner = probed_platform(refusal["object_type"], refusal["object_id"])
+        if owner is not None and owner != entry.platform_id:
+            audit.record(
+                db.session,
+                actor,
+                "access.refused",
+                object_type=refusal["object_type"],
+                object_id=refusal["object_id"],
+                platform_id=owner,
+                details={**details, "probed_from_platform": entry.platform_id},
+            )
     db.session.commit()
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from pathways import audit
 from pathways.extensions import db, login_manager
 from pathways.security import auth
 from pathways.security.access import is_public
+from pathways.services import submissions
 from pathways.templating import csp_nonce
 
 # No inline script, no plug-in, no framing; styles and scripts from the app only.
@@ -42,8 +44,15 @@ def fresh_globals() -> None:
     g.__dict__.clear()
 
 
+def has_nul(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in value for value in values.values())
+
+
 def before_request() -> Response | None:
     g.address_token = audit.current_address.set(auth.client_address())
+    if has_nul(request.args) or (request.method == "POST" and has_nul(request.form)):
+        # No field ever holds a NUL (PostgreSQL refuses them in text): bad input, not a 500.
+        abort(400)
     endpoint = request.endpoint
     if endpoint is None or is_static(endpoint):
         return None  # unknown URLs answer 404; static files hold no personal data
@@ -62,6 +71,11 @@ def before_request() -> Response | None:
 def after_request(response: Response) -> Response:
     if db.session.info.pop(audit.PENDING_VIEWS, False) and response.status_code < 400:
         # A GET showing a file commits nothing but the trail of that view.
+        db.session.commit()
+    token = g.pop("claimed_submission", None)
+    if token is not None and response.status_code in (301, 302, 303) and response.location:
+        # A replay of this form lands where this first submission led.
+        submissions.remember_target(db.session, token, response.location)
         db.session.commit()
     response.headers.setdefault("Content-Security-Policy", CSP.format(nonce=csp_nonce()))
     for name, value in HEADERS.items():

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pathways import audit, clock
 from pathways.models import Barrier, BarrierStatusChange, Pathway, User
@@ -132,3 +133,67 @@ def change_barrier_status(
         changes={"status": (before.value, status.value)},
     )
     return change
+
+
+# --- what the file shows ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BarrierChangeView:
+    changed_on: date
+    status: BarrierStatus
+    action_taken: str | None
+    partner: str | None
+
+
+@dataclass(frozen=True)
+class BarrierView:
+    """A frein as the file shows it to one viewer.
+
+    For a health frein seen by someone outside the health rule, everything
+    beyond the category and the dated statuses is left out here (details, the
+    action taken, the partner — a CSAPA names a care), so no template can
+    show it; ``restricted`` says that something was left out.
+    """
+
+    id: int
+    category: BarrierCategory
+    status: BarrierStatus
+    identified_on: date
+    details: str | None
+    changes: list[BarrierChangeView]
+    restricted: bool
+
+
+def barriers_for_file(session: Session, pathway_id: int, *, health_visible: bool) -> list[BarrierView]:
+    """The freins of a pathway with their history, health details only for ``health_visible`` viewers."""
+    barriers = session.scalars(
+        sa.select(Barrier)
+        .where(Barrier.pathway_id == pathway_id)
+        .options(selectinload(Barrier.changes))
+        .order_by(Barrier.id)
+    ).all()
+    views = []
+    for barrier in barriers:
+        hide = barrier.category.is_sensitive and not health_visible
+        has_more = bool(barrier.details) or any(c.action_taken or c.partner for c in barrier.changes)
+        views.append(
+            BarrierView(
+                id=barrier.id,
+                category=barrier.category,
+                status=barrier.status,
+                identified_on=barrier.identified_on,
+                details=None if hide else barrier.details,
+                changes=[
+                    BarrierChangeView(
+                        change.changed_on,
+                        change.status,
+                        None if hide else change.action_taken,
+                        None if hide else change.partner,
+                    )
+                    for change in barrier.changes
+                ],
+                restricted=hide and has_more,
+            )
+        )
+    return views

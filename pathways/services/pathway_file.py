@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from pathways import clock
 from pathways.models import (
-    Barrier,
     Certification,
     Contract,
     Diagnostic,
@@ -34,6 +33,7 @@ from pathways.models import (
     TrainingOrganisation,
 )
 from pathways.services import pathway as pathway_service
+from pathways.services.barrier import BarrierView, barriers_for_file
 from pathways.services.caseload import assignment_history
 from pathways.states import PLANNED_STEP_GRACE_DAYS, ExitReason, Trigger
 from pathways.states.guards import MoveRequest, request_from_json
@@ -64,7 +64,7 @@ class PathwayFile:
     events: list[PathwayEvent]
     planned: list[PlannedView]
     cancelled: list[PlannedView]
-    barriers: list[Barrier]
+    barriers: list[BarrierView]
     diagnostics: list[Diagnostic]
     immersions: list[Immersion]
     trainings: list[Training]
@@ -129,8 +129,10 @@ def _summary(session: Session, request: MoveRequest) -> str:
     return request.trigger.done_label
 
 
-def pathway_file(session: Session, pathway: Pathway, today: date | None = None) -> PathwayFile:
-    """Everything the file of ``pathway`` shows."""
+def pathway_file(
+    session: Session, pathway: Pathway, *, health_visible: bool, today: date | None = None
+) -> PathwayFile:
+    """Everything the file of ``pathway`` shows (a health frein's details only if ``health_visible``)."""
     options = [o for o in pathway_service.available_moves(session, pathway, today) if o.allowed]
     planned_views = [
         PlannedView(p, request := request_from_json(p.request), _summary(session, request))
@@ -173,7 +175,7 @@ def pathway_file(session: Session, pathway: Pathway, today: date | None = None) 
         ),
         planned=[v for v in planned_views if v.planned.status is PlannedStepStatus.PLANNED],
         cancelled=[v for v in planned_views if v.planned.status is PlannedStepStatus.CANCELLED],
-        barriers=_by_pathway(session, Barrier, pathway, Barrier.id, load=selectinload(Barrier.changes)),
+        barriers=barriers_for_file(session, pathway.id, health_visible=health_visible),
         diagnostics=diagnostics,
         immersions=immersions,
         trainings=trainings,

@@ -99,8 +99,14 @@ class Attendee:
     state: State | None
 
 
-def info_session_attendees(session: Session, info_session_id: int) -> list[Attendee]:
-    """The persons registered at a session with their pathway in progress (if any)."""
+def info_session_attendees(
+    session: Session, info_session_id: int, scope: sa.ColumnElement[bool]
+) -> tuple[list[Attendee], int]:
+    """The persons registered at a session with their pathway in progress (if any).
+
+    Only persons with a pathway in ``scope`` (the viewer's) are listed; the
+    others are counted, not named: (listed, hidden count).
+    """
     open_pathway = (
         sa.select(Pathway.id)
         .where(Pathway.person_id == Person.id, Pathway.state.not_in([State.COMPLETED, State.EXITED]))
@@ -122,6 +128,13 @@ def info_session_attendees(session: Session, info_session_id: int) -> list[Atten
         .where(InfoSessionAttendance.session_id == info_session_id)
         .order_by(Person.last_name, Person.first_name)
     ).all()
+    visible = set(
+        session.scalars(
+            sa.select(Pathway.person_id).where(Pathway.person_id.in_([r[1] for r in rows]), scope)
+        )
+    )
+    hidden = sum(1 for r in rows if r[1] not in visible)
+    rows = [r for r in rows if r[1] in visible]
     ids = [r[6] for r in rows if r[6]]
     states: dict[int, State] = dict(
         session.execute(sa.select(Pathway.id, Pathway.state).where(Pathway.id.in_(ids))).all()
@@ -129,7 +142,7 @@ def info_session_attendees(session: Session, info_session_id: int) -> list[Atten
     return [
         Attendee(aid, pid, f"{first} {last.upper()}", birth, present, pathway_id, states.get(pathway_id))
         for aid, pid, first, last, birth, present, pathway_id in rows
-    ]
+    ], hidden
 
 
 @dataclass
@@ -144,7 +157,19 @@ class Participant:
     diagnostic: bool | None = None  # None: not written; else project validated or not
 
 
-def week_participants(session: Session, week_id: int) -> list[Participant]:
+def week_participants(
+    session: Session, week_id: int, scope: sa.ColumnElement[bool]
+) -> tuple[list[Participant], int]:
+    """The participants of a week whose pathway is in ``scope``, and how many others there are."""
+    hidden = (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(OrientationParticipant)
+            .join(Pathway, Pathway.id == OrientationParticipant.pathway_id)
+            .where(OrientationParticipant.week_id == week_id, sa.not_(scope))
+        )
+        or 0
+    )
     rows = session.execute(
         sa.select(
             OrientationParticipant.id,
@@ -159,7 +184,7 @@ def week_participants(session: Session, week_id: int) -> list[Participant]:
         .join(Pathway, Pathway.id == OrientationParticipant.pathway_id)
         .join(Person, Person.id == Pathway.person_id)
         .outerjoin(User, User.id == Pathway.adviser_id)
-        .where(OrientationParticipant.week_id == week_id)
+        .where(OrientationParticipant.week_id == week_id, scope)
         .order_by(Person.last_name, Person.first_name)
     ).all()
     participants = {
@@ -179,7 +204,7 @@ def week_participants(session: Session, week_id: int) -> list[Participant]:
         .order_by(Diagnostic.written_on, Diagnostic.id)
     ):
         by_pathway[pathway_id].diagnostic = validated  # the latest wins
-    return list(participants.values())
+    return list(participants.values()), hidden
 
 
 def waiting_pathways(

@@ -14,7 +14,8 @@ from pathways.extensions import db
 from pathways.models import Platform, Territory
 from pathways.passwords import MAX_LENGTH, MIN_LENGTH
 from pathways.security import accounts
-from pathways.security.access import get_platform_or_404, get_user_or_404, roles_required
+from pathways.security.access import get_platform_or_404, get_user_or_404, refuse, roles_required
+from pathways.security.ids import parse_id
 from pathways.services.pathway import InvalidInput
 from pathways.services.platform import create_platform, create_territory
 from pathways.vocabulary import Role
@@ -27,7 +28,7 @@ class AccountForm(FlaskForm):
     role = SelectField("Rôle", choices=Role.choices())
     platform_id = SelectField("Plateforme (sauf administrateur)", coerce=str, validate_choice=False)
     territory_ids = SelectMultipleField(
-        "Territoires (délégué·e)", coerce=int, validate_choice=False, render_kw={"size": 6}
+        "Territoires (délégué·e)", coerce=str, validate_choice=False, render_kw={"size": 6}
     )
 
 
@@ -60,9 +61,11 @@ def _fill_choices(form: AccountForm) -> None:
 
 def _chosen(form: AccountForm) -> tuple[Platform | None, list[Territory]]:
     platform = None
-    if form.platform_id.data and str(form.platform_id.data).isdigit():
-        platform = db.session.get(Platform, int(form.platform_id.data))
-    ids = [int(i) for i in form.territory_ids.data or []]
+    if parse_id(form.platform_id.data) is not None:
+        platform = get_platform_or_404(db.session, current_user, parse_id(form.platform_id.data))
+    ids = [parse_id(i) for i in form.territory_ids.data or []]
+    if None in ids:
+        refuse("territory", reason="malformed")
     territories = list(db.session.scalars(sa.select(Territory).where(Territory.id.in_(ids)))) if ids else []
     return platform, territories
 
@@ -77,7 +80,7 @@ def _failed(form: FlaskForm, error: InvalidInput) -> int:
 @blueprint.get("/comptes")
 @roles_required(Role.ADMIN)
 def users() -> str:
-    platform_id = request.args.get("plateforme", type=int)
+    platform_id = parse_id(request.args.get("plateforme"))
     return render_template(
         "admin/users.html",
         users=accounts.users_of(db.session, platform_id),

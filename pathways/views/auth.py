@@ -69,8 +69,8 @@ def safe_next(target: str | None) -> str | None:
 
 def locked_message(until_minutes: int) -> str:
     return (
-        "Trop de tentatives de connexion infructueuses : par sécurité, la connexion est bloquée "
-        f"pendant 5 minutes. Réessayez dans {until_minutes} minute{'s' if until_minutes > 1 else ''}."
+        "Trop de tentatives de connexion infructueuses : par sécurité, la connexion est "
+        f"momentanément bloquée. Réessayez dans {until_minutes} minute{'s' if until_minutes > 1 else ''}."
     )
 
 

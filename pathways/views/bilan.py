@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, DateField, IntegerField, RadioField
+from wtforms import BooleanField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
@@ -18,7 +18,7 @@ from exports.cohort import write_cohort
 from exports.period import PeriodError, reporting_period
 from pathways import clock
 from pathways.extensions import db
-from pathways.forms.base import Form
+from pathways.forms.base import DateField, Form, IntegerField
 from pathways.models import Platform
 from pathways.security.access import roles_required
 from pathways.templating import NAVIGATION, NavItem

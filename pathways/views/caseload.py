@@ -10,6 +10,7 @@ from pathways.extensions import db
 from pathways.forms.pathway import adviser_choices
 from pathways.models import Territory
 from pathways.security.access import pathway_scope, roles_required
+from pathways.security.ids import parse_id
 from pathways.services.caseload import Alert, CaseloadFilters, alert_counts, caseload
 from pathways.states import State
 from pathways.vocabulary import Role
@@ -25,8 +26,7 @@ def _enum_arg(enum: type, name: str) -> object:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name, ""))
 
 
 @blueprint.get("/")

@@ -13,6 +13,7 @@ from pathways.extensions import db
 from pathways.forms.base import optional_int, options, perform
 from pathways.forms.pathway import ReassignForm, adviser_choices
 from pathways.security.access import get_platform_user_or_404, pathway_scope, roles_required
+from pathways.security.ids import parse_id
 from pathways.services.caseload import Alert, alert_counts, reassign_caseload
 from pathways.services.dashboard import OUTCOMES, adviser_loads, cohorts, funnel
 from pathways.vocabulary import Role
@@ -76,8 +77,8 @@ def reassign() -> tuple[str, int] | Response:
     choices = adviser_choices(db.session, current_user.platform_id)
     form.adviser_id.choices = options(choices)
     form.from_adviser_id.choices = options(choices)
-    if request.method == "GET" and request.args.get("conseiller", "").isdigit():
-        form.from_adviser_id.data = int(request.args["conseiller"])
+    if request.method == "GET" and parse_id(request.args.get("conseiller")) is not None:
+        form.from_adviser_id.data = parse_id(request.args.get("conseiller"))
     if form.validate_on_submit():
         if form.from_adviser_id.data is None:
             form.from_adviser_id.errors = ["Choisissez le portefeuille à réaffecter."]

@@ -14,6 +14,7 @@ from pathways.forms.base import perform
 from pathways.forms.sessions import PersonForm
 from pathways.models import InfoSession, OrientationWeek, Person
 from pathways.security.access import pathway_scope, roles_required
+from pathways.security.ids import parse_id
 from pathways.services.caseload import CaseloadFilters, caseload
 from pathways.services.pathway import open_pathway
 from pathways.services.person import PossibleDuplicate, create_person
@@ -68,11 +69,10 @@ def home() -> str:
 def persons() -> str:
     state_value = request.args.get("etat", "")
     state = State(state_value) if state_value in State._value2member_map_ else None
-    page = request.args.get("page", "1")
     filters = CaseloadFilters(
         state=state,
         search=request.args.get("q", "")[:100],
-        page=int(page) if page.isdigit() else 1,
+        page=parse_id(request.args.get("page", "1")) or 1,
     )
     result = caseload(db.session, pathway_scope(current_user), filters)
     args = {k: v for k, v in request.args.items() if k != "page"}

@@ -1,12 +1,15 @@
 """``/import``: upload a caseload file, read the verification report or preview, confirm.
 
-Between the verification and the confirmation the uploaded file is kept
-server-side in ``instance/imports/`` under a random name; the name lives only
-in the manager's signed session, so nobody else can confirm it, and the
-manager does not upload the file twice. The confirmation runs the whole
-import again (the database may have changed meanwhile) and commits only if
-it is still clean; the file is deleted after a confirmed import, and files
-left behind by abandoned verifications are deleted after a day.
+The upload is checked and read from a temporary file deleted before the
+response, whatever happens (a refused file leaves nothing behind, and its
+refusal is in the audit trail). Between the verification and the
+confirmation the verified file waits in ``instance/imports/`` encrypted
+(``pathways.imports.waiting``) under a random name; its name and key live
+only in the manager's signed session, so nobody else can confirm it, the
+server alone cannot read it, and the manager does not upload the file twice.
+The confirmation runs the whole import again (the database may have changed
+meanwhile) and commits only if it is still clean; the waiting file is deleted
+after a confirmed import, and abandoned ones after a day.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from wtforms import HiddenField
 
 from pathways.extensions import db
 from pathways.forms.base import Form
+from pathways.imports import waiting
 from pathways.imports.reader import COLUMNS, REQUIRED
 from pathways.imports.safety import FileRefused
-from pathways.imports.service import ImportReport, record_outcome, run_import
+from pathways.imports.service import ImportReport, record_outcome, record_refused_file, run_import
 from pathways.imports.template import write_template
 from pathways.models import Platform
 from pathways.security.access import roles_required
@@ -133,30 +137,45 @@ def verify() -> str | Response:
             breadcrumb=[("Accueil", url_for("main.home")), ("Import", None)],
         )
     upload = form.file.data
-    filename = Path(upload.filename or "fichier").name
-    suffix = Path(filename).suffix.lower()
+    filename = Path(upload.filename or "fichier").name[:200]
     folder = _folder()
     _clean_old(folder)
     token = secrets.token_urlsafe(24)
-    path = folder / f"{token}{suffix if suffix in ('.xlsx', '.csv') else '.bin'}"
-    upload.save(path)
+    plain = folder / f"{token}.tmp"
     platform = _platform()
     try:
-        report = run_import(db.session, platform, path, actor=current_user, filename=filename)
-    except FileRefused as error:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        return _report_page(None, filename, refused=error.message)
-    db.session.rollback()  # a verification writes nothing but its audit line
-    record_outcome(
-        db.session, platform, report, actor=current_user, action="import.verify", filename=filename
-    )
-    db.session.commit()
-    if not report.ok:
-        path.unlink(missing_ok=True)
-        return _report_page(report, filename)
-    session[SESSION_KEY] = {"token": token, "file": path.name, "filename": filename, "platform": platform.id}
+        upload.save(plain)
+        try:
+            report = run_import(db.session, platform, plain, actor=current_user, filename=filename)
+        except FileRefused as error:
+            return _refused(platform, filename, error)
+        db.session.rollback()  # a verification writes nothing but its audit line
+        record_outcome(
+            db.session, platform, report, actor=current_user, action="import.verify", filename=filename
+        )
+        db.session.commit()
+        if not report.ok:
+            return _report_page(report, filename)
+        sealed = folder / f"{token}.sealed"
+        key = waiting.seal(plain, sealed)
+    finally:
+        plain.unlink(missing_ok=True)
+    session[SESSION_KEY] = {
+        "token": token,
+        "file": sealed.name,
+        "key": key,
+        "filename": filename,
+        "platform": platform.id,
+    }
     return _report_page(report, filename, token=token)
+
+
+def _refused(platform: Platform, filename: str, error: FileRefused) -> str:
+    """A file refused as a whole: nothing kept but the audit line, the reason shown in French."""
+    db.session.rollback()
+    record_refused_file(db.session, platform, actor=current_user, filename=filename, reason=error.message)
+    db.session.commit()
+    return _report_page(None, filename, refused=error.message)
 
 
 @blueprint.post("/confirmer")
@@ -173,17 +192,22 @@ def confirm() -> str | Response:
     ):
         flash("Cette vérification n'est plus valable : déposez à nouveau le fichier.", "error")
         return redirect(url_for("imports.index"))
-    path = _folder() / Path(pending["file"]).name
-    if not path.is_file():
+    folder = _folder()
+    path = folder / Path(str(pending.get("file", ""))).name
+    platform = _platform()
+    try:
+        with waiting.unsealed(path, str(pending.get("key", "")), folder) as plain:
+            report = run_import(db.session, platform, plain, actor=current_user, filename=pending["filename"])
+    except waiting.Unreadable:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
         session.pop(SESSION_KEY, None)
         flash("Le fichier vérifié n'est plus disponible : déposez-le à nouveau.", "error")
         return redirect(url_for("imports.index"))
-    platform = _platform()
-    try:
-        report = run_import(db.session, platform, path, actor=current_user, filename=pending["filename"])
     except FileRefused as error:
-        db.session.rollback()
-        return _report_page(None, pending["filename"], refused=error.message)
+        path.unlink(missing_ok=True)
+        session.pop(SESSION_KEY, None)
+        return _refused(platform, pending["filename"], error)
     if not report.ok:
         db.session.rollback()
         record_outcome(

@@ -38,11 +38,9 @@ from pathways.forms.sessions import DiagnosticForm
 from pathways.models import (
     Barrier,
     Checkpoint,
-    Immersion,
     Pathway,
     PlannedStep,
     Referent,
-    Training,
 )
 from pathways.security import access
 from pathways.security.access import (
@@ -126,11 +124,12 @@ def _load(pathway_id: int) -> Pathway:
 def show(pathway_id: int) -> str:
     session = db.session
     pathway = _load(pathway_id)
+    health_visible = can_see_health_details(current_user, pathway)
     context = {
-        "file": pathway_file(session, pathway),
+        "file": pathway_file(session, pathway, health_visible=health_visible),
         "pathway": pathway,
         "person": pathway.person,
-        "health_visible": can_see_health_details(current_user, pathway),
+        "health_visible": health_visible,
         "can_edit_person": can_edit_person(current_user, pathway),
         "can_write_diagnostic": current_user.role in pathway_service.DIAGNOSTIC_AUTHORS
         and not pathway.state.is_terminal,
@@ -162,11 +161,11 @@ def move(pathway_id: int, trigger: str) -> tuple[str, int] | Response:
     try:
         chosen = Trigger(trigger)
     except ValueError:
-        abort(404)
+        access.refuse("trigger", reason="unknown")
     options = {o.trigger: o for o in pathway_service.available_moves(db.session, pathway)}
     option = options.get(chosen)
     if option is None:
-        abort(404)
+        access.refuse("trigger", reason="not_available")
     form = MOVE_FORMS[chosen]()
     fill_choices(form, db.session, pathway.platform_id)
     title = chosen.label
@@ -392,6 +391,7 @@ def barrier_status(pathway_id: int, barrier_id: int) -> tuple[str, int] | Respon
     barrier: Barrier = get_barrier_or_404(db.session, current_user, pathway_id, barrier_id)
     pathway = _load(pathway_id)
     form = BarrierStatusForm()
+    form.track(barrier)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -404,6 +404,7 @@ def barrier_status(pathway_id: int, barrier_id: int) -> tuple[str, int] | Respon
                 partner=form.partner.data,
                 actor=current_user,
             ),
+            editing=barrier,
         )
         if outcome.ok:
             return back_to_file(pathway, "freins", "Statut du frein mis à jour.")
@@ -523,16 +524,6 @@ def add_note(pathway_id: int) -> tuple[str, int] | Response:
 # --- steps: immersion assessment, training result, checkpoints --------------------------------
 
 
-def _pathway_record(model: type, pathway: Pathway, raw_id: object) -> Any:
-    try:
-        record = db.session.get(model, int(str(raw_id)))
-    except ValueError:
-        record = None
-    if record is None or record.pathway_id != pathway.id:
-        abort(404)
-    return record
-
-
 @blueprint.route("/<int:pathway_id>/pmsmp/bilan", methods=["GET", "POST"])
 @roles_required(*WORKERS)
 def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
@@ -540,7 +531,8 @@ def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
     form = ImmersionAssessmentForm()
     if request.method == "GET":
         form.immersion_id.data = request.args.get("pmsmp", "")
-    immersion: Immersion = _pathway_record(Immersion, pathway, form.immersion_id.data)
+    immersion = access.get_immersion_or_404(db.session, current_user, pathway.id, form.immersion_id.data)
+    form.track(immersion)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -553,6 +545,7 @@ def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
                 leads_to=form.leads_to.data,
                 actor=current_user,
             ),
+            editing=immersion,
         )
         if outcome.ok:
             return back_to_file(pathway, "pmsmp", "Bilan de la PMSMP enregistré.")
@@ -576,7 +569,8 @@ def training_result(pathway_id: int) -> tuple[str, int] | Response:
     form = TrainingResultForm()
     if request.method == "GET":
         form.training_id.data = request.args.get("formation", "")
-    training: Training = _pathway_record(Training, pathway, form.training_id.data)
+    training = access.get_training_or_404(db.session, current_user, pathway.id, form.training_id.data)
+    form.track(training)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -589,6 +583,7 @@ def training_result(pathway_id: int) -> tuple[str, int] | Response:
                 blocks_obtained=form.blocks_obtained.data,
                 actor=current_user,
             ),
+            editing=training,
         )
         if outcome.ok:
             return back_to_file(pathway, "formation", "Résultat de la formation enregistré.")
@@ -645,6 +640,7 @@ def checkpoint(pathway_id: int, checkpoint_id: int) -> tuple[str, int] | Respons
     record: Checkpoint = get_checkpoint_or_404(db.session, current_user, pathway_id, checkpoint_id)
     pathway = _load(pathway_id)
     form = CheckpointForm()
+    form.track(record)
     if form.validate_on_submit():
         outcome = perform(
             form,
@@ -657,6 +653,7 @@ def checkpoint(pathway_id: int, checkpoint_id: int) -> tuple[str, int] | Respons
                 action_taken=form.action_taken.data,
                 actor=current_user,
             ),
+            editing=record,
         )
         if outcome.ok:
             return back_to_file(pathway, "suivi", f"Point de suivi à {record.month} mois enregistré.")

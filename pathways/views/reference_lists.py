@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pathways.extensions import db
 from pathways.forms.base import perform
 from pathways.forms.reference import REFERENCE_FORMS
-from pathways.security.access import roles_required
+from pathways.security.access import get_platform_row_or_404, refuse, roles_required
 from pathways.services.enrolment import REFERENCE_MODELS, save_reference
 from pathways.vocabulary import EmployerType, PrescriberType, Role
 
@@ -27,7 +27,7 @@ LISTS: dict[str, tuple[str, str, str]] = {
 
 def _list(segment: str) -> tuple[str, str, str]:
     if segment not in LISTS:
-        abort(404)
+        refuse("reference_list", reason="unknown")
     return LISTS[segment]
 
 
@@ -65,12 +65,14 @@ def _edit(segment: str, entry_id: int | None) -> tuple[str, int] | Response:
     kind, title, singular = _list(segment)
     existing = None
     if entry_id is not None:
-        existing = db.session.get(REFERENCE_MODELS[kind], entry_id)
-        if existing is None or existing.platform_id != current_user.platform_id:
-            abort(404)
+        existing = get_platform_row_or_404(db.session, current_user, REFERENCE_MODELS[kind], entry_id)
     form = REFERENCE_FORMS[kind](obj=existing)
     if form.validate_on_submit():
-        values = {name: f.data for name, f in form._fields.items() if name not in ("csrf_token", "name")}
+        values = {
+            name: f.data
+            for name, f in form._fields.items()
+            if name not in ("csrf_token", "name", "submission", "version")
+        }
         outcome = perform(
             form,
             lambda: save_reference(
@@ -82,6 +84,7 @@ def _edit(segment: str, entry_id: int | None) -> tuple[str, int] | Response:
                 existing=existing,
                 **values,
             ),
+            editing=existing,
         )
         if outcome.ok:
             flash(f"{title} : « {outcome.value.name} » enregistré.", "success")

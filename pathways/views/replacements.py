@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from pathways.extensions import db
-from pathways.forms.base import Form, optional_int, options, perform
+from pathways.forms.base import DateField, Form, optional_int, options, perform
 from pathways.models import User
 from pathways.security.access import get_platform_user_or_404, roles_required
 from pathways.services.replacement import current_and_coming, grant_replacement

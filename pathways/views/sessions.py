@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -35,8 +35,11 @@ from pathways.models import (
     Territory,
 )
 from pathways.security.access import (
+    check_territory_or_404,
     get_info_session_or_404,
+    get_participant_or_404,
     get_pathway_or_404,
+    get_person_or_404,
     get_platform_user_or_404,
     get_week_or_404,
     pathway_scope,
@@ -63,6 +66,8 @@ blueprint = Blueprint("sessions", __name__)
 ORGANISERS = (Role.DELEGATE, Role.MANAGER)
 INFO_TITLE = "Informations collectives"
 WEEKS_TITLE = "Pôle orientation"
+# Signed-session key: the persons the duplicate check showed this user.
+OFFERED_PERSONS = "offered_persons"
 
 
 def _visibility(model: type[InfoSession] | type[OrientationWeek]) -> sa.ColumnElement[bool]:
@@ -82,15 +87,6 @@ def _territory_choices(form: Any) -> None:
     form.territory_id.choices = options(rows, empty="— Aucun —")
     if request.method == "GET" and len(rows) == 1:
         form.territory_id.data = rows[0][0]
-
-
-def _territory_ok(territory_id: int | None) -> bool:
-    if territory_id is None:
-        return True
-    if current_user.role is Role.MANAGER:
-        territory = db.session.get(Territory, territory_id)
-        return territory is not None and territory.platform_id == current_user.platform_id
-    return territory_id in {t.id for t in current_user.territories}
 
 
 def _home_crumbs() -> list[tuple[str, str | None]]:
@@ -122,8 +118,7 @@ def info_session_new() -> tuple[str, int] | Response:
     form = InfoSessionForm()
     _territory_choices(form)
     if form.validate_on_submit():
-        if not _territory_ok(form.territory_id.data):
-            abort(404)
+        check_territory_or_404(db.session, current_user, form.territory_id.data)
         outcome = perform(
             form,
             lambda: session_service.create_info_session(
@@ -170,11 +165,16 @@ def _render_info_session(
     )
     person_form = person_form or PersonForm(formdata=None)
     title = f"Information collective du {info_session.held_on:%d/%m/%Y}"
+    attendees, hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
+    if duplicates:
+        # The look-alikes shown may be registered (and only them: see get_person_or_404).
+        session[OFFERED_PERSONS] = [person.id for person in duplicates][:20]
     return (
         render_template(
             "sessions/info_session.html",
             info_session=info_session,
-            attendees=info_session_attendees(db.session, info_session.id),
+            attendees=attendees,
+            hidden_attendees=hidden,
             known_form=known_form,
             person_form=person_form,
             duplicate_form=RegisterDuplicateForm(formdata=None),
@@ -224,11 +224,9 @@ def info_session_register_duplicate(session_id: int) -> tuple[str, int] | Respon
     """Register the already known person the duplicate check showed."""
     info_session = get_info_session_or_404(db.session, current_user, session_id)
     form = RegisterDuplicateForm()
-    if not form.validate_on_submit() or not str(form.person.data or "").isdigit():
+    if not form.validate_on_submit():
         abort(400)
-    person = db.session.get(Person, int(form.person.data))
-    if person is None or person.platform_id != current_user.platform_id:
-        abort(404)
+    person = get_person_or_404(db.session, current_user, form.person.data, session.get(OFFERED_PERSONS, ()))
     in_progress = open_pathway_of(db.session, person)
     if in_progress is not None:
         # A pathway in progress elsewhere stays out of reach: 404, as for any out-of-scope id.
@@ -241,6 +239,7 @@ def info_session_register_duplicate(session_id: int) -> tuple[str, int] | Respon
         ),
     )
     if outcome.ok:
+        session.pop(OFFERED_PERSONS, None)
         return _registered(info_session, person.full_name)
     known_form = RegisterKnownForm(formdata=None)
     known_form.form_errors.extend(form.form_errors)
@@ -294,8 +293,13 @@ def info_session_attendance(session_id: int) -> Response:
     form = RegisterDuplicateForm()  # only for its CSRF check
     if not form.validate_on_submit():
         abort(400)
+    # Only the attendances of persons the user may see (the page lists no others).
+    visible, _hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
     attendances = db.session.scalars(
-        sa.select(InfoSessionAttendance).where(InfoSessionAttendance.session_id == info_session.id)
+        sa.select(InfoSessionAttendance).where(
+            InfoSessionAttendance.session_id == info_session.id,
+            InfoSessionAttendance.id.in_([a.attendance_id for a in visible]),
+        )
     ).all()
 
     def mark() -> int:
@@ -333,8 +337,7 @@ def week_new() -> tuple[str, int] | Response:
     form = WeekForm()
     _territory_choices(form)
     if form.validate_on_submit():
-        if not _territory_ok(form.territory_id.data):
-            abort(404)
+        check_territory_or_404(db.session, current_user, form.territory_id.data)
         outcome = perform(
             form,
             lambda: session_service.create_orientation_week(
@@ -377,11 +380,13 @@ def _render_week(
     today = clock.today()
     days = [(d, week.starts_on + timedelta(days=d - 1)) for d in WEEK_DAYS]
     title = _week_title(week)
+    participants, hidden = week_participants(db.session, week.id, pathway_scope(current_user))
     return (
         render_template(
             "sessions/week.html",
             week=week,
-            participants=week_participants(db.session, week.id),
+            participants=participants,
+            hidden_participants=hidden,
             join_form=join_form,
             csrf_form=RegisterDuplicateForm(formdata=None),
             days=days,
@@ -440,8 +445,11 @@ def week_attendance(week_id: int) -> Response:
     form = RegisterDuplicateForm()  # only for its CSRF check
     if not form.validate_on_submit():
         abort(400)
+    # Only the participants whose pathway the user may see (the page lists no others).
     participants = db.session.scalars(
-        sa.select(OrientationParticipant).where(OrientationParticipant.week_id == week.id)
+        sa.select(OrientationParticipant)
+        .join(Pathway, Pathway.id == OrientationParticipant.pathway_id)
+        .where(OrientationParticipant.week_id == week.id, pathway_scope(current_user))
     ).all()
     today = clock.today()
 
@@ -466,16 +474,7 @@ def week_attendance(week_id: int) -> Response:
 
 
 def _participant(week_id: int, pathway_id: int) -> tuple[OrientationWeek, Pathway]:
-    week = get_week_or_404(db.session, current_user, week_id)
-    pathway = get_pathway_or_404(db.session, current_user, pathway_id)
-    taking_part = db.session.scalar(
-        sa.select(OrientationParticipant.id).where(
-            OrientationParticipant.week_id == week.id, OrientationParticipant.pathway_id == pathway.id
-        )
-    )
-    if taking_part is None:
-        abort(404)
-    return week, pathway
+    return get_participant_or_404(db.session, current_user, week_id, pathway_id)
 
 
 def _participant_crumbs(week: OrientationWeek, label: str) -> list[tuple[str, str | None]]:

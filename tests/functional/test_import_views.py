@@ -82,8 +82,11 @@ def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Pa
     assert "Le fichier est valide" in text
     assert "Parcours terminé" in text
     assert count_pathways(session) == 0
-    kept = list(Path(web_app.config["PATHWAYS_IMPORT_FOLDER"]).glob("*.xlsx"))
-    assert kept
+    folder = Path(web_app.config["PATHWAYS_IMPORT_FOLDER"])
+    kept = list(folder.iterdir())
+    # Only the encrypted copy waits (issue 9, class 10): not a workbook anyone can open.
+    assert [p.suffix for p in kept] == [".sealed"]
+    assert not kept[0].read_bytes().startswith(b"PK")
     with client.session_transaction() as cookie:
         token = cookie["pending_import"]["token"]
     response = client.post("/import/confirmer", data={"token": token})

@@ -13,11 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from pathways import clock, passwords
-from pathways.models import AuditEntry, LoginAttempt
+from pathways.models import AuditEntry
 from pathways.security import throttle
 from pathways.security.auth import LOGIN_REFUSED
 from tests.factories import PASSWORD, World, make_world
-from tests.security.scene import TOKEN, csrf_token
+from tests.security.scene import csrf_token
 
 
 @pytest.fixture
@@ -127,54 +127,6 @@ def test_password_may_not_be_the_email_or_name() -> None:
     assert passwords.policy_problems(email, related=(email, "Camille Durand"))
     assert passwords.policy_problems("Camille Durand", related=(email, "Camille Durand"))
     assert not passwords.policy_problems("un jardin sous la pluie", related=(email,))
-
-
-def test_throttling_per_account_and_release(
-    client: FlaskClient, world: World, frozen: list[datetime]
-) -> None:
-    for _ in range(throttle.MAX_FAILURES):
-        assert post_login(client, world.adviser.email, "wrong-password-again").status_code == 200
-        frozen[0] += timedelta(seconds=10)
-    refused = post_login(client, world.adviser.email, PASSWORD)
-    assert refused.status_code == 429
-    assert "bloquée pendant 5 minutes" in page(refused)
-    # Still locked just before five minutes after the tenth failure, open right after.
-    frozen[0] += timedelta(minutes=5) - timedelta(seconds=20)
-    assert post_login(client, world.adviser.email, PASSWORD).status_code == 429
-    frozen[0] += timedelta(seconds=15)
-    assert post_login(client, world.adviser.email, PASSWORD).status_code == 302
-
-
-def test_throttling_per_address_whatever_the_account(
-    client: FlaskClient, session: Session, world: World, frozen: list[datetime]
-) -> None:
-    for number in range(throttle.MAX_FAILURES):
-        post_login(client, f"guess{number}@example.fr", "wrong-password-again")
-    assert post_login(client, world.manager.email, PASSWORD).status_code == 429
-    # Another address is not blocked (the counter is per address, in the database).
-    elsewhere = {"REMOTE_ADDR": "10.0.0.9"}
-    token = TOKEN.search(client.get("/login", environ_base=elsewhere).get_data(as_text=True))
-    assert token
-    other = client.post(
-        "/login",
-        data={
-            "email": world.manager.email,
-            "password": PASSWORD,
-            "csrf_token": token.group(1) or token.group(2),
-        },
-        environ_base=elsewhere,
-    )
-    assert other.status_code == 302
-    assert session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == throttle.MAX_FAILURES + 1
-
-
-def test_failures_spread_over_more_than_the_window_do_not_lock(
-    client: FlaskClient, world: World, frozen: list[datetime]
-) -> None:
-    for _ in range(throttle.MAX_FAILURES):
-        post_login(client, world.adviser.email, "wrong-password-again")
-        frozen[0] += timedelta(seconds=40)
-    assert post_login(client, world.adviser.email, PASSWORD).status_code == 302
 
 
 def test_attempts_are_in_the_audit_trail(client: FlaskClient, session: Session, world: World) -> None:

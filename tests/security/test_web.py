@@ -111,9 +111,19 @@ def test_enumerating_another_platform_answers_404_and_is_logged(
     for pathway_id in probed:
         assert client.get(f"/parcours/{pathway_id}").status_code == 404
     logged = session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.action == "access.refused").order_by(AuditEntry.id)
+        sa.select(AuditEntry)
+        .where(AuditEntry.action == "access.refused", AuditEntry.platform_id == manager.platform_id)
+        .order_by(AuditEntry.id)
     ).all()
     assert [entry.object_id for entry in logged] == probed
+    # The probed platform's manager sees the probe of what exists on it (issue 9, class 7).
+    theirs_logged = session.scalars(
+        sa.select(AuditEntry).where(
+            AuditEntry.action == "access.refused", AuditEntry.platform_id == scene.other.world.platform.id
+        )
+    ).all()
+    assert [(e.object_id, e.user_id) for e in theirs_logged] == [(theirs, manager.id)]
+    assert theirs_logged[0].details["probed_from_platform"] == manager.platform_id
     assert {(e.user_id, e.object_type, e.platform_id) for e in logged} == {
         (manager.id, "pathway", manager.platform_id)
     }

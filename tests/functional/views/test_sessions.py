@@ -114,6 +114,19 @@ def test_register_known_and_duplicate_person(world, login, session):
     response = client.post(base, data={"pathway": referred.id})
     assert response.status_code == 422
     assert "déjà à l'étape" in text(response)
+    # A known person's id is accepted only once the duplicate check showed that person
+    # (issue 9: no pulling any id of the platform into a new pathway).
+    assert client.post(f"{base}/personne-connue", data={"person": returning.id}).status_code == 404
+    shown = client.post(
+        f"{base}/nouvelle-personne",
+        data={
+            "last_name": returning.last_name,
+            "first_name": returning.first_name,
+            "birth_date": returning.birth_date.isoformat(),
+        },
+    )
+    assert shown.status_code == 422
+    assert "déjà connues" in text(shown)
     # A person known with no pathway in progress gets a new one.
     assert client.post(f"{base}/personne-connue", data={"person": returning.id}).status_code == 302
     assert (

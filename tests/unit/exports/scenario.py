@@ -176,6 +176,9 @@ def _walk(
                     actor=world.adviser,
                 )
         cdd_months = rng.choice([3, 6, 12, 18])
+        # Drawn as before version 2 dated contracts by their start (the draw is
+        # unused now): the scenario's random stream, and so its data, stay the same.
+        rng.randint(0, 5)
         contract_type = rng.choice(list(ContractType))
         info = max(
             (s for s in info_sessions if s.held_on <= day), key=lambda s: s.held_on, default=info_sessions[0]
