@@ -1,0 +1,62 @@
+"""The huey instance every job goes through, and the choice of its storage.
+
+One module-level ``Huey``, like the extensions: tasks register on it at
+import time, ``configure`` binds it to an application's settings. Storage:
+
+- ``REDIS_URL`` set: Redis (several servers share one queue);
+- otherwise: huey's SQLite storage in ``instance/jobs-queue.db`` — a file of
+  its own, never the application's database, so polling and enqueueing never
+  wait on the application's SQLite write lock;
+- ``JOBS_IMMEDIATE`` (tests, by default when ``TESTING``): no storage, each
+  job runs synchronously when the transaction that asked for it commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from huey import Huey
+from huey.storage import RedisStorage, SqliteStorage
+
+QUEUE_NAME = "pathways"
+
+# Created in immediate mode (an in-memory storage): importing the module
+# opens no file and no connection; ``configure`` chooses the real storage.
+huey = Huey(QUEUE_NAME, immediate=True, results=False, utc=True)
+
+_app: Flask | None = None
+
+
+def storage_settings(app: Flask) -> tuple[type[Any], dict[str, Any]]:
+    """The storage class and its arguments for ``app``'s configuration."""
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        return RedisStorage, {"url": redis_url}
+    path = Path(app.config["JOBS_QUEUE_PATH"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # fsync: a job accepted by the queue survives a power cut, like the
+    # application's own commits (synchronous=FULL).
+    return SqliteStorage, {"filename": str(path), "fsync": True}
+
+
+def configure(app: Flask) -> None:
+    """Bind the queue to ``app``: its storage, and the app jobs run in."""
+    global _app
+    _app = app
+    if app.config["JOBS_IMMEDIATE"]:
+        huey.immediate = True
+        return
+    storage_class, kwargs = storage_settings(app)
+    huey.storage_class = storage_class
+    huey.storage_kwargs = kwargs
+    huey.immediate = False
+    huey.storage = huey.create_storage()
+
+
+def bound_app() -> Flask:
+    """The application the consumer runs jobs in (the last one configured)."""
+    if _app is None:
+        raise RuntimeError("pathways.jobs is not bound to an application (create_app)")
+    return _app
