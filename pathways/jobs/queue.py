@@ -27,6 +27,8 @@ QUEUE_NAME = "pathways"
 huey = Huey(QUEUE_NAME, immediate=True, results=False, utc=True)
 
 _app: Flask | None = None
+_active: Flask | None = None
+EXTENSION = "pathways.jobs"
 
 
 def storage_settings(app: Flask) -> tuple[type[Any], dict[str, Any]]:
@@ -42,17 +44,28 @@ def storage_settings(app: Flask) -> tuple[type[Any], dict[str, Any]]:
 
 
 def configure(app: Flask) -> None:
-    """Bind the queue to ``app``: its storage, and the app jobs run in."""
+    """Bind the queue to ``app``: the app the consumer runs jobs in, and its storage."""
     global _app
     _app = app
+    app.extensions[EXTENSION] = None  # the storage, opened on first use
+    activate(app)
+
+
+def activate(app: Flask) -> None:
+    """Point the queue at ``app``'s storage (one process may hold several apps: the tests do)."""
+    global _active
+    if _active is app:
+        return
+    _active = app
     if app.config["JOBS_IMMEDIATE"]:
         huey.immediate = True
         return
-    storage_class, kwargs = storage_settings(app)
-    huey.storage_class = storage_class
-    huey.storage_kwargs = kwargs
+    storage = app.extensions.get(EXTENSION)
+    if storage is None:
+        storage_class, kwargs = storage_settings(app)
+        storage = app.extensions[EXTENSION] = storage_class(QUEUE_NAME, **kwargs)
     huey.immediate = False
-    huey.storage = huey.create_storage()
+    huey.storage = storage
 
 
 def bound_app() -> Flask:

@@ -17,8 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
 from pathways import clock
 from pathways.jobs.registry import KINDS
@@ -67,29 +67,40 @@ def enqueue(
         if existing is not None:
             return existing
     now = clock.now()
-    job = BackgroundJob(
-        kind=kind,
-        params=params,
-        idempotency_key=idempotency_key,
-        status=JobStatus.QUEUED,
-        progress_label="En attente",
-        title=(title or declared.label)[:200],
-        user_id=actor.id if actor is not None else None,
-        platform_id=platform_id if platform_id is not None else (actor.platform_id if actor else None),
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        # A savepoint: two requests racing with one key, the second finds the first's job.
-        with session.begin_nested():
-            session.add(job)
-    except IntegrityError:
+    values = {
+        "kind": kind,
+        "title": (title or declared.label)[:200],
+        "params": params,
+        "idempotency_key": idempotency_key,
+        "status": JobStatus.QUEUED,
+        "attempts": 0,
+        "progress_done": 0,
+        "progress_label": "En attente",
+        "user_id": actor.id if actor is not None else None,
+        "platform_id": platform_id if platform_id is not None else (actor.platform_id if actor else None),
+        "created_at": now,
+        "updated_at": now,
+    }
+    # ON CONFLICT DO NOTHING, not a savepoint: two requests racing with one
+    # key, the second finds the first's job and its transaction goes on.
+    # (A savepoint opening a SQLite transaction would commit at its release.)
+    insert = _insert(session)(BackgroundJob).values(**values)
+    insert = insert.on_conflict_do_nothing(index_elements=["kind", "idempotency_key"])
+    job_id = session.scalar(insert.returning(BackgroundJob.id))
+    if job_id is None:
         existing = _by_key(session, kind, idempotency_key) if idempotency_key else None
         if existing is None:
-            raise
+            raise RuntimeError("job insert conflicted without an existing job")
         return existing
-    session.info.setdefault(PENDING, []).append((job.id, kind))
+    session.info.setdefault(PENDING, []).append((job_id, kind))
+    job = session.get(BackgroundJob, job_id)
+    assert job is not None
     return job
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _by_key(session: Session, kind: str, key: str) -> BackgroundJob | None:
@@ -100,9 +111,12 @@ def _by_key(session: Session, kind: str, key: str) -> BackgroundJob | None:
 
 def send(job_id: int, kind: str) -> None:
     """Put job ``job_id`` on the queue (with its kind's retries); its row must be committed."""
-    from pathways.jobs.queue import huey
+    from flask import current_app, has_app_context
+
+    from pathways.jobs.queue import activate, bound_app, huey
     from pathways.jobs.runner import run_job
 
+    activate(current_app._get_current_object() if has_app_context() else bound_app())  # type: ignore[attr-defined]
     declared = KINDS.get(kind)
     retries = declared.retries if declared else 0
     delay = declared.retry_delay if declared else 0
@@ -122,9 +136,11 @@ def _send_pending(session: Session) -> None:
             logger.exception("job %s could not be put on the queue", job_id)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    if not session.in_transaction():
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    # The whole transaction rolled back: its jobs were never asked for. (A job
+    # asked for in a savepoint rolled back since is sent, and finds no row.)
+    if previous_transaction.parent is None:
         session.info.pop(PENDING, None)
 
 
