@@ -114,7 +114,8 @@ def job(session, job_id: int) -> BackgroundJob:
 def test_a_job_runs_when_its_request_commits(session) -> None:
     world = factories.make_world(session)
     asked = enqueue(session, "tests.count", {"total": 3}, world.manager, title="Compter trois")
-    assert asked.status is JobStatus.QUEUED and CALLS == []  # nothing runs before the commit
+    assert asked.status is JobStatus.QUEUED
+    assert CALLS == []
     session.commit()
     done = job(session, asked.id)
     assert CALLS == ["count"]
@@ -122,9 +123,11 @@ def test_a_job_runs_when_its_request_commits(session) -> None:
     assert (done.progress_done, done.progress_total, done.percent) == (3, 3, 100)
     assert done.summary == {"counted": 3}
     assert done.attempts == 1
-    assert done.user_id == world.manager.id and done.platform_id == world.platform.id
+    assert done.user_id == world.manager.id
+    assert done.platform_id == world.platform.id
     assert done.title == "Compter trois"
-    assert done.started_at is not None and done.finished_at is not None
+    assert done.started_at is not None
+    assert done.finished_at is not None
 
 
 def test_a_rolled_back_request_asks_for_nothing(session) -> None:
@@ -158,7 +161,8 @@ def test_the_same_request_twice_gives_the_same_job(session) -> None:
     # Another key (another form, another user) is another job.
     other = enqueue(session, "tests.count", {"total": 2}, world.adviser, idempotency_key("x"))
     session.commit()
-    assert other.id != first.id and CALLS == ["count", "count"]
+    assert other.id != first.id
+    assert CALLS == ["count", "count"]
 
 
 def test_a_key_taken_by_a_concurrent_request_gives_its_job(session) -> None:
@@ -184,12 +188,14 @@ def test_a_failing_job_is_retried_then_failed_with_a_french_message(session) -> 
     session.commit()
     waiting = job(session, asked.id)
     assert CALLS == ["flaky"]
-    assert waiting.status is JobStatus.QUEUED and waiting.attempts == 1
+    assert waiting.status is JobStatus.QUEUED
+    assert waiting.attempts == 1
     assert "Nouvel essai dans 60 secondes" in waiting.progress_label
     run_retries()
     failed = job(session, asked.id)
     assert CALLS == ["flaky"] * 3  # the first try and two retries
-    assert failed.status is JobStatus.FAILED and failed.attempts == 3
+    assert failed.status is JobStatus.FAILED
+    assert failed.attempts == 3
     assert failed.error_message == DEFAULT_FAILURE
     assert "mail server" not in failed.error_message
     # The key is given up: asking again starts afresh.
@@ -232,7 +238,7 @@ def test_result_files_are_kept_on_success_and_removed_on_failure(session, app) -
 
 
 def test_unknown_kinds_and_unreadable_params_are_refused(session) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown job kind"):
         enqueue(session, "tests.nothing", {}, None)
     with pytest.raises(TypeError):
         enqueue(session, "tests.count", {"when": object()}, None)
@@ -271,9 +277,11 @@ def test_maintenance_deletes_expired_files_and_fails_interrupted_jobs(session, a
     assert maintenance.summary["interrupted"] == 1
     assert not path.exists()
     expired = job(session, kept.id)
-    assert expired.result_file is None and expired.idempotency_key is None
+    assert expired.result_file is None
+    assert expired.idempotency_key is None
     interrupted = job(session, stuck.id)
-    assert interrupted.status is JobStatus.FAILED and interrupted.error_message == INTERRUPTED_MESSAGE
+    assert interrupted.status is JobStatus.FAILED
+    assert interrupted.error_message == INTERRUPTED_MESSAGE
 
 
 def test_maintenance_sends_again_a_job_whose_message_was_lost(session, monkeypatch) -> None:
@@ -282,7 +290,8 @@ def test_maintenance_sends_again_a_job_whose_message_was_lost(session, monkeypat
     monkeypatch.setattr(service, "send", lambda job_id, kind: (_ for _ in ()).throw(ConnectionError()))
     lost = enqueue(session, "tests.count", {"total": 1}, None)
     session.commit()  # the queue was down: the row stays queued
-    assert job(session, lost.id).status is JobStatus.QUEUED and CALLS == []
+    assert job(session, lost.id).status is JobStatus.QUEUED
+    assert CALLS == []
     monkeypatch.undo()
     later = clock.now() + timedelta(minutes=11)
     monkeypatch.setattr(clock, "now", lambda: later)
