@@ -18,13 +18,14 @@ from typing import Any
 
 from flask import Flask
 from huey import Huey
-from huey.storage import RedisStorage, SqliteStorage
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 QUEUE_NAME = "pathways"
 
 # Created in immediate mode (an in-memory storage): importing the module
-# opens no file and no connection; ``configure`` chooses the real storage.
-huey = Huey(QUEUE_NAME, immediate=True, results=False, utc=True)
+# opens no file and no connection; ``activate`` puts the real storage in.
+# (MemoryStorage as the class: switching modes makes huey build one, cheaply.)
+huey = Huey(QUEUE_NAME, immediate=True, results=False, utc=True, storage_class=MemoryStorage)
 
 _app: Flask | None = None
 _active: Flask | None = None
