@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
@@ -70,7 +70,13 @@ def activate(app: Flask) -> None:
 
 
 def bound_app() -> Flask:
-    """The application the consumer runs jobs in (the last one configured)."""
+    """The application jobs run in: the current one (immediate mode, tests), else the one bound.
+
+    The consumer has no application context of its own: it uses the app it
+    was bound to by ``create_app``.
+    """
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
     if _app is None:
         raise RuntimeError("pathways.jobs is not bound to an application (create_app)")
     return _app

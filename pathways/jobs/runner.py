@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
+from flask import Flask
 from huey.api import Task
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -99,14 +99,6 @@ def in_job() -> bool:
     return _progress.get() is not None
 
 
-def _app() -> Flask:
-    # Immediate mode runs the job inside the request or test that asked for
-    # it: that app. The consumer has no app context: the one it was bound to.
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    return bound_app()
-
-
 def _claim(job_id: int) -> bool:
     """Mark the job running, if it is still waiting; False if another run has it or it is over."""
     now = clock.now()
@@ -138,7 +130,8 @@ def _discard(files: list[Path]) -> None:
 
 def execute(job_id: int, retries_left: int) -> None:
     """Run job ``job_id`` once, in an application context of its own."""
-    app = _app()
+    # Immediate mode runs the job inside the request or test that asked for it: that app.
+    app = bound_app()
     with app.app_context():
         if not _claim(job_id):
             logger.info("job %s already taken or finished: not run again", job_id)

@@ -111,12 +111,10 @@ def _by_key(session: Session, kind: str, key: str) -> BackgroundJob | None:
 
 def send(job_id: int, kind: str) -> None:
     """Put job ``job_id`` on the queue (with its kind's retries); its row must be committed."""
-    from flask import current_app, has_app_context
-
     from pathways.jobs.queue import activate, bound_app, huey
     from pathways.jobs.runner import run_job
 
-    activate(current_app._get_current_object() if has_app_context() else bound_app())  # type: ignore[attr-defined]
+    activate(bound_app())
     declared = KINDS.get(kind)
     retries = declared.retries if declared else 0
     delay = declared.retry_delay if declared else 0
