@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install run serve test test-deps lint bench clean
+.PHONY: help install run serve worker test test-deps lint bench clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,19 +28,27 @@ pathways/static/vendor/.installed: node_modules/.installed tools/vendor_assets.p
 	$(PYTHON) tools/vendor_assets.py
 	touch $@
 
-run: install ## Migrate, load the demo once, serve on http://127.0.0.1:5000
+# The job queue's consumer runs beside the web server and stops with it.
+WITH_WORKER = $(FLASK) worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT;
+
+run: install ## Migrate, load the demo once, serve on http://127.0.0.1:5000 (with the job consumer)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(WITH_WORKER) $(FLASK) run --host $(HOST) --port $(PORT)
 
-serve: install ## Production-like: gunicorn, 4 workers (set DATABASE_URL for PostgreSQL)
+serve: install ## Production-like: gunicorn, 4 workers, and the job consumer (set DATABASE_URL for PostgreSQL)
 	$(FLASK) db upgrade
 	# --timeout 600: importing a platform's whole spreadsheet (10 000 rows) takes minutes.
-	$(VENV)/bin/gunicorn --workers 4 --preload --timeout 600 --bind $(HOST):$(PORT) wsgi:app
+	$(WITH_WORKER) $(VENV)/bin/gunicorn --workers 4 --preload --timeout 600 --bind $(HOST):$(PORT) wsgi:app
 
-test-deps: ## PostgreSQL server and Chromium, installed when missing
+worker: install ## The job queue's consumer alone (servers of a deployment, with REDIS_URL)
+	$(FLASK) worker
+
+test-deps: ## PostgreSQL server, Redis server and Chromium, installed when missing
 	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+	@if ! command -v redis-server >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi
 	@if ! command -v chromium >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 

@@ -42,11 +42,14 @@ from sqlalchemy.orm import Session
 from exports.indicators import AGE_BANDS, TERMINAL_STATES, age_at, age_band, event_reason
 from exports.writer import Column, Kind, WorkbookWriter
 from pathways import audit
+from pathways.jobs import in_job, report_progress
 from pathways.models import Checkpoint, Contract, Pathway, PathwayEvent, Person, Platform, Territory, User
 from pathways.states import ExitReason, State, Trigger
 from pathways.vocabulary import ContractType, DiplomaLevel, EmployerType, PrescriberType, Role, Sex
 
 STREAM_BATCH = 2000
+PROGRESS_EVERY = 1000
+PROGRESS_LABEL = "Écriture des parcours de la cohorte"
 
 STEP_COLUMNS: dict[str, Trigger] = {
     "date_entree": Trigger.REFER,
@@ -113,7 +116,8 @@ def pseudonymiser() -> Any:
     return pseudonym
 
 
-def cohort_query(platform: Platform, start: date | None, end: date | None) -> sa.Select[Any]:
+def _steps(platform: Platform, start: date | None, end: date | None) -> sa.Select[Any]:
+    """Each pathway's date of each step, grouped from its events (the period's pathways only)."""
     trigger = PathwayEvent.trigger
     steps = [
         sa.func.min(sa.case((trigger == step, PathwayEvent.occurred_on), else_=None)).label(name)
@@ -138,6 +142,17 @@ def cohort_query(platform: Platform, start: date | None, end: date | None) -> sa
         # The pathways of the period: entered by its end, not ended before its start.
         entry = sa.func.min(sa.case((trigger == Trigger.REFER, PathwayEvent.occurred_on), else_=None))
         events = events.having(entry <= end, sa.or_(ended_on.is_(None), ended_on >= start))
+    return events
+
+
+def cohort_count(session: Session, platform: Platform, start: date | None, end: date | None) -> int:
+    """How many rows the cohort will have (a job's progress total)."""
+    counted = sa.select(sa.func.count()).select_from(_steps(platform, start, end).subquery())
+    return session.scalar(counted) or 0
+
+
+def cohort_query(platform: Platform, start: date | None, end: date | None) -> sa.Select[Any]:
+    events = _steps(platform, start, end)
     summary = events.subquery("steps")
     latest_contract = (
         sa.select(Contract.pathway_id, sa.func.max(Contract.id).label("contract_id"))
@@ -244,11 +259,7 @@ class Generalisation:
         return band, sex, territory, entry, rqth, rsa
 
     def notes(self) -> list[list[Any]]:
-        k_text = (
-            f"{self.k} (objectif : {K_ANONYMITY})"
-            if self.k is not None
-            else "sans objet (aucune ligne)"
-        )
+        k_text = f"{self.k} (objectif : {K_ANONYMITY})" if self.k is not None else "sans objet (aucune ligne)"
         return [
             ["k-anonymat atteint", k_text],
             [
@@ -469,9 +480,19 @@ def write_cohort_sheet(
 ) -> int:
     plan = None if identified else plan_generalisation(session, platform, start, end)
     sheet = book.sheet("Cohorte", columns(identified))
-    sheet.extend(cohort_rows(session, platform, start, end, identified=identified, generalisation=plan))
+    # The generalisation's plan counts the rows; the identified export counts
+    # them for a job's progress bar only (a pass over the events).
+    total = (
+        plan.rows if plan is not None else (cohort_count(session, platform, start, end) if in_job() else None)
+    )
+    report_progress(0, total, PROGRESS_LABEL)
+    for values in cohort_rows(session, platform, start, end, identified=identified, generalisation=plan):
+        sheet.append(values)
+        if sheet.rows % PROGRESS_EVERY == 0:
+            report_progress(sheet.rows, total, PROGRESS_LABEL)
     if plan is not None:
         book.sheet("Notes cohorte", NOTES_COLUMNS).extend(plan.notes())
+    report_progress(sheet.rows, total, "Enregistrement du classeur")
     return sheet.rows
 
 

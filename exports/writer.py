@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from math import isfinite
 from pathlib import Path
 from typing import IO, Any
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 
@@ -97,10 +100,51 @@ HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
 
+XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+class StreamedSheet(WriteOnlyWorksheet):
+    """A write-only sheet that also takes rows already serialised (``<row>`` elements).
+
+    openpyxl builds a ``Cell`` and several lxml calls for each value (about
+    30 µs a cell); ``SheetWriter`` writes a data row's XML in one string,
+    parsed by libxml2 in one call, which makes a 100 000-row cohort several
+    times cheaper to write. The header, with its styled cells, takes
+    openpyxl's own path.
+    """
+
+    def _write_rows(self) -> Generator[None, Any, None]:
+        # openpyxl's WriteOnlyWorksheet._write_rows, plus the serialised rows.
+        try:
+            xf = self._writer.xf.send(True)
+        except StopIteration:
+            self._already_saved()
+        with xf.element("sheetData"):
+            row_idx = 1
+            try:
+                while True:
+                    row = yield
+                    if isinstance(row, etree._Element):
+                        xf.write(row)
+                    else:
+                        self._writer.write_row(xf, self._values_to_row(row, row_idx), row_idx)
+                    row_idx += 1
+            except GeneratorExit:
+                pass
+        self._writer.xf.send(None)
+
+    def append_element(self, row: etree._Element) -> None:
+        self._get_writer()
+        if self._rows is None:
+            self._rows = self._write_rows()
+            next(self._rows)
+        self._rows.send(row)
+
+
 class SheetWriter:
     """Rows appended to one write-only sheet, converted by column kind."""
 
-    def __init__(self, sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
+    def __init__(self, sheet: StreamedSheet, columns: Sequence[Column]) -> None:
         self.sheet = sheet
         self.columns = tuple(columns)
         self.rows = 0
@@ -131,6 +175,10 @@ class SheetWriter:
                 cell.number_format = number_format
                 self._styled.append(cell)
         self._percent: dict[int, WriteOnlyCell] = {}
+        self._letters = [get_column_letter(index) for index in range(1, len(self.columns) + 1)]
+        # The style index of each column's number format, in the workbook's style table.
+        self._style_ids = [None if cell is None else str(cell.style_id) for cell in self._styled]
+        self._epoch = sheet.parent.epoch
 
     def _percent_cell(self, index: int) -> WriteOnlyCell:
         cell = self._percent.get(index)
@@ -140,17 +188,27 @@ class SheetWriter:
         return cell
 
     def append(self, values: Sequence[Any]) -> None:
-        row: list[Any] = []
-        for index, (value, styled) in enumerate(zip(values, self._styled, strict=False)):
+        number = self.rows + 2  # the header is row 1
+        cells = []
+        for index, (value, style) in enumerate(zip(values, self._style_ids, strict=False)):
             if isinstance(value, Percent):
-                styled = self._percent_cell(index)
+                style = str(self._percent_cell(index).style_id)
             value = cell_value(value)
-            if value is None or styled is None:
-                row.append(value)
-            else:
-                styled.value = value
-                row.append(styled)
-        self.sheet.append(row)
+            if value is None:
+                continue
+            ref = f"{self._letters[index]}{number}"
+            if isinstance(value, str):
+                text = value.translate(XML_ESCAPES)
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                styled = f' s="{style}"' if style else ""
+                cells.append(f'<c r="{ref}"{styled} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                continue
+            number_value = to_excel(value, self._epoch) if isinstance(value, date) else value
+            if not isfinite(number_value):
+                continue  # as openpyxl: NaN and infinities are left empty
+            styled = f' s="{style}"' if style else ""
+            cells.append(f'<c r="{ref}"{styled} t="n"><v>{number_value:.16g}</v></c>')
+        self.sheet.append_element(etree.fromstring(f'<row r="{number}">{"".join(cells)}</row>'))
         self.rows += 1
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -192,7 +250,9 @@ class WorkbookWriter:
     def sheet(self, title: str, columns: Sequence[Column]) -> SheetWriter:
         # Sheet titles are limited to 31 characters and some punctuation.
         clean = re.sub(r"[\[\]\*\?/\\:]", "-", title)[:31]
-        writer = SheetWriter(self.workbook.create_sheet(clean), columns)
+        sheet = StreamedSheet(parent=self.workbook, title=clean)
+        self.workbook._add_sheet(sheet)
+        writer = SheetWriter(sheet, columns)
         self._sheets.append(writer)
         return writer
 

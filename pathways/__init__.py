@@ -33,9 +33,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from pathways import cli, security, templating, views
+    from pathways import cli, jobs, security, templating, views
 
     security.init_app(app)
+    jobs.init_app(app)
     cli.register(app)
     templating.register(app)
     views.register(app)

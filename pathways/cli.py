@@ -134,7 +134,7 @@ def seed_demo_command(if_empty: bool, persons: int, seed: int) -> None:
 
 COMMANDS = (create_platform_command, create_user_command, seed_demo_command)
 # Other modules keep their commands beside their code, in a COMMANDS tuple.
-COMMAND_MODULES = ("pathways.security.cli", "exports.cli")
+COMMAND_MODULES = ("pathways.security.cli", "exports.cli", "pathways.jobs.cli")
 
 
 def register(app: Flask) -> None:

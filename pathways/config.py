@@ -70,4 +70,12 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds it
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        # The job queue (pathways.jobs): Redis when set, else a SQLite file in instance/.
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "JOBS_QUEUE_PATH": os.environ.get("PATHWAYS_JOBS_QUEUE") or str(instance_path / "jobs-queue.db"),
+        # Result files (exports): a folder every server sees, kept this many hours.
+        "JOBS_FOLDER": os.environ.get("PATHWAYS_JOBS_FOLDER") or str(instance_path / "jobs"),
+        "JOBS_FILE_HOURS": int(os.environ.get("PATHWAYS_JOB_FILES_HOURS") or 24),
+        # None: jobs run synchronously when TESTING, through the queue otherwise.
+        "JOBS_IMMEDIATE": None,
     }

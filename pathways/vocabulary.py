@@ -394,3 +394,20 @@ class PublicCategory(LabelledEnum):
     BPI = "bpi"
     QPV = "qpv"
     ZRR = "zrr"
+
+
+@labelled(
+    {
+        "queued": "En attente",
+        "running": "En cours",
+        "done": "Terminée",
+        "failed": "Échec",
+    }
+)
+class JobStatus(LabelledEnum):
+    """Where a background job stands (``pathways.jobs``)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

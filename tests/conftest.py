@@ -10,6 +10,7 @@ the concurrency tests must.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
@@ -56,6 +57,8 @@ def make_app(url: str, **overrides: object) -> Flask:
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret-key",
         "SERVER_NAME": "localhost",
+        # Result files of jobs: never in the project's instance/ folder.
+        "JOBS_FOLDER": str(Path(tempfile.gettempdir()) / f"pathways-test-jobs-{os.getpid()}"),
     }
     config.update(overrides)
     return create_app(config)

@@ -3,6 +3,7 @@
 from pathways.models.barrier import Barrier, BarrierStatusChange
 from pathways.models.base import Base
 from pathways.models.coaccompaniment import Exchange, Referent
+from pathways.models.job import BackgroundJob
 from pathways.models.orientation import (
     Diagnostic,
     InfoSession,
@@ -31,6 +32,7 @@ __all__ = [
     "AdviserAssignment",
     "AdviserReplacement",
     "AuditEntry",
+    "BackgroundJob",
     "Barrier",
     "BarrierStatusChange",
     "Base",

@@ -38,6 +38,7 @@ from pathways import clock
 from pathways.audit import audit_export, audit_import, audit_view  # noqa: F401
 from pathways.models import (
     AdviserReplacement,
+    BackgroundJob,
     Barrier,
     Checkpoint,
     Immersion,
@@ -368,3 +369,13 @@ def can_edit_person(user: User, pathway: Pathway) -> bool:
 def can_see_health_details(user: User, pathway: Pathway) -> bool:
     """Health freins: only the pathway's conseiller and délégué see the details."""
     return user.is_active and user.id in (pathway.adviser_id, pathway.delegate_id)
+
+
+def get_own_job_or_404(session: Session, user: User, job_id: int) -> BackgroundJob:
+    """A background job ``user`` asked for; anyone else's (even a manager's colleague's) is 404."""
+    found = session.scalar(
+        sa.select(BackgroundJob).where(BackgroundJob.id == job_id, BackgroundJob.user_id == user.id)
+    )
+    if found is None:
+        refuse("job", job_id)
+    return found

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import tempfile
+import re
+import secrets
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, RadioField
+from wtforms import BooleanField, HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from exports.bilan import write_bilan, write_national
-from exports.cohort import write_cohort
+from exports.cohort import CohortRefused
+from exports.jobs import request_export
 from exports.period import PeriodError, reporting_period
 from pathways import clock
 from pathways.extensions import db
@@ -30,7 +31,8 @@ blueprint = Blueprint("bilan", __name__, url_prefix="/bilan")
 if not any(item.endpoint == "bilan.index" for item in NAVIGATION):
     NAVIGATION.append(NavItem("Bilan et exports", "bilan.index", (Role.MANAGER,)))
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The form's one-time token: the same form sent twice (double click, reload) gives one export.
+REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 KINDS = [
     SelectChoice("bilan", "Bilan d'activité (synthèse, ventilations, sessions, freins)"),
     SelectChoice(
@@ -47,6 +49,7 @@ class BilanForm(Form):
     end = DateField("au", validators=[Optional()])
     with_cohort = BooleanField("Ajouter la cohorte pseudonymisée au bilan")
     identified = BooleanField("Cohorte nominative (noms et dates de naissance ; l'export est tracé)")
+    request_token = HiddenField()
 
     def validate(self, extra_validators: dict[str, list[Any]] | None = None) -> bool:
         # At form level: a field's Optional() would stop its own validators
@@ -65,6 +68,10 @@ class BilanForm(Form):
         year = self.year.data or clock.today().year - 1
         return date(year, 1, 1), date(year, 12, 31)
 
+    def token(self) -> str | None:
+        token = self.request_token.data or ""
+        return token if REQUEST_TOKEN.fullmatch(token) else None
+
 
 def _page(form: BilanForm) -> str:
     return render_template(
@@ -79,12 +86,14 @@ def _page(form: BilanForm) -> str:
 def index() -> str:
     form = BilanForm(formdata=None)
     form.year.data = clock.today().year - 1
+    form.request_token.data = secrets.token_urlsafe(24)
     return _page(form)
 
 
 @blueprint.post("/")
 @roles_required(Role.MANAGER)
 def download() -> str | Response:
+    """Ask for the file: it is written by the job queue, then downloaded from « Mes tâches »."""
     form = BilanForm()
     if not form.validate():
         return _page(form)
@@ -92,31 +101,22 @@ def download() -> str | Response:
     if platform is None:
         abort(404)
     start, end = form.period()
-    # Streamed to a temporary file, not memory: a cohort can be large.
-    # The response closes the file once sent, which deletes it.
-    output = tempfile.TemporaryFile()  # noqa: SIM115
-    suffix = f"{start:%Y%m%d}-{end:%Y%m%d}"
-    kind = form.kind.data
-    if kind == "national":
-        write_national(db.session, platform, start, end, output, actor=current_user)
-        name = f"national-{platform.slug}-{suffix}.xlsx"
-    elif kind == "cohort":
-        identified = bool(form.identified.data)
-        write_cohort(
-            db.session, platform, output, actor=current_user, start=start, end=end, identified=identified
-        )
-        name = f"cohorte-{'nominative' if identified else 'pseudonymisee'}-{platform.slug}-{suffix}.xlsx"
-    else:
-        write_bilan(
+    try:
+        job = request_export(
             db.session,
+            current_user,
             platform,
+            form.kind.data,
             start,
             end,
-            output,
-            actor=current_user,
             with_cohort=bool(form.with_cohort.data),
+            identified=bool(form.identified.data),
+            request_token=form.token(),
         )
-        name = f"bilan-{platform.slug}-{suffix}.xlsx"
-    db.session.commit()  # the audit entry of the export
-    output.seek(0)
-    return send_file(output, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+    except CohortRefused as refused:
+        flash(refused.message, "error")
+        return _page(form)
+    db.session.commit()  # the job is sent to the queue now
+    flash(f"« {job.title} » est en préparation : suivez-la ci-dessous, le lien de téléchargement "
+          "apparaîtra ici dès que le fichier sera prêt.", "info")
+    return redirect(url_for("jobs.index"))

@@ -7,6 +7,9 @@ pass in a second.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -75,8 +78,18 @@ def live_clock() -> Iterator[Clock]:
 
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory, live_clock: Clock) -> Iterator[Flask]:
-    path = tmp_path_factory.mktemp("browser") / "browser.db"
-    app = make_app(f"sqlite:///{path}", SERVER_NAME=None, TESTING=False, DEBUG=False)
+    folder = tmp_path_factory.mktemp("browser")
+    path = folder / "browser.db"
+    # Jobs go through a real queue of the test's own (see ``live_worker``).
+    app = make_app(
+        f"sqlite:///{path}",
+        SERVER_NAME=None,
+        TESTING=False,
+        DEBUG=False,
+        JOBS_IMMEDIATE=False,
+        JOBS_QUEUE_PATH=str(folder / "jobs-queue.db"),
+        JOBS_FOLDER=str(folder / "jobs"),
+    )
     with app.app_context():
         upgrade()
     yield app
@@ -98,6 +111,29 @@ def live_server(live_app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def live_worker(live_app: Flask) -> Iterator[subprocess.Popen]:
+    """The job queue's consumer (``flask --app wsgi worker``) on the live app's database and queue."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": live_app.config["SQLALCHEMY_DATABASE_URI"],
+        "PATHWAYS_JOBS_QUEUE": live_app.config["JOBS_QUEUE_PATH"],
+        "PATHWAYS_JOBS_FOLDER": live_app.config["JOBS_FOLDER"],
+        "SECRET_KEY": "browser-worker",
+    }
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--threads", "1", "--no-periodic"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield process
+    process.terminate()
+    process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -354,3 +354,43 @@ def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, liv
     )
     assert advisers == {world.adviser.id}
     assert in_app(live_app, lambda s: s.scalar(sa.select(sa.func.count()).select_from(Person))) >= 2
+
+
+def test_a_manager_asks_for_a_cohort_and_downloads_it(journey, world, live_app, live_worker, tmp_path):
+    """Issue 14: the export runs in the job queue's consumer; the page follows it without reloading."""
+    prepared_pathway(live_app, world, "Cohorte")
+    j = journey()
+    page = j.page
+    j.login(world.manager.email)
+    j.goto("/bilan/")
+    expect(page.locator("h1")).to_have_text("Bilan et exports")
+    page.check("input[name=kind][value=cohort]", force=True)
+    page.fill("#year", str(START.year))
+    j.check("bilan-formulaire")
+    page.click("button:has-text('Préparer le fichier')")
+    expect(page.locator("h1")).to_have_text("Mes tâches")
+    expect(page.locator(".fr-alert")).to_contain_text("est en préparation")
+    item = page.locator(".pw-job").first
+    expect(item).to_contain_text(f"Cohorte pseudonymisée, {START.year}")
+    j.check("mes-taches-en-preparation")
+    # The consumer writes the file; the page's script shows the link, no reload.
+    page.evaluate("document.body.dataset.loaded = 'first'")
+    link = item.locator("a.fr-link--download")
+    expect(link).to_be_visible(timeout=60_000)
+    assert page.evaluate("document.body.dataset.loaded") == "first"
+    expect(page.locator("#jobs-announcer")).to_contain_text("Le fichier est prêt")
+    expect(link).to_contain_text("disponible jusqu'au")
+    j.check("mes-taches-pret")
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == f"cohorte-pseudonymisee-navigateur-{START.year}0101-{START.year}1231.xlsx"
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(saved)).get_sheet_by_name("Cohorte").to_python()
+    assert rows[0][0] == "pseudonyme"
+    assert len(rows) >= 2
+    page.set_viewport_size({"width": 390, "height": 844})
+    j.check("mes-taches-telephone")
+    j.assert_accessible()

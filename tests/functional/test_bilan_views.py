@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -44,6 +45,18 @@ def workbook(response) -> CalamineWorkbook:
     return CalamineWorkbook.from_filelike(io.BytesIO(response.data))
 
 
+def export(client: FlaskClient, data: dict[str, str]):
+    """Ask for a file on /bilan, then download it from « Mes tâches » (jobs run at once in tests)."""
+    response = client.post("/bilan/", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/taches/")
+    page = client.get("/taches/").get_data(as_text=True)
+    assert "est en préparation" in page
+    link = re.search(r'href="(/taches/\d+/fichier)"', page)
+    assert link, page
+    return client.get(link.group(1))
+
+
 def test_only_managers_see_the_page(web_app, world) -> None:
     for user in (world.adviser, world.delegate, world.admin):
         assert login(web_app, user).get("/bilan/").status_code == 404
@@ -54,7 +67,7 @@ def test_only_managers_see_the_page(web_app, world) -> None:
 
 def test_download_bilan_national_and_cohort(web_app, world, session) -> None:
     client = login(web_app, world.manager)
-    response = client.post("/bilan/", data={"kind": "bilan", "year": "2025", "with_cohort": "y"})
+    response = export(client, {"kind": "bilan", "year": "2025", "with_cohort": "y"})
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith("bilan-yvelines-20250101-20251231.xlsx")
     book = workbook(response)
@@ -63,12 +76,12 @@ def test_download_bilan_national_and_cohort(web_app, world, session) -> None:
     rows = book.get_sheet_by_name("Synthèse").to_python()
     assert {r[0]: r[2] for r in rows[1:]}["entries"] == 2
 
-    response = client.post("/bilan/", data={"kind": "national", "start": "2025-03-01", "end": "2025-12-31"})
+    response = export(client, {"kind": "national", "start": "2025-03-01", "end": "2025-12-31"})
     assert response.status_code == 200
     rows = workbook(response).get_sheet_by_name("Synthèse").to_python()
     assert rows[1][4] == "yvelines"
 
-    response = client.post("/bilan/", data={"kind": "cohort", "year": "2025", "identified": "y"})
+    response = export(client, {"kind": "cohort", "year": "2025", "identified": "y"})
     assert response.status_code == 200
     header = workbook(response).get_sheet_by_name("Cohorte").to_python()[0]
     assert header[0] == "nom"

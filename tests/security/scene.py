@@ -12,12 +12,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
+from flask import current_app
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from pathways import clock
 from pathways.models import (
+    BackgroundJob,
     Barrier,
     Checkpoint,
     Immersion,
@@ -33,7 +36,7 @@ from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
 from pathways.states import State, Trigger
-from pathways.vocabulary import Role
+from pathways.vocabulary import JobStatus, Role
 from tests.factories import World, full_request, make_pathway, make_world, satisfy_orientation
 
 START = date(2025, 1, 6)
@@ -55,6 +58,8 @@ class Side:
     immersion: Immersion
     training: Training
     planned: PlannedStep
+    # A finished export of each account of the platform, its file on disk.
+    jobs: dict[Role, int] = field(default_factory=dict)
 
     def user(self, role: Role) -> User:
         return getattr(self.world, role.value)
@@ -82,9 +87,7 @@ def make_side(session: Session, slug: str) -> Side:
         session, pathway, full_request(world, Trigger.START_IMMERSION, ahead), world.adviser
     )
     day = day.replace(day=day.day + 5)
-    pathway_service.move(
-        session, pathway, full_request(world, Trigger.SIGN_CONTRACT, day), world.delegate
-    )
+    pathway_service.move(session, pathway, full_request(world, Trigger.SIGN_CONTRACT, day), world.delegate)
     barrier = barrier_service.identify_barrier(
         session, pathway, category="health", identified_on=day, actor=world.adviser, details=HEALTH_DETAILS
     )
@@ -96,9 +99,36 @@ def make_side(session: Session, slug: str) -> Side:
     checkpoint = session.query(Checkpoint).filter_by(pathway_id=pathway.id, month=1).one()
     immersion = session.query(Immersion).filter_by(pathway_id=pathway.id).one()
     training = session.query(Training).filter_by(pathway_id=pathway.id).one()
-    return Side(
+    side = Side(
         world, pathway, pathway.person, barrier, checkpoint, referent, note, immersion, training, planned
     )
+    side.jobs = {role: make_finished_job(session, side.user(role)).id for role in Role}
+    return side
+
+
+def make_finished_job(session: Session, user: User) -> BackgroundJob:
+    """A job ``user`` asked for, done, with its file in the jobs' folder."""
+    folder = Path(current_app.config["JOBS_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"scene-{user.id}.xlsx"
+    (folder / name).write_bytes(b"PK")
+    now = clock.now()
+    job = BackgroundJob(
+        kind="export.cohort",
+        title="Cohorte",
+        params={},
+        status=JobStatus.DONE,
+        user_id=user.id,
+        platform_id=user.platform_id,
+        result_file=name,
+        result_name="cohorte.xlsx",
+        result_expires_at=now + timedelta(hours=1),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job
 
 
 def make_scene(session: Session) -> Scene:
@@ -142,6 +172,8 @@ KINDS: dict[str, Kind] = {
     # A platform's reference list entry (employer, training organisation, prescriber).
     "entry_id": Kind(lambda side, role: side.world.employer.id, WORKERS),
     "territory_id": Kind(lambda side, role: side.world.territory.id, frozenset(Role), admin_everywhere=True),
+    # A background job: only the account that asked for it sees it, whatever its role.
+    "job_id": Kind(lambda side, role: side.jobs[role], frozenset(Role)),
 }
 
 # Identifiers some routes take in the query string, by endpoint: {argument: id on a side}.

@@ -32,7 +32,7 @@ NOT_FOUND = "404"
 LOGIN = "login"  # redirect to the login page
 NOT_LOGIN = "not-login"  # a public page: anything but a redirect to the login page
 
-READ_ACTIONS = re.compile(r"^(\w+\.view|access\.refused|login\.\w+|export)$")
+READ_ACTIONS = re.compile(r"^(\w+\.view|access\.refused|login\.\w+|export|job\.download)$")
 
 
 def routes(app: Flask) -> list[Rule]:
