@@ -13,6 +13,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
@@ -27,6 +28,12 @@ ROAD_MAP_ROWS = 4
 class InfoSessionForm(Form):
     held_on = DateField(
         "Date de l'information collective", validators=[DataRequired(message="Indiquez une date.")]
+    )
+    starts_at = TimeField(
+        "Heure de début", validators=[DataRequired(message="Indiquez l'heure de début (par exemple 09:30).")]
+    )
+    ends_at = TimeField(
+        "Heure de fin", validators=[DataRequired(message="Indiquez l'heure de fin (par exemple 12:00).")]
     )
     place = StringField(
         "Lieu", validators=[DataRequired(message="Le lieu est obligatoire."), Length(max=200)]
@@ -119,7 +126,12 @@ class PersonForm(Form):
 class RegisterKnownForm(Form):
     """Register a person already known: their pathway waiting for an information session."""
 
-    pathway = SelectField("Personne repérée", coerce=optional_int, validate_choice=False)
+    pathway = SelectField(
+        "Personne repérée",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(message="Choisissez une personne.")],
+    )
 
 
 class RegisterDuplicateForm(Form):
@@ -129,7 +141,12 @@ class RegisterDuplicateForm(Form):
 
 
 class JoinWeekForm(Form):
-    pathway = SelectField("Personne", coerce=optional_int, validate_choice=False)
+    pathway = SelectField(
+        "Personne",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(message="Choisissez une personne.")],
+    )
     availability_confirmed = BooleanField(
         "La personne a confirmé être disponible toute la semaine (garde d'enfants, transport… réglés)"
     )
@@ -166,5 +183,10 @@ class DiagnosticForm(Form):
 
 
 class HandoverForm(Form):
-    adviser_id = SelectField("Conseiller ou conseillère", coerce=optional_int, validate_choice=False)
+    adviser_id = SelectField(
+        "Conseiller·ère",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(message="Choisissez un·e conseiller·ère.")],
+    )
     note = TextAreaField("Note de passage de relais", validators=[Optional(), Length(max=5000)])

@@ -189,7 +189,9 @@ def record_training_result(
     try:
         result = TrainingResult(result)
     except ValueError:
-        messages.append("Résultat de formation inconnu.")
+        messages.append(
+            "Choisissez le résultat de la formation." if not result else "Résultat de formation inconnu."
+        )
     if ends_on is not None and ends_on < training.starts_on:
         messages.append("La date de fin de la formation précède sa date de début.")
     if messages:
