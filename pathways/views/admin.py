@@ -24,8 +24,13 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 class AccountForm(FlaskForm):
     full_name = StringField("Prénom et nom", validators=[Length(max=200)])
-    role = SelectField("Rôle", choices=Role.choices())
-    platform_id = SelectField("Plateforme (sauf administrateur)", coerce=str, validate_choice=False)
+    # No role preselected: an account made in a hurry must not become an administrator.
+    role = SelectField(
+        "Rôle",
+        choices=[("", "— Choisir —"), *Role.choices()],
+        validators=[DataRequired("Choisissez le rôle du compte.")],
+    )
+    platform_id = SelectField("Plateforme (sauf administrateur·rice)", coerce=str, validate_choice=False)
     territory_ids = SelectMultipleField(
         "Territoires (délégué·e)", coerce=int, validate_choice=False, render_kw={"size": 6}
     )
@@ -54,7 +59,9 @@ class TerritoryForm(FlaskForm):
 
 def _fill_choices(form: AccountForm) -> None:
     platforms = db.session.scalars(sa.select(Platform).order_by(Platform.name)).all()
-    form.platform_id.choices = [("", "Aucune (administrateur)")] + [(str(p.id), p.name) for p in platforms]
+    form.platform_id.choices = [("", "Aucune (administrateur·rice)")] + [
+        (str(p.id), p.name) for p in platforms
+    ]
     form.territory_ids.choices = [(t.id, f"{p.name} — {t.name}") for p in platforms for t in p.territories]
 
 
