@@ -99,7 +99,7 @@ class PersonForm(Form):
     is_job_seeker = BooleanField("Demandeur·euse d'emploi")
     is_rsa_beneficiary = BooleanField("Allocataire du RSA")
     is_rqth = BooleanField("RQTH")
-    confirm_new = BooleanField("J'ai vérifié : il s'agit d'une autre personne que celle(s) déjà connue(s)")
+    confirm_new = BooleanField("J'ai vérifié : il ne s'agit d'aucune des personnes déjà connues ci-dessus")
 
     def person_fields(self) -> dict[str, object]:
         values: dict[str, object] = {
@@ -171,7 +171,7 @@ class DiagnosticForm(Form):
         choices=options([("yes", "Oui, validé"), ("no", "Non")], empty=None),
         validators=[DataRequired(message="Indiquez si le projet est validé.")],
     )
-    target_job_code = SelectField("Métier visé (code ROME)", coerce=optional_str, validate_choice=False)
+    target_job_code = SelectField("Métier visé", coerce=optional_str, validate_choice=False)
     road_map = FieldList(FormField(RoadMapStepForm), min_entries=ROAD_MAP_ROWS, max_entries=ROAD_MAP_ROWS)
 
     def road_map_steps(self) -> list[tuple[str, object]]:

@@ -56,6 +56,7 @@ from pathways.vocabulary import (
     Sex,
     TrainingResult,
 )
+from pathways.wording import de
 
 PAGE_SIZE = 100
 
@@ -465,7 +466,7 @@ class Names:
         )
         for pathway_id, *_ in rows:
             self.pathway_of[("pathway", pathway_id)] = pathway_id
-        return {i: f"Parcours de {first} {last.upper()}" for i, first, last in rows}
+        return {i: f"Parcours {de(f'{first} {last.upper()}')}" for i, first, last in rows}
 
     def _record_names(
         self, kind: str, ids: list[int], model: Any, describe: Callable[[sa.Row], str], *columns: Any
@@ -563,7 +564,7 @@ class Names:
             .join(replacing, replacing.c.id == AdviserReplacement.replacing_id)
             .where(AdviserReplacement.id.in_(ids))
         )
-        return {i: f"Remplacement de {a} par {b}" for i, a, b in rows}
+        return {i: f"Remplacement {de(a)} par {b}" for i, a, b in rows}
 
     def _named(self, model: Any, ids: list[int]) -> dict[int, str]:
         return dict(self._rows(sa.select(model.id, model.name).where(model.id.in_(ids))))

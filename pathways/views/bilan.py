@@ -70,6 +70,7 @@ def _page(form: BilanForm) -> str:
     return render_template(
         "bilan/index.html",
         form=form,
+        last_year=clock.today().year - 1,
         breadcrumb=[("Accueil", url_for("main.home")), ("Bilan et exports", None)],
     )
 
@@ -77,9 +78,8 @@ def _page(form: BilanForm) -> str:
 @blueprint.get("/")
 @roles_required(Role.MANAGER)
 def index() -> str:
-    form = BilanForm(formdata=None)
-    form.year.data = clock.today().year - 1
-    return _page(form)
+    # Nothing prefilled: a year typed in by default would contradict a free period (exports.period).
+    return _page(BilanForm(formdata=None))
 
 
 @blueprint.post("/")

@@ -556,8 +556,7 @@ def handover(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
             title=title,
             submit="Confier le parcours",
             intro=(
-                "La note accompagne le parcours : ce que le conseiller ou la conseillère "
-                "doit savoir pour démarrer."
+                "La note accompagne le parcours : ce que le ou la conseiller·ère doit savoir pour démarrer."
             ),
             cancel=url_for("sessions.week_show", week_id=week.id),
             breadcrumb=_participant_crumbs(week, title),

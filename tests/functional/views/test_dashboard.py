@@ -80,7 +80,12 @@ def test_reassign_a_whole_caseload(session, world, login):
     )
     assert response.status_code == 422
     assert "différent" in text(response)
-    handover = {"from_adviser_id": world.adviser.id, "adviser_id": newcomer.id, "on": "2026-06-15", "note": "Départ"}
+    handover = {
+        "from_adviser_id": world.adviser.id,
+        "adviser_id": newcomer.id,
+        "on": "2026-06-15",
+        "note": "Départ",
+    }
     # Without the dialog's confirmation nothing moves, and the page says why.
     response = client.post("/tableau-de-bord/reaffecter", data=handover)
     assert response.status_code == 422

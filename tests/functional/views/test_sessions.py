@@ -85,7 +85,13 @@ def test_create_info_session(world, login, session):
 def test_an_info_session_ends_after_it_starts(world, login, session):
     response = login(world.delegate).post(
         "/informations-collectives/nouvelle",
-        data={"held_on": "2026-06-20", "starts_at": "14:00", "ends_at": "13:00", "place": "Limay", "seats": "8"},
+        data={
+            "held_on": "2026-06-20",
+            "starts_at": "14:00",
+            "ends_at": "13:00",
+            "place": "Limay",
+            "seats": "8",
+        },
     )
     assert response.status_code == 422
     assert "L'heure de fin doit suivre l'heure de début." in text(response)
