@@ -210,13 +210,16 @@ def name_search(query: str) -> sa.ColumnElement[bool] | None:
 
     One rule on both databases: the words are folded (case, accents, hyphens)
     as ``Person.search_name`` is, so « traore » finds « TRAORÉ » and « bénali »
-    finds « Benali »; the words may come in any order. ``None`` for an empty query.
+    finds « Benali »; the words may come in any order, and spaces inside a
+    name do not matter. ``None`` for an empty query.
     """
     query = query.strip()
     if not query:
         return None
     words = search_words(query)
-    by_name = sa.and_(*(Person.search_name.contains(word, autoescape=True) for word in words))
+    # Compared without spaces too: « ndiaye » finds « N'Diaye », « jeanpierre » « Jean-Pierre ».
+    compact = sa.func.replace(Person.search_name, " ", "")
+    by_name = sa.and_(*(compact.contains(word, autoescape=True) for word in words))
     by_id = Person.france_travail_id == query.upper()
     return sa.or_(by_name, by_id) if words else by_id
 
