@@ -75,9 +75,9 @@ def _chosen(form: AccountForm) -> tuple[Platform | None, list[Territory]]:
 
 
 def _failed(form: FlaskForm, error: InvalidInput) -> int:
+    """Roll back and put the service's messages in the form's error summary."""
     db.session.rollback()
-    for message in error.messages:
-        flash(message, "error")
+    form.form_errors.extend(error.messages)
     return 422
 
 
@@ -190,7 +190,9 @@ def deactivate_user(user_id: int) -> Response:
     try:
         accounts.deactivate_user(db.session, user, actor=current_user)
     except InvalidInput as error:
-        _failed(FlaskForm(), error)
+        db.session.rollback()
+        for message in error.messages:
+            flash(message, "error")
     else:
         db.session.commit()
         flash(f"Compte {user.email} désactivé : ses sessions sont fermées.", "success")
