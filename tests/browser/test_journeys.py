@@ -380,7 +380,7 @@ def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, liv
     page.fill("#note", "Départ de la conseillère : reprise du portefeuille.")
     j.check("reaffecter")
     # Enter in a field asks for the confirmation too, rather than sending the form.
-    page.press("#note", "Enter")
+    page.press("#on", "Enter")
     dialog = page.locator("#confirmer-reaffectation")
     expect(dialog).to_be_visible()
     j.check("reaffecter-confirmation")

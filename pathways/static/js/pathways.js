@@ -17,17 +17,19 @@ function printButtons() {
 }
 
 // A form holding a confirmation dialog (macros/confirm.html) is only sent from
-// the dialog's own button: Enter in a field, or another submit button, opens
-// the dialog instead. The server refuses the action without that button anyway.
+// the dialog's own button, once the dialog is open: Enter in a field, or the
+// opening button, opens the dialog instead. The server refuses the action
+// without that button anyway.
 function confirmations() {
   for (const confirm of document.querySelectorAll("dialog button[name='confirmation']")) {
     const form = confirm.form;
     const dialog = confirm.closest("dialog");
     if (!form || !dialog) continue;
+    const isOpen = () => dialog.open || dialog.classList.contains("fr-modal--opened");
     form.addEventListener("submit", (event) => {
-      if (event.submitter && event.submitter.name === "confirmation") return;
+      if (event.submitter === confirm && isOpen()) return;
       event.preventDefault();
-      if (window.dsfr) window.dsfr(dialog).modal.disclose();
+      if (!isOpen() && window.dsfr) window.dsfr(dialog).modal.disclose();
     });
   }
 }
@@ -48,7 +50,25 @@ function selectAll() {
   }
 }
 
+// A table wider than its box scrolls sideways: it must be reachable from the
+// keyboard to scroll it (RGAA 7.3, axe « scrollable-region-focusable »).
+function scrollableTables() {
+  const boxes = document.querySelectorAll(".fr-table > table, .fr-table__container");
+  const update = () => {
+    for (const box of boxes) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+      }
+    }
+  };
+  update();
+  window.addEventListener("resize", update);
+}
+
 focusWhatNeedsAttention();
+scrollableTables();
 printButtons();
 confirmations();
 selectAll();
