@@ -36,6 +36,8 @@ class Shot:
     account: str
     reach: Callable[[object], None]
     full_page: bool = False
+    # Scrolled so that this element is at the top (the part of the page worth showing).
+    scroll_to: str | None = None
 
 
 def _open(path: str) -> Callable[[object], None]:
@@ -70,14 +72,19 @@ def _menu(path: str) -> Callable[[object], None]:
 SHOTS = (
     Shot("delegue-accueil", "delegue@demo.fr", _open("/delegue/")),
     Shot("delegue-semaine", "delegue@demo.fr", _first_link("/pole-orientation/", "main table tbody a")),
-    Shot("conseiller-portefeuille", "conseiller@demo.fr", _open("/portefeuille/")),
+    Shot("conseiller-portefeuille", "conseiller@demo.fr", _open("/portefeuille/"), scroll_to="main form[role=search]"),
     Shot(
         "conseiller-dossier",
         "conseiller@demo.fr",
         _first_link("/portefeuille/", "#liste-parcours tbody td a"),
     ),
     Shot("responsable-tableau-de-bord", "responsable@demo.fr", _open("/tableau-de-bord/")),
-    Shot("responsable-journal", "responsable@demo.fr", _open("/journal/")),
+    Shot(
+        "responsable-journal",
+        "responsable@demo.fr",
+        _open("/journal/?action=pathway"),
+        scroll_to="main .fr-table",
+    ),
     Shot("administrateur-accueil", "admin@demo.fr", _open("/")),
 )
 # On the phone: the menu, and the pages used on the move.
@@ -93,7 +100,11 @@ PHONE_SHOTS = (
 def demo_server() -> Iterator[str]:
     """A fresh demo app served on a free local port, in a thread of this process."""
     from flask_migrate import upgrade
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args: object, **kwargs: object) -> None:
+            pass
 
     from pathways import create_app
     from pathways.demo import seed_demo
@@ -110,7 +121,7 @@ def demo_server() -> Iterator[str]:
             upgrade()
             seed_demo(db.session)
             db.session.commit()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
@@ -147,6 +158,10 @@ def take(base_url: str, output: Path) -> list[Path]:
                 page.wait_for_load_state()
                 shot.reach(page)
                 page.wait_for_load_state("networkidle")
+                if shot.scroll_to:
+                    top = page.locator(shot.scroll_to).first.bounding_box()["y"]
+                    page.evaluate(f"window.scrollTo(0, {max(0, top - 16)})")
+                    page.wait_for_timeout(200)
                 path = output / f"{shot.name}.png"
                 page.screenshot(path=str(path), full_page=shot.full_page)
                 written.append(path)
