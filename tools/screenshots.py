@@ -72,7 +72,12 @@ def _menu(path: str) -> Callable[[object], None]:
 SHOTS = (
     Shot("delegue-accueil", "delegue@demo.fr", _open("/delegue/")),
     Shot("delegue-semaine", "delegue@demo.fr", _first_link("/pole-orientation/", "main table tbody a")),
-    Shot("conseiller-portefeuille", "conseiller@demo.fr", _open("/portefeuille/"), scroll_to="main form[role=search]"),
+    Shot(
+        "conseiller-portefeuille",
+        "conseiller@demo.fr",
+        _open("/portefeuille/"),
+        scroll_to="main form[role=search]",
+    ),
     Shot(
         "conseiller-dossier",
         "conseiller@demo.fr",

@@ -15,7 +15,8 @@ from pathways.forms.base import optional_int
 from pathways.models import User
 from pathways.paging import page_argument
 from pathways.security.access import roles_required
-from pathways.services.audit_trail import OBJECT_LABELS, AuditFilters, action_choices, audit_page
+from pathways.services.audit_trail import AuditFilters, audit_page
+from pathways.services.audit_words import OBJECT_LABELS, action_choices
 from pathways.vocabulary import Role
 
 blueprint = Blueprint("audit_trail", __name__, url_prefix="/journal")

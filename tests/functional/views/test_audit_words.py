@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pathways.services import barrier as barrier_service
-from pathways.services.audit_trail import ACTION_LABELS, FAMILIES, action_codes
+from pathways.services.audit_words import ACTION_LABELS, FAMILIES, action_codes
 from pathways.services.pathway import assign_adviser
 from pathways.states import State
 from tests import factories
