@@ -11,6 +11,7 @@ from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length
 
 from pathways.extensions import db
+from pathways.forms.base import options
 from pathways.models import Platform, Territory
 from pathways.passwords import MAX_LENGTH, MIN_LENGTH
 from pathways.security import accounts
@@ -27,7 +28,7 @@ class AccountForm(FlaskForm):
     # No role preselected: an account made in a hurry must not become an administrator.
     role = SelectField(
         "Rôle",
-        choices=[("", "— Choisir —"), *Role.choices()],
+        choices=options(Role.choices()),
         validators=[DataRequired("Choisissez le rôle du compte.")],
     )
     platform_id = SelectField("Plateforme (sauf administrateur·rice)", coerce=str, validate_choice=False)
