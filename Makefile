@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install run serve worker test test-deps lint bench clean
+.PHONY: help install run serve worker test test-deps lint bench screenshots clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ lint: install ## ruff
 
 bench: install test-deps ## Benchmarks on both databases (figures printed, with ratios)
 	$(PYTHON) -m bench
+
+screenshots: install test-deps ## Retake the README's screenshots on a fresh demo (desktop and phone)
+	$(PYTHON) tools/screenshots.py
 
 clean: ## Remove the virtualenv, node_modules and built assets
 	rm -rf $(VENV) node_modules pathways/static/vendor

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -96,6 +96,17 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str], ...] = (
     ("conseillere2@demo.fr", Role.ADVISER, "Fatoumata Diallo"),
 )
 TERRITORIES = ("Mantes et Seine aval", "Versailles Grand Parc")
+# Where each territory holds its information sessions and orientation weeks.
+VENUES = {
+    "Mantes et Seine aval": (
+        "Maison de l'emploi de Mantes, salle 2",
+        "Pôle orientation de Mantes, 12 rue des Métiers",
+    ),
+    "Versailles Grand Parc": (
+        "Espace emploi de Versailles, salle Hoche",
+        "Pôle autonomie de Versailles, 4 avenue de Paris",
+    ),
+}
 FIRST_NAMES_F = (
     "Aminata",
     "Sophie",
@@ -653,6 +664,11 @@ def _last_training(context: _Context, pathway: Pathway) -> Training:
     ).one()
 
 
+def _places(context: _Context, territory_id: int) -> tuple[str, str]:
+    name = next(t.name for t in context.territories if t.id == territory_id)
+    return VENUES[name]
+
+
 def _info_session(context: _Context, day: date, territory_id: int) -> InfoSession:
     key = (day, territory_id)
     if key not in context.info_sessions:
@@ -660,7 +676,9 @@ def _info_session(context: _Context, day: date, territory_id: int) -> InfoSessio
             context.session,
             context.platform,
             held_on=day,
-            place="Maison de l'emploi, salle 2",
+            starts_at=time(9, 30),
+            ends_at=time(12, 0),
+            place=_places(context, territory_id)[0],
             seats=15,
             actor=context.delegate,
             territory_id=territory_id,
@@ -675,7 +693,7 @@ def _week(context: _Context, monday: date, territory_id: int) -> OrientationWeek
             context.session,
             context.platform,
             starts_on=monday,
-            place="Pôle orientation, 12 rue des Métiers",
+            place=_places(context, territory_id)[1],
             seats=12,
             actor=context.delegate,
             territory_id=territory_id,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from wtforms import Field
 
+from pathways import wording
 from pathways.vocabulary import Role
 
 
@@ -55,5 +58,34 @@ def navigation_items() -> list[dict[str, object]]:
     return items
 
 
+def _leaf_fields(form: Iterable[Field]) -> Iterator[Field]:
+    for field in form:
+        if field.type in ("FieldList", "FormField"):
+            yield from _leaf_fields(field if field.type == "FieldList" else field.form)  # type: ignore[arg-type, attr-defined]
+        else:
+            yield field
+
+
+def error_links(form: Iterable[Field]) -> list[tuple[str, str, str]]:
+    """The field errors of ``form`` for its error summary: (field id, label, message)."""
+    return [
+        (field.id, field.label.text, " ".join(str(e) for e in field.errors))
+        for field in _leaf_fields(form)
+        if field.errors and field.type not in ("CSRFTokenField", "HiddenField")
+    ]
+
+
+def form_has_required(form: Iterable[Field]) -> bool:
+    return any(field.flags.required for field in _leaf_fields(form))
+
+
 def register(app: Flask) -> None:
-    app.jinja_env.globals.update(csp_nonce=csp_nonce, navigation_items=navigation_items)
+    app.jinja_env.globals.update(
+        csp_nonce=csp_nonce,
+        navigation_items=navigation_items,
+        error_links=error_links,
+        form_has_required=form_has_required,
+    )
+    app.jinja_env.filters.update(
+        de=wording.de, que=wording.que, plural=wording.count, hour=wording.hour, hours=wording.hours
+    )

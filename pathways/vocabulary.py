@@ -47,7 +47,7 @@ def labelled(labels: dict[str, str]) -> Callable[[type[E]], type[E]]:
 
 @labelled(
     {
-        "admin": "Administrateur",
+        "admin": "Administrateur·rice",
         "manager": "Responsable de plateforme",
         "delegate": "Délégué·e territorial·e",
         "adviser": "Conseiller·ère sécurisation des parcours",

@@ -71,15 +71,40 @@ PUBLIC_FLAGS = (
 
 
 def _date(label: str, required: bool = True) -> DateField:
-    return DateField(label, validators=[DATE_REQUIRED] if required else [Optional()], default=clock.today)
+    return DateField(
+        label, validators=[DATE_REQUIRED] if required else [Optional()], default=lambda: clock.today()
+    )
 
 
 def _text(label: str, max_length: int = 2000) -> TextAreaField:
     return TextAreaField(label, validators=[Optional(), Length(max=max_length)])
 
 
-def _enum_select(label: str, enum: type) -> SelectField:
-    return SelectField(label, choices=options(enum.choices()), coerce=optional_str, validate_choice=False)
+class NeededByTheService:
+    """Shows a field the service requires with the asterisk; the service's guard says what is missing.
+
+    No check here: the rule lives once, in the service (see this module's docstring).
+    """
+
+    field_flags = {"required": True}  # noqa: RUF012 - WTForms reads it as a class attribute
+
+    def __call__(self, form: object, field: object) -> None:
+        return None
+
+
+NEEDED = NeededByTheService()
+
+
+def _enum_select(label: str, enum: type, needed: bool = False) -> SelectField:
+    validators = [NEEDED] if needed else []
+    choices = options(enum.choices())
+    return SelectField(
+        label, choices=choices, coerce=optional_str, validate_choice=False, validators=validators
+    )
+
+
+def _needed_select(label: str, coerce: object = optional_int) -> SelectField:
+    return SelectField(label, coerce=coerce, validate_choice=False, validators=[NEEDED])
 
 
 def _enum_or_none(enum: type, value: str | None) -> object:
@@ -199,7 +224,7 @@ class DatedStepForm(MoveForm):
 
 
 class InfoSessionMoveForm(MoveForm):
-    info_session_id = SelectField("Information collective", coerce=optional_int, validate_choice=False)
+    info_session_id = _needed_select("Information collective")
     occurred_on = _date("Date de l'inscription")
 
     def details(self) -> dict[str, object]:
@@ -211,6 +236,7 @@ class OrientationMoveForm(DatedStepForm):
         "Semaine du pôle orientation (l'étape est datée de son premier jour)",
         coerce=optional_int,
         validate_choice=False,
+        validators=[NEEDED],
     )
     availability_confirmed = BooleanField(
         "La personne a confirmé être disponible toute la semaine (garde d'enfants, transport… réglés)"
@@ -234,9 +260,9 @@ class OrientationMoveForm(DatedStepForm):
 
 
 class ImmersionMoveForm(DatedStepForm):
-    employer_id = SelectField("Employeur d'accueil", coerce=optional_int, validate_choice=False)
-    starts_on = DateField("Premier jour de la PMSMP", validators=[Optional()])
-    ends_on = DateField("Dernier jour de la PMSMP", validators=[Optional()])
+    employer_id = _needed_select("Employeur d'accueil")
+    starts_on = DateField("Premier jour de la PMSMP", validators=[Optional(), NEEDED])
+    ends_on = DateField("Dernier jour de la PMSMP", validators=[Optional(), NEEDED])
     objective = _enum_select("Objectif", ImmersionObjective)
     job_code = SelectField("Métier", coerce=optional_str, validate_choice=False)
     prescriber_type = _enum_select("Organisme prescripteur signataire de la convention", PrescriberType)
@@ -282,10 +308,10 @@ class ImmersionMoveForm(DatedStepForm):
 
 
 class TrainingMoveForm(DatedStepForm):
-    organisation_id = SelectField("Organisme de formation", coerce=optional_int, validate_choice=False)
-    certification_code = SelectField("Certification visée", coerce=optional_str, validate_choice=False)
-    funding = _enum_select("Dispositif de financement", FundingScheme)
-    starts_on = DateField("Premier jour de la formation", validators=[Optional()])
+    organisation_id = _needed_select("Organisme de formation")
+    certification_code = _needed_select("Certification visée", optional_str)
+    funding = _enum_select("Dispositif de financement", FundingScheme, needed=True)
+    starts_on = DateField("Premier jour de la formation", validators=[Optional(), NEEDED])
     ends_on = DateField("Date de fin prévue (facultatif)", validators=[Optional()])
     hours = IntegerField(
         "Nombre d'heures (facultatif)", validators=[Optional(), NumberRange(min=1, max=5000)]
@@ -315,12 +341,12 @@ class TrainingMoveForm(DatedStepForm):
 
 
 class ContractMoveForm(DatedStepForm):
-    employer_id = SelectField("Employeur", coerce=optional_int, validate_choice=False)
-    employer_type = _enum_select("Type d'employeur", EmployerType)
-    job_code = SelectField("Métier", coerce=optional_str, validate_choice=False)
-    contract_type = _enum_select("Type de contrat", ContractType)
+    employer_id = _needed_select("Employeur")
+    employer_type = _enum_select("Type d'employeur", EmployerType, needed=True)
+    job_code = _needed_select("Métier", optional_str)
+    contract_type = _enum_select("Type de contrat", ContractType, needed=True)
     cdd_months = IntegerField("Durée du CDD en mois", validators=[Optional()])
-    starts_on = DateField("Premier jour du contrat", validators=[Optional()])
+    starts_on = DateField("Premier jour du contrat", validators=[Optional(), NEEDED])
     hours_per_week = IntegerField(
         "Heures par semaine (facultatif)", validators=[Optional(), NumberRange(min=1, max=48)]
     )
@@ -368,7 +394,7 @@ class ContractMoveForm(DatedStepForm):
 
 class EndContractMoveForm(MoveForm):
     occurred_on = _date("Dernier jour du contrat")
-    contract_end_reason = _enum_select("Motif de la fin du contrat", ContractEndReason)
+    contract_end_reason = _enum_select("Motif de la fin du contrat", ContractEndReason, needed=True)
     comment = _text("Commentaire (obligatoire pour le motif « Autre »)")
 
     def details(self) -> dict[str, object]:
@@ -376,7 +402,7 @@ class EndContractMoveForm(MoveForm):
 
 
 class ExitMoveForm(MoveForm):
-    exit_reason = _enum_select("Motif de sortie", ExitReason)
+    exit_reason = _enum_select("Motif de sortie", ExitReason, needed=True)
     comment = _text("Commentaire (obligatoire pour le motif « Autre »)")
 
     def details(self) -> dict[str, object]:

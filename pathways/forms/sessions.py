@@ -11,6 +11,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms import Form as PlainForm
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
@@ -25,6 +26,12 @@ ROAD_MAP_ROWS = 4
 class InfoSessionForm(Form):
     held_on = DateField(
         "Date de l'information collective", validators=[DataRequired(message="Indiquez une date.")]
+    )
+    starts_at = TimeField(
+        "Heure de début", validators=[DataRequired(message="Indiquez l'heure de début (par exemple 09:30).")]
+    )
+    ends_at = TimeField(
+        "Heure de fin", validators=[DataRequired(message="Indiquez l'heure de fin (par exemple 12:00).")]
     )
     place = StringField(
         "Lieu", validators=[DataRequired(message="Le lieu est obligatoire."), Length(max=200)]
@@ -90,7 +97,7 @@ class PersonForm(Form):
     is_job_seeker = BooleanField("Demandeur·euse d'emploi")
     is_rsa_beneficiary = BooleanField("Allocataire du RSA")
     is_rqth = BooleanField("RQTH")
-    confirm_new = BooleanField("J'ai vérifié : il s'agit d'une autre personne que celle(s) déjà connue(s)")
+    confirm_new = BooleanField("J'ai vérifié : il ne s'agit d'aucune des personnes déjà connues ci-dessus")
 
     def person_fields(self) -> dict[str, object]:
         values: dict[str, object] = {
@@ -117,7 +124,12 @@ class PersonForm(Form):
 class RegisterKnownForm(Form):
     """Register a person already known: their pathway waiting for an information session."""
 
-    pathway = SelectField("Personne repérée", coerce=optional_int, validate_choice=False)
+    pathway = SelectField(
+        "Personne repérée",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(message="Choisissez une personne.")],
+    )
 
 
 class RegisterDuplicateForm(Form):
@@ -127,7 +139,12 @@ class RegisterDuplicateForm(Form):
 
 
 class JoinWeekForm(Form):
-    pathway = SelectField("Personne", coerce=optional_int, validate_choice=False)
+    pathway = SelectField(
+        "Personne",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(message="Choisissez une personne.")],
+    )
     availability_confirmed = BooleanField(
         "La personne a confirmé être disponible toute la semaine (garde d'enfants, transport… réglés)"
     )
@@ -152,7 +169,9 @@ class RoadMapStepForm(PlainForm):
 
 class DiagnosticForm(Form):
     written_on = DateField(
-        "Date du diagnostic", default=clock.today, validators=[DataRequired(message="Indiquez une date.")]
+        "Date du diagnostic",
+        default=lambda: clock.today(),
+        validators=[DataRequired(message="Indiquez une date.")],
     )
     basic_skills = TextAreaField("Savoirs de base", validators=[Optional(), Length(max=5000)])
     professional_values = TextAreaField("Valeurs professionnelles", validators=[Optional(), Length(max=5000)])
@@ -164,7 +183,7 @@ class DiagnosticForm(Form):
         choices=options([("yes", "Oui, validé"), ("no", "Non")], empty=None),
         validators=[DataRequired(message="Indiquez si le projet est validé.")],
     )
-    target_job_code = SelectField("Métier visé (code ROME)", coerce=optional_str, validate_choice=False)
+    target_job_code = SelectField("Métier visé", coerce=optional_str, validate_choice=False)
     road_map = FieldList(FormField(RoadMapStepForm), min_entries=ROAD_MAP_ROWS, max_entries=ROAD_MAP_ROWS)
 
     def road_map_steps(self) -> list[tuple[str, object]]:
@@ -176,5 +195,10 @@ class DiagnosticForm(Form):
 
 
 class HandoverForm(Form):
-    adviser_id = SelectField("Conseiller ou conseillère", coerce=optional_int, validate_choice=False)
+    adviser_id = SelectField(
+        "Conseiller·ère",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(message="Choisissez un·e conseiller·ère.")],
+    )
     note = TextAreaField("Note de passage de relais", validators=[Optional(), Length(max=5000)])

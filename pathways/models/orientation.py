@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +28,12 @@ class InfoSession(Base):
     territory_id: Mapped[int | None] = mapped_column(sa.ForeignKey("territories.id", ondelete="RESTRICT"))
     delegate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     held_on: Mapped[date] = mapped_column(sa.Date)
+    # Local times of the platform (Europe/Paris), as on a convocation; empty
+    # only on sessions created before times were asked for. The service checks
+    # that the end follows the start (no CHECK: adding one would make SQLite
+    # rebuild a table others reference).
+    starts_at: Mapped[time | None] = mapped_column(sa.Time)
+    ends_at: Mapped[time | None] = mapped_column(sa.Time)
     place: Mapped[str] = mapped_column(sa.String(200))
     seats: Mapped[int] = mapped_column(default=12)
     created_at: Mapped[created_at]

@@ -5,10 +5,25 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from pathways.models.base import Base, StrEnumType, created_at, int_pk
+from pathways.text import fold
 from pathways.vocabulary import DiplomaLevel, Sex
+
+SEARCH_NAME_LENGTH = 250
+
+
+def search_name_of(last_name: str | None, first_name: str | None) -> str:
+    """What the search compares a person's name with: « Traoré Laura » is ``traore laura``."""
+    return fold(f"{last_name or ''} {first_name or ''}")[:SEARCH_NAME_LENGTH]
+
+
+def _search_name_default(context: DefaultExecutionContext) -> str:
+    # Rows inserted without the ORM (bulk loads) get their search name too.
+    row = context.get_current_parameters()
+    return search_name_of(row.get("last_name"), row.get("first_name"))
 
 
 class Person(Base):
@@ -25,6 +40,11 @@ class Person(Base):
     platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="RESTRICT"))
     last_name: Mapped[str] = mapped_column(sa.String(120))
     first_name: Mapped[str] = mapped_column(sa.String(120))
+    # The folded name (see ``search_name_of``), kept by the model itself each
+    # time a name is set: every writer, whatever its service, keeps it right.
+    search_name: Mapped[str] = mapped_column(
+        sa.String(SEARCH_NAME_LENGTH), default=_search_name_default, server_default=""
+    )
     birth_date: Mapped[date] = mapped_column(sa.Date)
     sex: Mapped[Sex | None] = mapped_column(StrEnumType(Sex, 1))
     france_travail_id: Mapped[str | None] = mapped_column(sa.String(20))
@@ -46,6 +66,12 @@ class Person(Base):
     pathways: Mapped[list[Pathway]] = relationship(  # noqa: F821
         back_populates="person", order_by="Pathway.id"
     )
+
+    @validates("last_name", "first_name")
+    def _keep_search_name(self, key: str, value: str) -> str:
+        names = {"last_name": self.last_name, "first_name": self.first_name, key: value}
+        self.search_name = search_name_of(names["last_name"], names["first_name"])
+        return value
 
     @property
     def full_name(self) -> str:

@@ -62,6 +62,9 @@ class User(Base):
         sa.ForeignKey("platforms.id", ondelete="RESTRICT"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set when an administrator chose the password (a new account, a reset):
+    # the user must choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Changed at logout, deactivation and password change: a session cookie
     # carrying an older value is refused, whichever worker serves it.
     session_token: Mapped[str] = mapped_column(sa.String(64), default="")

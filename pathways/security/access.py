@@ -323,13 +323,18 @@ def get_user_or_404(session: Session, user: User, user_id: int) -> User:
     return found
 
 
-def get_platform_user_or_404(session: Session, user: User, user_id: int) -> User:
-    """An active account of the user's own platform (to pick a conseiller, a replacement)."""
+def get_platform_user_or_404(session: Session, user: User, user_id: int, *, active: bool = True) -> User:
+    """An active account of the user's own platform (to pick a conseiller, a replacement).
+
+    ``active=False`` admits a deactivated one too (a departed conseiller's caseload to reassign).
+    """
     found = None
     if user.platform_id is not None:
         found = session.scalar(
             sa.select(User).where(
-                User.id == user_id, User.platform_id == user.platform_id, User.is_active.is_(True)
+                User.id == user_id,
+                User.platform_id == user.platform_id,
+                User.is_active.is_(True) if active else sa.true(),
             )
         )
     if found is None:

@@ -40,7 +40,7 @@ def create_account(
     problems = [p for p in policy_problems(password, related=(email, full_name)) if "courant" in p]
     if problems:
         raise InvalidInput(problems)
-    return create_user(
+    user = create_user(
         session,
         email=email,
         role=role,
@@ -50,6 +50,9 @@ def create_account(
         territories=list(territories),
         actor=actor,
     )
+    # The administrator knows this password: the user chooses their own at first login.
+    user.must_change_password = True
+    return user
 
 
 def deactivate_user(session: Session, user: User, *, actor: User | None) -> None:
@@ -152,10 +155,13 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     messages = []
     if not verify_password(user.password_hash, current):
         messages.append("Le mot de passe actuel est incorrect.")
+    elif verify_password(user.password_hash, new):
+        messages.append("Choisissez un mot de passe différent de l'actuel.")
     messages += policy_problems(new, related=(user.email, user.full_name))
     if messages:
         raise InvalidInput(messages)
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     end_sessions(user)
     audit.record(session, user, "user.password_change", object_type="user", object_id=user.id)
 
@@ -166,6 +172,7 @@ def set_password(session: Session, user: User, *, new: str, actor: User | None) 
     if problems:
         raise InvalidInput(problems)
     user.password_hash = hash_password(new)
+    user.must_change_password = True  # the administrator knows it: the user changes it at once
     end_sessions(user)
     audit.record(
         session,

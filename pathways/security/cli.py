@@ -9,6 +9,7 @@ from pathways import audit
 from pathways.extensions import db
 from pathways.security import throttle
 from pathways.services import submissions
+from pathways.wording import count
 
 
 @click.command("purge-audit")
@@ -39,8 +40,10 @@ def purge_audit_command(months: int) -> None:
         db.session.rollback()
         raise
     click.echo(
-        f"{deleted} entrée(s) du journal d'audit de plus de {months} mois supprimée(s) ; "
-        f"{attempts} tentative(s) de connexion de plus d'un jour oubliée(s)."
+        f"{count(deleted, 'entrée', 'entrées')} du journal d'audit de plus de {months} mois "
+        f"{'supprimée' if deleted < 2 else 'supprimées'} ; "
+        f"{count(attempts, 'tentative', 'tentatives')} de connexion de plus d'un jour "
+        f"{'oubliée' if attempts < 2 else 'oubliées'}."
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -28,6 +28,14 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
+
+
+# What a user who must choose their password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.logout"})
+FIRST_LOGIN_MESSAGE = (
+    "Choisissez votre mot de passe : celui que l'administrateur·rice vous a donné "
+    "ne sert qu'à cette première connexion."
+)
 
 
 def is_static(endpoint: str | None) -> bool:
@@ -65,6 +73,10 @@ def before_request() -> Response | None:
     if not current_user.is_authenticated:
         # Deny by default: a view that forgot its decorator still needs a login.
         return login_manager.unauthorized()
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # A password an administrator chose opens one page only: the one to replace it.
+        flash(FIRST_LOGIN_MESSAGE, "info")
+        return redirect(url_for("auth.account"))
     return None
 
 

@@ -39,7 +39,9 @@ def identify_barrier(
     try:
         category = BarrierCategory(category)
     except ValueError:
-        messages.append("Catégorie de frein inconnue.")
+        messages.append(
+            "Choisissez la catégorie du frein." if not category else "Catégorie de frein inconnue."
+        )
     if identified_on > clock.today():
         messages.append("La date d'identification ne peut pas être dans le futur.")
     details = (details or "").strip() or None
@@ -92,7 +94,9 @@ def change_barrier_status(
     try:
         status = BarrierStatus(status)
     except ValueError:
-        raise InvalidInput(["Statut de frein inconnu."]) from None
+        raise InvalidInput(
+            ["Choisissez le nouveau statut du frein." if not status else "Statut de frein inconnu."]
+        ) from None
     if status not in NEXT_STATUSES[barrier.status]:
         if barrier.status.is_closed:
             messages.append("Ce frein est clos : s'il réapparaît, enregistrez un nouveau frein.")

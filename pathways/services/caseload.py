@@ -32,6 +32,7 @@ this module knows nothing of the web.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -55,14 +56,17 @@ from pathways.models import (
     Training,
     User,
 )
+from pathways.paging import PAGE_SIZE, Paged, Window
 from pathways.services.pathway import InvalidInput, assign_adviser
 from pathways.states import PLANNED_STEP_GRACE_DAYS, TERMINAL_STATES, State, Trigger
+from pathways.text import search_words
 from pathways.vocabulary import PlannedStepStatus
 
 NO_CONTACT_DAYS = 30
 SOON_DAYS = 7
 LONG_SUSPENSION_DAYS = 60
-PAGE_SIZE = 50
+# An export or a print of a caseload stops there (a platform's whole list is the bilan's job).
+EXPORT_LIMIT = 5000
 
 
 class Alert(StrEnum):
@@ -175,6 +179,22 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
     }
 
 
+class Sort(StrEnum):
+    """The columns the caseload can be sorted on (their codes are the page's ``tri`` values)."""
+
+    ALERTS = "alertes"  # the default: most alerts first, then the oldest contact
+    NAME = "nom"
+    STATE = "etape"
+    TERRITORY = "territoire"
+    ADVISER = "conseiller"
+    LAST_CONTACT = "contact"
+
+    @property
+    def descending_first(self) -> bool:
+        """Whether a first click sorts this column descending (what needs attention first)."""
+        return self is Sort.ALERTS
+
+
 @dataclass(frozen=True)
 class CaseloadFilters:
     state: State | None = None
@@ -185,6 +205,10 @@ class CaseloadFilters:
     # Finished pathways are hidden unless asked for (or a terminal state is chosen).
     include_finished: bool = False
     page: int = 1
+    sort: Sort = Sort.ALERTS
+    descending: bool = True
+    # Only these pathways (a selection), finished ones included.
+    pathway_ids: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -207,12 +231,26 @@ class CaseloadRow:
         return f"{self.first_name} {self.last_name.upper()}"
 
 
-@dataclass(frozen=True)
-class CaseloadPage:
-    rows: list[CaseloadRow]
-    total: int
-    page: int
-    pages: int
+CaseloadPage = Paged[CaseloadRow]
+
+
+def name_search(query: str) -> sa.ColumnElement[bool] | None:
+    """Persons whose name holds every word of ``query``, or whose France Travail id it is.
+
+    One rule on both databases: the words are folded (case, accents, hyphens)
+    as ``Person.search_name`` is, so « traore » finds « TRAORÉ » and « bénali »
+    finds « Benali »; the words may come in any order, and spaces inside a
+    name do not matter. ``None`` for an empty query.
+    """
+    query = query.strip()
+    if not query:
+        return None
+    words = search_words(query)
+    # Compared without spaces too: « ndiaye » finds « N'Diaye », « jeanpierre » « Jean-Pierre ».
+    compact = sa.func.replace(Person.search_name, " ", "")
+    by_name = sa.and_(*(compact.contains(word, autoescape=True) for word in words))
+    by_id = Person.france_travail_id == query.upper()
+    return sa.or_(by_name, by_id) if words else by_id
 
 
 def _filtered(
@@ -220,30 +258,90 @@ def _filtered(
 ) -> tuple[sa.Select, dict[Alert, sa.ColumnElement[bool]]]:
     alerts = alert_conditions(session, today)
     conditions: list[sa.ColumnElement[bool]] = [scope]
-    if filters.state is not None:
+    if filters.pathway_ids is not None:
+        conditions.append(Pathway.id.in_(filters.pathway_ids))
+    elif filters.state is not None:
         conditions.append(Pathway.state == filters.state)
     elif not filters.include_finished:
         conditions.append(Pathway.state.not_in(TERMINAL_STATES))
+    if filters.pathway_ids is not None and filters.state is not None:
+        conditions.append(Pathway.state == filters.state)
     if filters.territory_id is not None:
         conditions.append(Pathway.territory_id == filters.territory_id)
     if filters.adviser_id is not None:
         conditions.append(Pathway.adviser_id == filters.adviser_id)
     if filters.alert is not None:
         conditions.append(alerts[filters.alert])
-    search = filters.search.strip()
-    if search:
-        pattern = f"%{search.lower()}%"
-        conditions.append(
-            sa.or_(
-                sa.func.lower(Person.last_name).like(pattern),
-                sa.func.lower(Person.first_name).like(pattern),
-                sa.func.lower(Person.first_name + " " + Person.last_name).like(pattern),
-                sa.func.lower(Person.last_name + " " + Person.first_name).like(pattern),
-                sa.func.upper(Person.france_travail_id) == search.upper(),
-            )
-        )
+    search = name_search(filters.search)
+    if search is not None:
+        conditions.append(search)
     query = sa.select(Pathway.id).join(Person, Person.id == Pathway.person_id).where(*conditions)
     return query, alerts
+
+
+def _ordered_rows(
+    session: Session, base: sa.Select, alerts: dict[Alert, sa.ColumnElement[bool]], filters: CaseloadFilters
+) -> sa.Select:
+    """The rows of ``base``'s pathways, with their alert flags, in the order asked for."""
+    alert_flags = [sa.case((condition, 1), else_=0) for condition in alerts.values()]
+    alert_count = sum(alert_flags[1:], alert_flags[0])
+    last_contact = last_contact_column(session)
+    adviser = aliased(User)
+    adviser_name = sa.func.coalesce(sa.func.nullif(adviser.full_name, ""), adviser.email)
+    state_order = sa.case({state.value: index for index, state in enumerate(State)}, value=Pathway.state)
+    # Each sort's keys in its natural order, (column, descending): the page's
+    # "descending" flips them all, except for the alerts whose natural order
+    # is already "what needs attention first".
+    natural: dict[Sort, list[tuple[sa.ColumnElement, bool]]] = {
+        Sort.ALERTS: [(alert_count, True), (last_contact, False)],
+        Sort.NAME: [(Person.search_name, False)],
+        Sort.STATE: [(state_order, False)],
+        Sort.TERRITORY: [(Territory.name, False)],
+        Sort.ADVISER: [(adviser_name, False)],
+        Sort.LAST_CONTACT: [(last_contact, False)],
+    }
+    flip = filters.descending is not filters.sort.descending_first
+    order = [
+        (column.desc() if descending is not flip else column.asc()).nulls_last()
+        for column, descending in natural[filters.sort]
+    ]
+    return (
+        sa.select(
+            Pathway.id,
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.france_travail_id,
+            Pathway.state,
+            Territory.name,
+            adviser_name,
+            last_contact,
+            *alert_flags,
+        )
+        .join(Person, Person.id == Pathway.person_id)
+        .outerjoin(Territory, Territory.id == Pathway.territory_id)
+        .outerjoin(adviser, adviser.id == Pathway.adviser_id)
+        .where(Pathway.id.in_(base))
+        # Empty territories and conseillers last either way; then by name, for a stable order.
+        .order_by(*order, Person.search_name, Pathway.id)
+    )
+
+
+def _row(row: sa.Row, alerts: dict[Alert, sa.ColumnElement[bool]]) -> CaseloadRow:
+    (pathway_id, person_id, first, last, ft_id, state, territory, adviser, contact) = row[:9]
+    flags = row[9:]
+    return CaseloadRow(
+        pathway_id=pathway_id,
+        person_id=person_id,
+        first_name=first,
+        last_name=last,
+        france_travail_id=ft_id,
+        state=State(state),
+        territory=territory,
+        adviser=adviser,
+        last_contact=contact if isinstance(contact, date) else date.fromisoformat(str(contact)),
+        alerts=tuple(alert for alert, flag in zip(alerts, flags, strict=True) if flag),
+    )
 
 
 def caseload(
@@ -254,65 +352,36 @@ def caseload(
     today: date | None = None,
     page_size: int = PAGE_SIZE,
 ) -> CaseloadPage:
-    """The pathways in ``scope`` matching ``filters``, what needs attention first.
+    """One page of the pathways in ``scope`` matching ``filters``, in the order asked for.
 
-    Ordered by the number of alerts (most first), then the oldest last
-    contact, then the name.
+    By default what needs attention comes first: the most alerts, then the
+    oldest last contact; ties by name.
     """
     filters = filters or CaseloadFilters()
     today = today or clock.today()
     base, alerts = _filtered(session, scope, filters, today)
     total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, filters.page), pages)
-
-    alert_flags = [sa.case((condition, 1), else_=0) for condition in alerts.values()]
-    alert_count = sum(alert_flags[1:], alert_flags[0])
-    last_contact = last_contact_column(session)
-    adviser = aliased(User)
-    query = (
-        sa.select(
-            Pathway.id,
-            Person.id,
-            Person.first_name,
-            Person.last_name,
-            Person.france_travail_id,
-            Pathway.state,
-            Territory.name,
-            adviser.full_name,
-            adviser.email,
-            last_contact,
-            *alert_flags,
-        )
-        .join(Person, Person.id == Pathway.person_id)
-        .outerjoin(Territory, Territory.id == Pathway.territory_id)
-        .outerjoin(adviser, adviser.id == Pathway.adviser_id)
-        .where(Pathway.id.in_(base))
-        .order_by(alert_count.desc(), last_contact, Person.last_name, Person.first_name, Pathway.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    rows = []
-    for row in session.execute(query):
-        (pathway_id, person_id, first, last, ft_id, state, territory, adv_name, adv_email, contact) = row[:10]
-        flags = row[10:]
-        rows.append(
-            CaseloadRow(
-                pathway_id=pathway_id,
-                person_id=person_id,
-                first_name=first,
-                last_name=last,
-                france_travail_id=ft_id,
-                state=State(state),
-                territory=territory,
-                adviser=(adv_name or adv_email) if (adv_name or adv_email) else None,
-                last_contact=contact if isinstance(contact, date) else date.fromisoformat(str(contact)),
-                alerts=tuple(alert for alert, flag in zip(alerts, flags, strict=True) if flag),
-            )
-        )
+    window = Window.of(total, filters.page, page_size)
+    query = _ordered_rows(session, base, alerts, filters).limit(window.size).offset(window.offset)
+    rows = [_row(row, alerts) for row in session.execute(query)]
     coming = next_planned_steps(session, [row.pathway_id for row in rows])
-    rows = [replace(row, coming=coming.get(row.pathway_id)) for row in rows]
-    return CaseloadPage(rows=rows, total=total, page=page, pages=pages)
+    return Paged.of([replace(row, coming=coming.get(row.pathway_id)) for row in rows], window)
+
+
+def caseload_rows(
+    session: Session,
+    scope: sa.ColumnElement[bool],
+    filters: CaseloadFilters | None = None,
+    *,
+    today: date | None = None,
+    limit: int = EXPORT_LIMIT,
+) -> Iterator[CaseloadRow]:
+    """Every row matching ``filters`` (no paging, at most ``limit``), for an export or a print."""
+    filters = filters or CaseloadFilters()
+    base, alerts = _filtered(session, scope, filters, today or clock.today())
+    query = _ordered_rows(session, base, alerts, filters).limit(limit)
+    for row in session.execute(query.execution_options(yield_per=500)):
+        yield _row(row, alerts)
 
 
 def next_planned_steps(session: Session, pathway_ids: list[int]) -> dict[int, tuple[Trigger, date]]:
@@ -338,6 +407,44 @@ def alert_counts(
     return {alert: int(count) for alert, count in zip(conditions, counts, strict=True)}
 
 
+@dataclass(frozen=True)
+class Reassigned:
+    """What a reassignment did: how many pathways changed hands, and how many were left as they were."""
+
+    moved: int
+    already_followed: int = 0
+    finished: int = 0
+
+
+def reassign_pathways(
+    session: Session,
+    pathways: Sequence[Pathway],
+    to_adviser: User,
+    *,
+    actor: User | None,
+    on: date | None = None,
+    note: str | None = None,
+) -> Reassigned:
+    """Hand ``pathways`` to ``to_adviser``; those finished or already theirs are left as they are.
+
+    Each goes through ``assign_adviser``, so the history of who followed
+    whom is kept pathway by pathway; refused as a whole when none can move.
+    """
+    finished = [p for p in pathways if State(p.state).is_terminal]
+    already = [p for p in pathways if not State(p.state).is_terminal and p.adviser_id == to_adviser.id]
+    movable = [p for p in pathways if p not in finished and p not in already]
+    if not movable:
+        raise InvalidInput(
+            [
+                f"Aucun de ces parcours ne peut être confié à {to_adviser.display_name} : "
+                "ils sont terminés ou déjà suivis par cette personne."
+            ]
+        )
+    for pathway in movable:
+        assign_adviser(session, pathway, to_adviser, actor=actor, on=on, note=note)
+    return Reassigned(moved=len(movable), already_followed=len(already), finished=len(finished))
+
+
 def reassign_caseload(
     session: Session,
     from_adviser: User,
@@ -347,11 +454,7 @@ def reassign_caseload(
     on: date | None = None,
     note: str | None = None,
 ) -> int:
-    """Hand every pathway in progress of ``from_adviser`` to ``to_adviser``; returns how many.
-
-    Each goes through ``assign_adviser``, so the history of who followed
-    whom is kept pathway by pathway.
-    """
+    """Hand every pathway in progress of ``from_adviser`` to ``to_adviser``; returns how many."""
     if from_adviser.id == to_adviser.id:
         raise InvalidInput(["Choisissez deux conseiller·ères différent·es."])
     if from_adviser.platform_id != to_adviser.platform_id:
@@ -363,8 +466,7 @@ def reassign_caseload(
     ).all()
     if not pathways:
         raise InvalidInput([f"{from_adviser.display_name} ne suit aucun parcours en cours."])
-    for pathway in pathways:
-        assign_adviser(session, pathway, to_adviser, actor=actor, on=on, note=note)
+    done = reassign_pathways(session, pathways, to_adviser, actor=actor, on=on, note=note)
     audit.record(
         session,
         actor,
@@ -372,9 +474,9 @@ def reassign_caseload(
         object_type="user",
         object_id=from_adviser.id,
         platform_id=from_adviser.platform_id,
-        details={"to_adviser_id": to_adviser.id, "count": len(pathways)},
+        details={"to_adviser_id": to_adviser.id, "count": done.moved},
     )
-    return len(pathways)
+    return done.moved
 
 
 def assignment_history(session: Session, pathway_id: int) -> list[sa.Row]:

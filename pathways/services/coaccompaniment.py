@@ -27,7 +27,9 @@ def add_referent(
     try:
         organisation_type = ReferentOrganisation(organisation_type)
     except ValueError:
-        messages.append("Type d'organisation inconnu.")
+        messages.append(
+            "Choisissez le type d'organisation." if not organisation_type else "Type d'organisation inconnu."
+        )
     if not name.strip():
         messages.append("Le nom du référent est obligatoire.")
     if messages:
@@ -69,7 +71,7 @@ def record_exchange(
     try:
         mode = ExchangeMode(mode)
     except ValueError:
-        messages.append("Mode d'échange inconnu.")
+        messages.append("Choisissez le mode d'échange." if not mode else "Mode d'échange inconnu.")
     if occurred_on > clock.today():
         messages.append("La date de l'échange ne peut pas être dans le futur.")
     if not participants.strip():

@@ -210,8 +210,10 @@ def record_training_result(
     try:
         result = TrainingResult(result)
     except ValueError:
+        messages.append(
+            "Choisissez le résultat de la formation." if not result else "Résultat de formation inconnu."
+        )
         result = None
-        messages.append("Choisissez le résultat de la formation.")
     abandon_reason = (abandon_reason or "").strip() or None
     blocks_obtained = (blocks_obtained or "").strip() or None
     if result is not None and result.is_final and ends_on is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from pathways import audit, clock
 from pathways.models import Person, User
 from pathways.services.pathway import InvalidInput
+from pathways.text import fold
 
 
 class PossibleDuplicate(InvalidInput):
@@ -27,10 +27,8 @@ AUDITED_FIELDS = ("sex", "diploma_level", "postal_code")
 
 
 def normalise_name(name: str) -> str:
-    """Compare names without case, accents, hyphens or extra spaces."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.replace("-", " ").replace("'", " ").lower().split())
+    """Compare names without case, accents, hyphens or extra spaces (the search's folding)."""
+    return fold(name)
 
 
 def find_duplicates(

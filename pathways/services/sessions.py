@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -34,13 +34,22 @@ def create_info_session(
     platform: Platform,
     *,
     held_on: date,
+    starts_at: time | None,
+    ends_at: time | None,
     place: str,
     seats: int,
     actor: User | None,
     territory_id: int | None = None,
     delegate: User | None = None,
 ) -> InfoSession:
+    """An information session, on a day from one time to another (local times, as on a convocation)."""
     messages = _check_session_fields(place, seats)
+    if starts_at is None:
+        messages.append("Indiquez l'heure de début.")
+    if ends_at is None:
+        messages.append("Indiquez l'heure de fin.")
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        messages.append("L'heure de fin doit suivre l'heure de début.")
     if messages:
         raise InvalidInput(messages)
     info_session = InfoSession(
@@ -48,6 +57,8 @@ def create_info_session(
         territory_id=territory_id,
         delegate_id=(delegate or actor).id if (delegate or actor) else None,
         held_on=held_on,
+        starts_at=starts_at,
+        ends_at=ends_at,
         place=place.strip(),
         seats=seats,
     )

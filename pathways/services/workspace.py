@@ -7,7 +7,7 @@ scope conditions (it knows the user), nothing here knows about the web.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -21,9 +21,11 @@ from pathways.models import (
     OrientationWeek,
     Pathway,
     Person,
+    Territory,
     User,
 )
 from pathways.models.orientation import ORIENTATION_WEEK_DAYS
+from pathways.paging import PAGE_SIZE, Paged, Window
 from pathways.states import State
 
 
@@ -38,8 +40,7 @@ def session_visibility(
     )
 
 
-def info_sessions(session: Session, platform_id: int, visibility: sa.ColumnElement[bool]) -> list[sa.Row]:
-    """Information sessions, latest first: id, date, place, seats, registered, present."""
+def _info_session_rows(platform_id: int, visibility: sa.ColumnElement[bool]) -> sa.Select:
     registered = (
         sa.select(sa.func.count()).where(InfoSessionAttendance.session_id == InfoSession.id).scalar_subquery()
     )
@@ -48,44 +49,109 @@ def info_sessions(session: Session, platform_id: int, visibility: sa.ColumnEleme
         .where(InfoSessionAttendance.session_id == InfoSession.id, InfoSessionAttendance.present.is_(True))
         .scalar_subquery()
     )
-    return list(
-        session.execute(
-            sa.select(
-                InfoSession.id,
-                InfoSession.held_on,
-                InfoSession.place,
-                InfoSession.seats,
-                registered.label("registered"),
-                present.label("present"),
-            )
-            .where(InfoSession.platform_id == platform_id, visibility)
-            .order_by(InfoSession.held_on.desc(), InfoSession.id.desc())
-            .limit(200)
+    return (
+        sa.select(
+            InfoSession.id,
+            InfoSession.held_on,
+            InfoSession.starts_at,
+            InfoSession.ends_at,
+            InfoSession.place,
+            InfoSession.seats,
+            Territory.name.label("territory"),
+            registered.label("registered"),
+            present.label("present"),
         )
+        .outerjoin(Territory, Territory.id == InfoSession.territory_id)
+        .where(InfoSession.platform_id == platform_id, visibility)
     )
 
 
-def weeks(session: Session, platform_id: int, visibility: sa.ColumnElement[bool]) -> list[sa.Row]:
-    """Orientation weeks, latest first: id, first day, place, seats, participants."""
+def _paged(session: Session, query: sa.Select, page: int, page_size: int) -> Paged[sa.Row]:
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    window = Window.of(total, page, page_size)
+    return Paged.of(list(session.execute(query.limit(window.size).offset(window.offset))), window)
+
+
+def info_sessions(
+    session: Session,
+    platform_id: int,
+    visibility: sa.ColumnElement[bool],
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Paged[sa.Row]:
+    """Information sessions, latest first, a page at a time.
+
+    Rows: id, held_on, starts_at, ends_at, place, seats, territory, registered, present.
+    """
+    query = _info_session_rows(platform_id, visibility).order_by(
+        InfoSession.held_on.desc(), InfoSession.starts_at.desc(), InfoSession.id.desc()
+    )
+    return _paged(session, query, page, page_size)
+
+
+def upcoming_info_sessions(
+    session: Session, platform_id: int, visibility: sa.ColumnElement[bool], today: date, limit: int = 5
+) -> list[sa.Row]:
+    """The next information sessions from ``today``, soonest first (same rows as ``info_sessions``)."""
+    query = (
+        _info_session_rows(platform_id, visibility)
+        .where(InfoSession.held_on >= today)
+        .order_by(InfoSession.held_on, InfoSession.starts_at, InfoSession.id)
+        .limit(limit)
+    )
+    return list(session.execute(query))
+
+
+def _week_rows(platform_id: int, visibility: sa.ColumnElement[bool]) -> sa.Select:
     participants = (
         sa.select(sa.func.count())
         .where(OrientationParticipant.week_id == OrientationWeek.id)
         .scalar_subquery()
     )
-    return list(
-        session.execute(
-            sa.select(
-                OrientationWeek.id,
-                OrientationWeek.starts_on,
-                OrientationWeek.place,
-                OrientationWeek.seats,
-                participants.label("participants"),
-            )
-            .where(OrientationWeek.platform_id == platform_id, visibility)
-            .order_by(OrientationWeek.starts_on.desc(), OrientationWeek.id.desc())
-            .limit(200)
+    return (
+        sa.select(
+            OrientationWeek.id,
+            OrientationWeek.starts_on,
+            OrientationWeek.place,
+            OrientationWeek.seats,
+            Territory.name.label("territory"),
+            participants.label("participants"),
         )
+        .outerjoin(Territory, Territory.id == OrientationWeek.territory_id)
+        .where(OrientationWeek.platform_id == platform_id, visibility)
     )
+
+
+def weeks(
+    session: Session,
+    platform_id: int,
+    visibility: sa.ColumnElement[bool],
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Paged[sa.Row]:
+    """Orientation weeks, latest first, a page at a time.
+
+    Rows: id, starts_on, place, seats, territory, participants.
+    """
+    query = _week_rows(platform_id, visibility).order_by(
+        OrientationWeek.starts_on.desc(), OrientationWeek.id.desc()
+    )
+    return _paged(session, query, page, page_size)
+
+
+def current_and_upcoming_weeks(
+    session: Session, platform_id: int, visibility: sa.ColumnElement[bool], today: date, limit: int = 5
+) -> list[sa.Row]:
+    """Weeks still running on ``today`` or to come, soonest first (same rows as ``weeks``)."""
+    query = (
+        _week_rows(platform_id, visibility)
+        .where(OrientationWeek.starts_on >= today - timedelta(days=ORIENTATION_WEEK_DAYS - 1))
+        .order_by(OrientationWeek.starts_on, Territory.name, OrientationWeek.id)
+        .limit(limit)
+    )
+    return list(session.execute(query))
 
 
 @dataclass(frozen=True)

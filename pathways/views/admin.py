@@ -11,6 +11,7 @@ from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length
 
 from pathways.extensions import db
+from pathways.forms.base import options
 from pathways.models import Platform, Territory
 from pathways.passwords import MAX_LENGTH, MIN_LENGTH
 from pathways.security import accounts
@@ -25,8 +26,13 @@ blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 class AccountForm(FlaskForm):
     full_name = StringField("Prénom et nom", validators=[Length(max=200)])
-    role = SelectField("Rôle", choices=Role.choices())
-    platform_id = SelectField("Plateforme (sauf administrateur)", coerce=str, validate_choice=False)
+    # No role preselected: an account made in a hurry must not become an administrator.
+    role = SelectField(
+        "Rôle",
+        choices=options(Role.choices()),
+        validators=[DataRequired("Choisissez le rôle du compte.")],
+    )
+    platform_id = SelectField("Plateforme (sauf administrateur·rice)", coerce=str, validate_choice=False)
     territory_ids = SelectMultipleField(
         "Territoires (délégué·e)", coerce=str, validate_choice=False, render_kw={"size": 6}
     )
@@ -55,7 +61,9 @@ class TerritoryForm(FlaskForm):
 
 def _fill_choices(form: AccountForm) -> None:
     platforms = db.session.scalars(sa.select(Platform).order_by(Platform.name)).all()
-    form.platform_id.choices = [("", "Aucune (administrateur)")] + [(str(p.id), p.name) for p in platforms]
+    form.platform_id.choices = [("", "Aucune (administrateur·rice)")] + [
+        (str(p.id), p.name) for p in platforms
+    ]
     form.territory_ids.choices = [(t.id, f"{p.name} — {t.name}") for p in platforms for t in p.territories]
 
 
@@ -71,9 +79,9 @@ def _chosen(form: AccountForm) -> tuple[Platform | None, list[Territory]]:
 
 
 def _failed(form: FlaskForm, error: InvalidInput) -> int:
+    """Roll back and put the service's messages in the form's error summary."""
     db.session.rollback()
-    for message in error.messages:
-        flash(message, "error")
+    form.form_errors.extend(error.messages)
     return 422
 
 
@@ -186,7 +194,9 @@ def deactivate_user(user_id: int) -> Response:
     try:
         accounts.deactivate_user(db.session, user, actor=current_user)
     except InvalidInput as error:
-        _failed(FlaskForm(), error)
+        db.session.rollback()
+        for message in error.messages:
+            flash(message, "error")
     else:
         db.session.commit()
         flash(f"Compte {user.email} désactivé : ses sessions sont fermées.", "success")

@@ -118,6 +118,7 @@ def account() -> str | Response | tuple[str, int]:
             form.confirm.errors = ["Les deux saisies du nouveau mot de passe diffèrent."]
             status = 422
         else:
+            first_login = user.must_change_password
             try:
                 accounts.change_password(
                     db.session, user, current=form.current.data or "", new=form.new.data or ""
@@ -130,7 +131,7 @@ def account() -> str | Response | tuple[str, int]:
                 db.session.commit()
                 auth.start_session(user)  # this browser stays logged in under the new token
                 flash("Votre mot de passe a été changé ; vos autres sessions sont fermées.", "success")
-                return redirect(url_for("auth.account"))
+                return redirect(url_for("main.home" if first_login else "auth.account"))
     elif form.errors:
         status = 422
     return render_template("auth/account.html", form=form, user=current_user, min_length=MIN_LENGTH), status

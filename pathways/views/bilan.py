@@ -77,6 +77,7 @@ def _page(form: BilanForm) -> str:
     return render_template(
         "bilan/index.html",
         form=form,
+        last_year=clock.today().year - 1,
         breadcrumb=[("Accueil", url_for("main.home")), ("Bilan et exports", None)],
     )
 
@@ -84,8 +85,8 @@ def _page(form: BilanForm) -> str:
 @blueprint.get("/")
 @roles_required(Role.MANAGER)
 def index() -> str:
+    # Nothing prefilled: a year typed in by default would contradict a free period (exports.period).
     form = BilanForm(formdata=None)
-    form.year.data = clock.today().year - 1
     form.request_token.data = secrets.token_urlsafe(24)
     return _page(form)
 

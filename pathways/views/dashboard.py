@@ -6,26 +6,34 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectField
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired
 
 from pathways import clock
 from pathways.extensions import db
 from pathways.forms.base import optional_int, options, perform
+from pathways.forms.confirm import confirmed
 from pathways.forms.pathway import ReassignForm, adviser_choices
 from pathways.security.access import get_platform_user_or_404, pathway_scope, roles_required
 from pathways.security.ids import parse_id
 from pathways.services.caseload import Alert, alert_counts, reassign_caseload
 from pathways.services.dashboard import OUTCOMES, adviser_loads, cohorts, funnel
 from pathways.vocabulary import Role
+from pathways.wording import count, de
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/tableau-de-bord")
 
 TITLE = "Tableau de bord de la plateforme"
 
 
+REASSIGN_TITLE = "Réaffecter un portefeuille"
+
+
 class CaseloadReassignForm(ReassignForm):
     from_adviser_id = SelectField(
-        "Portefeuille de", coerce=optional_int, validate_choice=False, validators=[Optional()]
+        "Portefeuille de",
+        coerce=optional_int,
+        validate_choice=False,
+        validators=[DataRequired(message="Choisissez le portefeuille à réaffecter.")],
     )
 
 
@@ -72,52 +80,46 @@ def index() -> str:
 @blueprint.route("/reaffecter", methods=["GET", "POST"])
 @roles_required(Role.MANAGER)
 def reassign() -> tuple[str, int] | Response:
-    """Hand a whole caseload to another conseiller (absence, departure)."""
+    """Hand a whole caseload to another conseiller (absence, departure), after confirmation."""
     form = CaseloadReassignForm()
-    choices = adviser_choices(db.session, current_user.platform_id)
-    form.adviser_id.choices = options(choices)
-    form.from_adviser_id.choices = options(choices)
+    form.adviser_id.choices = options(adviser_choices(db.session, current_user.platform_id))
+    # Every caseload, a departed (deactivated) conseiller's included, with its size.
+    form.from_adviser_id.choices = options(
+        (load.user_id, f"{load.name} ({count(load.in_progress, 'parcours en cours', 'parcours en cours')})")
+        for load in adviser_loads(db.session, current_user.platform_id)
+    )
     if request.method == "GET" and parse_id(request.args.get("conseiller")) is not None:
         form.from_adviser_id.data = parse_id(request.args.get("conseiller"))
     if form.validate_on_submit():
-        if form.from_adviser_id.data is None:
-            form.from_adviser_id.errors = ["Choisissez le portefeuille à réaffecter."]
-        elif form.adviser_id.data is None:
-            form.adviser_id.errors = ["Choisissez un conseiller ou une conseillère."]
+        if form.adviser_id.data is None:
+            form.adviser_id.errors = ["Choisissez qui reprend le portefeuille."]
         else:
-            source = get_platform_user_or_404(db.session, current_user, form.from_adviser_id.data)
-            target = get_platform_user_or_404(db.session, current_user, form.adviser_id.data)
-            outcome = perform(
-                form,
-                lambda: reassign_caseload(
-                    db.session, source, target, actor=current_user, on=form.on.data, note=form.note.data
-                ),
+            # Loaded first: an id outside the platform answers 404, confirmed or not.
+            source = get_platform_user_or_404(
+                db.session, current_user, form.from_adviser_id.data, active=False
             )
-            if outcome.ok:
-                flash(
-                    f"{outcome.value} parcours de {source.display_name} confiés à {target.display_name}.",
-                    "success",
+            target = get_platform_user_or_404(db.session, current_user, form.adviser_id.data)
+            if confirmed(form):
+                outcome = perform(
+                    form,
+                    lambda: reassign_caseload(
+                        db.session, source, target, actor=current_user, on=form.on.data, note=form.note.data
+                    ),
                 )
-                return redirect(url_for("dashboard.index", _anchor="portefeuilles"))
-    # The target first would read oddly: show the source first.
-    form._fields.move_to_end("adviser_id")
-    form._fields.move_to_end("on")
-    form._fields.move_to_end("note")
+                if outcome.ok:
+                    moved = count(outcome.value, "parcours", "parcours")
+                    given = "confié" if outcome.value < 2 else "confiés"
+                    flash(f"{moved} {de(source.display_name)} {given} à {target.display_name}.", "success")
+                    return redirect(url_for("dashboard.index", _anchor="portefeuilles"))
     return (
         render_template(
-            "sessions/form.html",
+            "dashboard/reassign.html",
             form=form,
-            title="Réaffecter un portefeuille",
-            submit="Réaffecter tous ses parcours en cours",
-            intro=(
-                "Chaque parcours en cours change de conseiller ; "
-                "l'historique de qui a suivi qui est conservé."
-            ),
-            cancel=url_for("dashboard.index"),
+            title=REASSIGN_TITLE,
             breadcrumb=[
                 ("Accueil", url_for("main.home")),
                 (TITLE, url_for("dashboard.index")),
-                ("Réaffecter un portefeuille", None),
+                (REASSIGN_TITLE, None),
             ],
         ),
         422 if request.method == "POST" else 200,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -14,12 +12,12 @@ from pathways.forms.base import perform
 from pathways.forms.sessions import PersonForm
 from pathways.models import InfoSession, OrientationWeek, Person
 from pathways.security.access import pathway_scope, roles_required
-from pathways.security.ids import parse_id
 from pathways.services.caseload import CaseloadFilters, caseload
 from pathways.services.pathway import open_pathway
 from pathways.services.person import PossibleDuplicate, create_person
-from pathways.services.workspace import info_sessions, session_visibility, weeks
+from pathways.services.workspace import current_and_upcoming_weeks, session_visibility, upcoming_info_sessions
 from pathways.states import State
+from pathways.views.caseload import filters_from, list_links
 from pathways.vocabulary import Role
 
 blueprint = Blueprint("delegate", __name__, url_prefix="/delegue")
@@ -40,24 +38,18 @@ def home() -> str:
     }
     return render_template(
         "delegate/home.html",
-        info_sessions=[
-            r
-            for r in info_sessions(
-                session,
-                current_user.platform_id,
-                session_visibility(InfoSession, territory_ids, current_user.id),
-            )
-            if r.held_on >= today
-        ][::-1][:5],
-        weeks=[
-            r
-            for r in weeks(
-                session,
-                current_user.platform_id,
-                session_visibility(OrientationWeek, territory_ids, current_user.id),
-            )
-            if r.starts_on >= today - timedelta(days=4)
-        ][::-1][:5],
+        info_sessions=upcoming_info_sessions(
+            session,
+            current_user.platform_id,
+            session_visibility(InfoSession, territory_ids, current_user.id),
+            today,
+        ),
+        weeks=current_and_upcoming_weeks(
+            session,
+            current_user.platform_id,
+            session_visibility(OrientationWeek, territory_ids, current_user.id),
+            today,
+        ),
         by_state=by_state,
         territories=current_user.territories,
         breadcrumb=[("Accueil", url_for("main.home")), ("Mon espace délégué·e", None)],
@@ -67,21 +59,16 @@ def home() -> str:
 @blueprint.get("/personnes")
 @roles_required(Role.DELEGATE)
 def persons() -> str:
-    state_value = request.args.get("etat", "")
-    state = State(state_value) if state_value in State._value2member_map_ else None
-    filters = CaseloadFilters(
-        state=state,
-        search=request.args.get("q", "")[:100],
-        page=parse_id(request.args.get("page", "1")) or 1,
-    )
+    filters = filters_from(request.args, adviser_filter=False)
     result = caseload(db.session, pathway_scope(current_user), filters)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    page_url, sorting = list_links("delegate.persons", filters)
     return render_template(
         "delegate/persons.html",
         result=result,
         filters=filters,
         states=list(State),
-        page_url=lambda p: url_for("delegate.persons", page=p, **args),
+        page_url=page_url,
+        sorting=sorting,
         breadcrumb=[("Accueil", url_for("main.home")), (PERSONS_TITLE, None)],
     )
 

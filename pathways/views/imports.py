@@ -38,6 +38,7 @@ from pathways.security.access import roles_required
 from pathways.states import State
 from pathways.templating import NAVIGATION, NavItem
 from pathways.vocabulary import Role
+from pathways.wording import count
 
 blueprint = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -224,9 +225,10 @@ def confirm() -> str | Response:
     path.unlink(missing_ok=True)
     session.pop(SESSION_KEY, None)
     flash(
-        f"Import terminé : {report.pathways_created} parcours créé(s), "
-        f"{report.persons_created} personne(s) créée(s), "
-        f"{report.persons_matched} reconnue(s), {report.pathways_already_imported} déjà importé(s).",
+        f"Import terminé : {count(report.pathways_created, 'parcours créé', 'parcours créés')}, "
+        f"{count(report.persons_created, 'personne créée', 'personnes créées')}, "
+        f"{count(report.persons_matched, 'reconnue', 'reconnues')}, "
+        f"{count(report.pathways_already_imported, 'déjà importé', 'déjà importés')}.",
         "success",
     )
     return redirect(url_for("imports.index"))

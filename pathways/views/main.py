@@ -1,4 +1,4 @@
-"""The landing page: each role goes to its workspace."""
+"""The landing page: each role goes to its workspace; the administrator's is this page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from pathways.extensions import db
+from pathways.services.administration import admin_overview
 from pathways.vocabulary import Role
 
 blueprint = Blueprint("main", __name__)
@@ -23,4 +25,4 @@ def home() -> str | Response:
     endpoint = WORKSPACES.get(current_user.role)
     if endpoint is not None:
         return redirect(url_for(endpoint))
-    return render_template("main/home.html", user=current_user)
+    return render_template("main/home.html", user=current_user, overview=admin_overview(db.session))

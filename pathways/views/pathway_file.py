@@ -7,6 +7,7 @@ the service's French messages and what was typed (status 422).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from werkzeug.wrappers import Response
 from pathways.extensions import db
 from pathways.forms.base import Form as PlainActionForm
 from pathways.forms.base import options, perform
+from pathways.forms.confirm import confirmed
 from pathways.forms.pathway import (
     MOVE_FORMS,
     BarrierForm,
@@ -145,6 +147,29 @@ def show(pathway_id: int) -> str:
 # --- moves ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    label: str
+    title: str
+    text: str
+
+
+# Moves that end the pathway for good: asked twice.
+IRREVERSIBLE: dict[Trigger, Confirmation] = {
+    Trigger.EXIT: Confirmation(
+        "Confirmer la sortie",
+        "Sortir définitivement du parcours ?",
+        "La sortie est définitive : le parcours ne pourra plus changer d'étape, et les étapes prévues "
+        "seront annulées. Si la personne revient plus tard, un nouveau parcours sera ouvert.",
+    ),
+    Trigger.COMPLETE: Confirmation(
+        "Confirmer la clôture",
+        "Clore le parcours ?",
+        "Le suivi dans l'emploi est terminé : le parcours ne pourra plus changer d'étape.",
+    ),
+}
+
+
 def _step_done_message(pathway: Any, outcome_value: object) -> str:
     if isinstance(outcome_value, PlannedStep):
         return (
@@ -174,7 +199,10 @@ def move(pathway_id: int, trigger: str) -> tuple[str, int] | Response:
         # Shown, not hidden: someone may have followed an old link.
         form.form_errors.extend(option.refusals)
         return render_form(pathway, form, title=title, submit="Enregistrer", status=422, **context)
-    if form.validate_on_submit():
+    confirm = IRREVERSIBLE.get(chosen)
+    if confirm is not None:
+        context["confirm"] = confirm
+    if form.validate_on_submit() and (confirm is None or confirmed(form)):
         outcome = perform(
             form,
             lambda: pathway_service.record_step(db.session, pathway, form.move_request(chosen), current_user),

@@ -34,6 +34,7 @@ from pathways.models import (
     PlannedStep,
     Territory,
 )
+from pathways.paging import page_argument
 from pathways.security.access import (
     check_territory_or_404,
     get_info_session_or_404,
@@ -60,6 +61,7 @@ from pathways.services.workspace import (
 )
 from pathways.states import State
 from pathways.vocabulary import Role
+from pathways.wording import count, de
 
 blueprint = Blueprint("sessions", __name__)
 
@@ -103,11 +105,16 @@ def _status() -> int:
 @blueprint.get("/informations-collectives/")
 @roles_required(*ORGANISERS)
 def info_session_list() -> str:
-    rows = info_sessions(db.session, current_user.platform_id, _visibility(InfoSession))
+    result = info_sessions(
+        db.session,
+        current_user.platform_id,
+        _visibility(InfoSession),
+        page=page_argument(request.args.get("page")),
+    )
     return render_template(
         "sessions/info_sessions.html",
-        rows=rows,
-        today=clock.today(),
+        result=result,
+        page_url=lambda page: url_for("sessions.info_session_list", page=page),
         breadcrumb=[*_home_crumbs(), (INFO_TITLE, None)],
     )
 
@@ -125,6 +132,8 @@ def info_session_new() -> tuple[str, int] | Response:
                 db.session,
                 current_user.platform,
                 held_on=form.held_on.data,
+                starts_at=form.starts_at.data,
+                ends_at=form.ends_at.data,
                 place=form.place.data or "",
                 seats=form.seats.data or 0,
                 territory_id=form.territory_id.data,
@@ -203,18 +212,13 @@ def info_session_register_known(session_id: int) -> tuple[str, int] | Response:
     info_session = get_info_session_or_404(db.session, current_user, session_id)
     form = RegisterKnownForm()
     if form.validate_on_submit():
-        if form.pathway.data is None:
-            form.pathway.errors = ["Choisissez une personne."]
-        else:
-            pathway = get_pathway_or_404(db.session, current_user, form.pathway.data)
-            outcome = perform(
-                form,
-                lambda: register_at_info_session(
-                    db.session, info_session, pathway.person, actor=current_user
-                ),
-            )
-            if outcome.ok:
-                return _registered(info_session, pathway.person.full_name)
+        pathway = get_pathway_or_404(db.session, current_user, form.pathway.data)
+        outcome = perform(
+            form,
+            lambda: register_at_info_session(db.session, info_session, pathway.person, actor=current_user),
+        )
+        if outcome.ok:
+            return _registered(info_session, pathway.person.full_name)
     return _render_info_session(info_session, known_form=form, status=422)
 
 
@@ -315,7 +319,7 @@ def info_session_attendance(session_id: int) -> Response:
         return changed
 
     outcome = perform(None, mark)
-    flash(f"Présences enregistrées ({outcome.value or 0} modification(s)).", "success")
+    flash(f"Présences enregistrées ({count(outcome.value or 0, 'modification')}).", "success")
     return redirect(url_for("sessions.info_session_show", session_id=info_session.id, _anchor="inscrits"))
 
 
@@ -325,9 +329,17 @@ def info_session_attendance(session_id: int) -> Response:
 @blueprint.get("/pole-orientation/")
 @roles_required(*ORGANISERS)
 def week_list() -> str:
-    rows = weeks(db.session, current_user.platform_id, _visibility(OrientationWeek))
+    result = weeks(
+        db.session,
+        current_user.platform_id,
+        _visibility(OrientationWeek),
+        page=page_argument(request.args.get("page")),
+    )
     return render_template(
-        "sessions/weeks.html", rows=rows, breadcrumb=[*_home_crumbs(), (WEEKS_TITLE, None)]
+        "sessions/weeks.html",
+        result=result,
+        page_url=lambda page: url_for("sessions.week_list", page=page),
+        breadcrumb=[*_home_crumbs(), (WEEKS_TITLE, None)],
     )
 
 
@@ -410,31 +422,28 @@ def week_join(week_id: int) -> tuple[str, int] | Response:
     week = get_week_or_404(db.session, current_user, week_id)
     form = JoinWeekForm()
     if form.validate_on_submit():
-        if form.pathway.data is None:
-            form.pathway.errors = ["Choisissez une personne."]
-        else:
-            pathway = get_pathway_or_404(db.session, current_user, form.pathway.data)
-            outcome = perform(
-                form,
-                lambda: join_orientation_week(
-                    db.session,
-                    week,
-                    pathway,
-                    availability_confirmed=bool(form.availability_confirmed.data),
-                    absence_override=form.absence_choice(),
-                    actor=current_user,
-                ),
-            )
-            if outcome.ok:
-                if isinstance(outcome.value, PlannedStep):
-                    flash(
-                        f"{pathway.person.full_name} est inscrit·e à la semaine : son entrée au pôle "
-                        "orientation sera confirmée quand sa présence sera notée.",
-                        "success",
-                    )
-                else:
-                    flash(f"{pathway.person.full_name} participe à la semaine.", "success")
-                return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
+        pathway = get_pathway_or_404(db.session, current_user, form.pathway.data)
+        outcome = perform(
+            form,
+            lambda: join_orientation_week(
+                db.session,
+                week,
+                pathway,
+                availability_confirmed=bool(form.availability_confirmed.data),
+                absence_override=form.absence_choice(),
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            if isinstance(outcome.value, PlannedStep):
+                flash(
+                    f"{pathway.person.full_name} est inscrit·e à la semaine : son entrée au pôle "
+                    "orientation sera confirmée quand sa présence sera notée.",
+                    "success",
+                )
+            else:
+                flash(f"{pathway.person.full_name} participe à la semaine.", "success")
+            return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
     return _render_week(week, join_form=form, status=422)
 
 
@@ -469,7 +478,7 @@ def week_attendance(week_id: int) -> Response:
         return changed
 
     outcome = perform(None, mark)
-    flash(f"Présences enregistrées ({outcome.value or 0} modification(s)).", "success")
+    flash(f"Présences enregistrées ({count(outcome.value or 0, 'modification')}).", "success")
     return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="presences"))
 
 
@@ -512,9 +521,9 @@ def diagnostic(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
             ),
         )
         if outcome.ok:
-            flash(f"Diagnostic de {pathway.person.full_name} enregistré.", "success")
+            flash(f"Diagnostic {de(pathway.person.full_name)} enregistré.", "success")
             return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
-    title = f"Diagnostic de {pathway.person.full_name}"
+    title = f"Diagnostic {de(pathway.person.full_name)}"
     return (
         render_template(
             "sessions/diagnostic.html",
@@ -537,27 +546,26 @@ def handover(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
     form = HandoverForm()
     fill_choices(form, db.session, pathway.platform_id)
     if form.validate_on_submit():
-        if form.adviser_id.data is None:
-            form.adviser_id.errors = ["Choisissez un conseiller ou une conseillère."]
-        else:
-            adviser = get_platform_user_or_404(db.session, current_user, form.adviser_id.data)
-            outcome = perform(
-                form,
-                lambda: pathway_service.assign_adviser(
-                    db.session, pathway, adviser, actor=current_user, note=form.note.data
-                ),
-            )
-            if outcome.ok:
-                flash(f"{pathway.person.full_name} est confié·e à {adviser.display_name}.", "success")
-                return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
-    title = f"Passage de relais de {pathway.person.full_name}"
+        adviser = get_platform_user_or_404(db.session, current_user, form.adviser_id.data)
+        outcome = perform(
+            form,
+            lambda: pathway_service.assign_adviser(
+                db.session, pathway, adviser, actor=current_user, note=form.note.data
+            ),
+        )
+        if outcome.ok:
+            flash(f"{pathway.person.full_name} est confié·e à {adviser.display_name}.", "success")
+            return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="participants"))
+    title = f"Passage de relais {de(pathway.person.full_name)}"
     return (
         render_template(
             "sessions/form.html",
             form=form,
             title=title,
-            submit="Confier à ce conseiller",
-            intro="La note accompagne le parcours : ce que le conseiller doit savoir pour démarrer.",
+            submit="Confier le parcours",
+            intro=(
+                "La note accompagne le parcours : ce que le ou la conseiller·ère doit savoir pour démarrer."
+            ),
             cancel=url_for("sessions.week_show", week_id=week.id),
             breadcrumb=_participant_crumbs(week, title),
         ),

@@ -39,6 +39,11 @@ CHROMIUM_FLAGS = [
 AXE = Path(__file__).resolve().parents[2] / "pathways" / "static" / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 START = date(2026, 6, 15)  # a Monday
+# The journeys run on a laptop's screen and on a phone's.
+DEVICES = {
+    "ordinateur": {"viewport": {"width": 1280, "height": 900}},
+    "telephone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -163,18 +168,49 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-class Journey:
-    """A browser page with the journey's helpers: log in, check accessibility, take screenshots."""
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const target = event.target && event.target.outerHTML ? event.target.outerHTML.slice(0, 160) : "";
+  console.error(`CSP ${event.violatedDirective} from ${event.sourceFile}:${event.lineNumber}:${event.columnNumber} on ${target}`);
+});
+"""
 
-    def __init__(self, page: object, base_url: str, name: str) -> None:
+
+class Journey:
+    """A browser page with the journey's helpers: log in, navigate, check accessibility, take screenshots.
+
+    Every console error and uncaught exception of the pages is kept: a journey
+    ends with none (the DSFR header once threw one on every page).
+    """
+
+    def __init__(self, page: object, base_url: str, name: str, device: str) -> None:
         self.page = page
         self.base_url = base_url
         self.name = name
+        self.device = device
+        self.phone = device == "telephone"
         self.shots = 0
         self.checked: list[str] = []
         self.violations: list[str] = []
+        self.console_errors: list[str] = []
         self.directory = ARTIFACTS / name
         self.directory.mkdir(parents=True, exist_ok=True)
+        page.on("console", self._console)  # type: ignore[attr-defined]
+        # A CSP refusal says where it came from: the console's own message does not.
+        page.add_init_script(CSP_REPORTER)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda error: self.console_errors.append(f"{page.url}: {error}"))  # type: ignore[attr-defined]
+
+    def _console(self, message: object) -> None:
+        if message.type != "error":  # type: ignore[attr-defined]
+            return
+        # A form sent back with its errors answers 422 by design; Chromium logs any 4xx.
+        if "status of 422" in message.text:  # type: ignore[attr-defined]
+            return
+        where = message.location  # type: ignore[attr-defined]
+        source = f"{where.get('url') or '?'}:{where.get('lineNumber')}" if where else "?"
+        self.console_errors.append(
+            f"{self.page.url} (after shot {self.shots}, from {source}): {message.text}"
+        )  # type: ignore[attr-defined]
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base_url + path)
@@ -187,11 +223,40 @@ class Journey:
         self.page.wait_for_load_state()
         assert "/login" not in self.page.url, f"login of {email} failed: {self.page.inner_text('main')[:500]}"
 
+    def open_menu(self) -> None:
+        """On a phone, the navigation and the account links sit behind the « Menu » button."""
+        from playwright.sync_api import expect
+
+        if not self.page.locator("#menu-principal").is_visible():
+            self.page.click("#bouton-menu")
+        expect(self.page.locator("#menu-principal")).to_be_visible()
+
+    def nav(self, label: str) -> None:
+        """Follow the main navigation's link ``label``, through the menu on a phone."""
+        if self.phone:
+            self.open_menu()
+        self.page.click(f"#navigation a.fr-nav__link:text-is('{label}')")
+        self.page.wait_for_load_state()
+
+    def logout(self) -> None:
+        from playwright.sync_api import expect
+
+        if self.phone:
+            self.open_menu()
+            self.page.click("#menu-principal .fr-header__menu-links button:has-text('Se déconnecter')")
+        else:
+            self.page.click(".fr-header__tools-links button:has-text('Se déconnecter')")
+        expect(self.page.locator("main .fr-alert")).to_contain_text("Vous êtes déconnecté·e")
+
     def check(self, label: str) -> None:
         """Screenshot the page and run axe-core on it: no serious or critical violation."""
         self.page.wait_for_load_state()
         self.shots += 1
-        self.page.screenshot(path=str(self.directory / f"{self.shots:02d}-{label}.png"), full_page=True)
+        # caret="initial": hiding the caret puts a style attribute on the focused field, which the
+        # DSFR then copies (header links) into a CSP refusal that no user would ever cause.
+        self.page.screenshot(
+            path=str(self.directory / f"{self.shots:02d}-{label}.png"), full_page=True, caret="initial"
+        )
         if not hasattr(self.page, "_axe_source"):
             self.page._axe_source = AXE.read_text()  # type: ignore[attr-defined]
         # evaluate() goes through the DevTools protocol: the page's CSP does not apply to it.
@@ -208,19 +273,21 @@ class Journey:
         self.violations.extend(f"{label} ({self.page.url}): {v}" for v in found)
 
     def assert_accessible(self) -> None:
+        """No axe violation on any page checked, and no error in the browser's console."""
         assert not self.violations, "\n".join(self.violations)
+        assert not self.console_errors, "\n".join(self.console_errors)
 
 
 @pytest.fixture
 def journey(
     browser: object, live_server: str, request: pytest.FixtureRequest, live_clock: Clock
-) -> Iterator[Callable[[], Journey]]:
+) -> Iterator[Callable[[str], Journey]]:
     contexts = []
 
-    def start() -> Journey:
-        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    def start(device: str = "ordinateur") -> Journey:
+        context = browser.new_context(locale="fr-FR", **DEVICES[device])  # type: ignore[attr-defined]
         contexts.append(context)
-        return Journey(context.new_page(), live_server, request.node.name)
+        return Journey(context.new_page(), live_server, request.node.name, device)
 
     yield start
     for context in contexts:

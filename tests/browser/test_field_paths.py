@@ -79,7 +79,7 @@ def open_file(j, world, name: str) -> str:
     page = j.page
     page.fill("#q", name)
     page.click("button:has-text('Filtrer')")
-    page.click(f"text=Inès {name.upper()}")
+    page.click(f"#liste-parcours a:has-text(\"Inès {name.upper()}\")")
     return page.url
 
 
@@ -181,7 +181,8 @@ def test_a_cdd_broken_in_month_two_then_a_cdi_to_completion(journey, world, live
     checkpoint(6)
     page.goto(file_url)
     page.click("#etapes-possibles >> text=Clore le parcours")
-    page.click("button:has-text('Enregistrer')")
+    page.click("button:has-text('Enregistrer')")  # opens the confirmation: the pathway ends for good
+    page.click("dialog >> button:has-text('Confirmer la clôture')")
     expect(page.locator("#etat-parcours")).to_have_text("Parcours terminé")
     j.assert_accessible()
     triggers = [t for t, _ in history(live_app, pathway_id)]

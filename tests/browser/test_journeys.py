@@ -1,4 +1,9 @@
-"""The three journeys of issue 4, end to end in Chromium, with axe-core on every page visited."""
+"""The three journeys of issue 4, end to end in Chromium, with axe-core on every page visited.
+
+Each runs on a laptop's screen and on a phone's (390 × 844): there the menu
+button opens the navigation and the account links, and the journey ends by
+logging out through it. No page may log an error in the browser's console.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,35 @@ from pathways.services import pathway as pathway_service
 from pathways.services.platform import create_user
 from pathways.states import State
 from pathways.vocabulary import Role
+from pathways.wording import de
 from tests import factories
 from tests.browser.conftest import START
 
 pytestmark = pytest.mark.browser
+DEVICES = ["ordinateur", "telephone"]
+# Each run makes its own persons: the second would otherwise be caught as duplicates.
+PEOPLE = {
+    "ordinateur": {
+        "known": ("Connue", "Ines"),
+        "newcomers": [
+            ("Keita", "Aminata", "1991-04-12"),
+            ("Moreau", "Julie", "1987-09-30"),
+            ("Petit", "Sami", "1999-01-15"),
+        ],
+        "adviser_case": "Lefebvre",
+        "leaving": "depart@navigateur.fr",
+    },
+    "telephone": {
+        "known": ("Ouedraogo", "Assa"),
+        "newcomers": [
+            ("Sow", "Mariam", "1993-02-03"),
+            ("Lambert", "Élodie", "1989-06-21"),
+            ("Roussel", "Yanis", "2000-11-08"),
+        ],
+        "adviser_case": "Garnier",
+        "leaving": "depart-mobile@navigateur.fr",
+    },
+}
 
 
 def in_app(live_app, action):
@@ -29,15 +59,18 @@ def in_app(live_app, action):
         return result
 
 
-def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, live_app):
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, live_app, device):
     """(a) Information session for 4 people, their orientation week, 3 projects validated and handed over."""
+    people = PEOPLE[device]
+    known_last, known_first = people["known"]
     # One of the four was repéré·e earlier (a known person); three are created on the spot.
     known = in_app(
         live_app,
         lambda s: (
             pathway_service.open_pathway(
                 s,
-                factories.make_person(s, world, last_name="Connue", first_name="Ines"),
+                factories.make_person(s, world, last_name=known_last, first_name=known_first),
                 referred_on=START - timedelta(days=20),
                 actor=None,
                 territory_id=world.territory.id,
@@ -45,7 +78,7 @@ def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, liv
             ).id
         ),
     )
-    j = journey()
+    j = journey(device)
     page = j.page
     j.login(world.delegate.email)
     expect(page.locator("h1")).to_have_text("Mon espace délégué·e")
@@ -54,6 +87,8 @@ def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, liv
     page.click("text=Nouvelle information collective")
     j.check("nouvelle-information-collective")
     page.fill("#held_on", (START - timedelta(days=10)).isoformat())
+    page.fill("#starts_at", "09:30")
+    page.fill("#ends_at", "12:00")
     page.fill("#place", "Maison de l'emploi de Mantes")
     page.click("button:has-text('Créer l\\'information collective')")
     expect(page.locator("h1")).to_contain_text("Information collective du")
@@ -62,24 +97,23 @@ def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, liv
 
     page.select_option("#pathway", str(known))
     page.click("button:has-text('Inscrire')")
-    expect(page.locator(".fr-alert--success")).to_contain_text("Ines CONNUE")
-    newcomers = [
-        ("Keita", "Aminata", "1991-04-12"),
-        ("Moreau", "Julie", "1987-09-30"),
-        ("Petit", "Sami", "1999-01-15"),
-    ]
+    expect(page.locator(".fr-alert--success")).to_contain_text(f"{known_first} {known_last.upper()}")
+    newcomers = people["newcomers"]
     for last, first, birth in newcomers:
         page.fill("#last_name", last)
         page.fill("#first_name", first)
         page.fill("#birth_date", birth)
         page.click("button:has-text('Créer et inscrire')")
         expect(page.locator(".fr-alert--success")).to_contain_text(f"{first} {last.upper()}")
-    # The same person typed again is caught as a possible duplicate.
-    page.fill("#last_name", "KEITA")
-    page.fill("#first_name", "Aminata")
-    page.fill("#birth_date", "1991-04-12")
+    # The same person typed again is caught as a possible duplicate, and the warning is in sight.
+    last, first, birth = newcomers[0]
+    page.fill("#last_name", last.upper())
+    page.fill("#first_name", first)
+    page.fill("#birth_date", birth)
     page.click("button:has-text('Créer et inscrire')")
-    expect(page.locator("#doublons")).to_contain_text("Aminata KEITA")
+    expect(page.locator("#doublons")).to_contain_text(f"{first} {last.upper()}")
+    expect(page.locator("#form-errors")).to_be_focused()
+    expect(page.locator("#doublons")).to_be_in_viewport()
     j.check("doublon-detecte")
     page.goto(session_url)
     for radio in page.locator("input[type=radio][value='1']").all():
@@ -88,7 +122,7 @@ def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, liv
     expect(page.locator(".fr-alert--success")).to_contain_text("4 modification")
     j.check("presences-information-collective")
 
-    page.click("#navigation >> text=Pôle orientation")
+    j.nav("Pôle orientation")
     j.check("liste-semaines")
     page.click("text=Nouvelle semaine")
     monday = START - timedelta(days=7)
@@ -110,11 +144,14 @@ def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, liv
     expect(page.locator(".fr-alert--success")).to_contain_text("20 modification")
     j.check("semaine-presences")
 
-    names = ["Ines CONNUE", "Aminata KEITA", "Julie MOREAU", "Sami PETIT"]
+    names = [
+        f"{known_first} {known_last.upper()}",
+        *(f"{first} {last.upper()}" for last, first, _ in newcomers),
+    ]
     for name in names:
         page.goto(week_url)
-        page.click(f"a:has-text('Rédiger le diagnostic'):has(span:text-is(' de {name}'))")
-        validated = name != "Sami PETIT"
+        page.click(f'a:has-text("Rédiger le diagnostic"):has(span:text-is(" {de(name)}"))')
+        validated = name != names[-1]
         page.fill("#basic_skills", "Savoirs de base acquis")
         page.click(f"label[for='project_validated-{0 if validated else 1}']")
         if validated:
@@ -124,17 +161,21 @@ def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, liv
         if name == names[0]:
             j.check("diagnostic")
         page.click("button:has-text('Enregistrer le diagnostic')")
-        expect(page.locator(".fr-alert--success")).to_contain_text(f"Diagnostic de {name}")
+        expect(page.locator(".fr-alert--success")).to_contain_text(f"Diagnostic {de(name)}")
     for name in names[:3]:
         page.click(f"a:has-text('Passer le relais'):has(span:text-is(' pour {name}'))")
         page.select_option("#adviser_id", str(world.adviser.id))
         page.fill("#note", "Projet ADVF validé ; mobilité à travailler.")
         if name == names[0]:
             j.check("passage-de-relais")
-        page.click("button:has-text('Confier à ce conseiller')")
+        page.click("button:has-text('Confier le parcours')")
         expect(page.locator(".fr-alert--success")).to_contain_text(f"{name} est confié·e")
     expect(page.locator("#participants")).to_contain_text("Projet non validé")
     j.check("semaine-apres-relais")
+    if j.phone:
+        j.open_menu()
+        j.check("menu-ouvert")
+    j.logout()
     j.assert_accessible()
 
     handed = in_app(
@@ -181,22 +222,32 @@ def prepared_pathway(live_app, world, last_name: str) -> int:
     return in_app(live_app, build)
 
 
-def test_an_adviser_follows_a_pathway_to_its_end(journey, world, live_app, live_clock):
+@pytest.mark.parametrize("device", DEVICES)
+def test_an_adviser_follows_a_pathway_to_its_end(journey, world, live_app, live_clock, device):
     """(b) Mobility frein logged and resolved, PMSMP and its assessment, training, contract, 3 checkpoints, completed."""
-    pathway_id = prepared_pathway(live_app, world, "Lefebvre")
-    j = journey()
+    last_name = PEOPLE[device]["adviser_case"]
+    pathway_id = prepared_pathway(live_app, world, last_name)
+    j = journey(device)
     page = j.page
     j.login(world.adviser.email)
     expect(page.locator("h1")).to_have_text("Mon portefeuille")
     j.check("portefeuille")
-    page.fill("#q", "lefebvre")
+    page.fill("#q", last_name.lower())
     page.click("button:has-text('Filtrer')")
-    page.click("text=Nora LEFEBVRE")
-    expect(page.locator("h1")).to_have_text("Parcours de Nora LEFEBVRE")
+    page.click(f"#liste-parcours a:has-text('Nora {last_name.upper()}')")
+    expect(page.locator("h1")).to_have_text(f"Parcours de Nora {last_name.upper()}")
     file_url = page.url
     j.check("dossier")
+    # On paper, the file without the navigation nor the actions.
+    page.emulate_media(media="print")
+    expect(page.locator("header.fr-header")).to_be_hidden()
+    expect(page.locator("#etapes-possibles")).to_be_hidden()
+    expect(page.locator("h1")).to_be_visible()
+    page.emulate_media(media="screen")
 
-    def move(label: str, fill: dict[str, str], selects: dict[str, str] | None = None) -> None:
+    def move(
+        label: str, fill: dict[str, str], selects: dict[str, str] | None = None, confirm: str | None = None
+    ) -> None:
         page.goto(file_url)
         page.click(f"#etapes-possibles >> text={label}")
         for selector, value in (selects or {}).items():
@@ -205,6 +256,9 @@ def test_an_adviser_follows_a_pathway_to_its_end(journey, world, live_app, live_
             page.fill(selector, value)
         j.check(re.sub(r"\W+", "-", label.lower()).strip("-"))
         page.click("button:has-text('Enregistrer')")
+        if confirm:  # an irreversible step is asked twice
+            j.check(re.sub(r"\W+", "-", confirm.lower()).strip("-"))
+            page.click(f"dialog >> button:has-text('{confirm}')")
         expect(page.locator(".fr-alert--success")).to_contain_text("Étape enregistrée")
 
     # The mobility frein, identified then resolved.
@@ -280,22 +334,25 @@ def test_an_adviser_follows_a_pathway_to_its_end(journey, world, live_app, live_
         page.click("button:has-text('Enregistrer le point de suivi')")
         expect(page.locator(".fr-alert--success")).to_contain_text(f"Point de suivi à {months} mois")
 
-    move("Clore le parcours", {})
+    move("Clore le parcours", {}, confirm="Confirmer la clôture")
     expect(page.locator("#etat-parcours")).to_have_text("Parcours terminé")
     j.check("parcours-termine")
+    j.logout()
     j.assert_accessible()
     state = in_app(live_app, lambda s: s.get(Pathway, pathway_id).state)
     assert state is State.COMPLETED
 
 
-def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, live_app):
-    """(c) The dashboard's funnel, then a whole caseload handed to another conseiller."""
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, live_app, device):
+    """(c) The dashboard's funnel, then a whole caseload handed to another conseiller, after confirming."""
+    leaving_email = PEOPLE[device]["leaving"]
     leaving = in_app(
         live_app,
         lambda s: (
             create_user(
                 s,
-                email="depart@navigateur.fr",
+                email=leaving_email,
                 role=Role.ADVISER,
                 password=factories.PASSWORD,
                 platform=s.get(factories.Platform, world.platform.id),
@@ -309,7 +366,7 @@ def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, liv
             pathway_service.assign_adviser(s, s.get(Pathway, pathway_id), s.get(User, leaving), actor=None)
 
     in_app(live_app, give_to_leaving)
-    j = journey()
+    j = journey(device)
     page = j.page
     j.login(world.manager.email)
     expect(page.locator("h1")).to_have_text("Tableau de bord de la plateforme")
@@ -321,23 +378,31 @@ def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, liv
     expect(page.locator("#chart-funnel")).to_be_visible()
     j.check("tableau-de-bord")
 
-    page.click("a:has(span:text-is(' le portefeuille de depart@navigateur.fr')) >> nth=1")
+    page.click(f"a:has(span:text-is(' le portefeuille de {leaving_email}')) >> nth=1")
     expect(page.locator("h1")).to_have_text("Réaffecter un portefeuille")
     expect(page.locator("#from_adviser_id")).to_have_value(str(leaving))
     page.select_option("#adviser_id", str(world.adviser.id))
     page.fill("#note", "Départ de la conseillère : reprise du portefeuille.")
     j.check("reaffecter")
+    # Enter in a field asks for the confirmation too, rather than sending the form.
+    page.press("#on", "Enter")
+    dialog = page.locator("#confirmer-reaffectation")
+    expect(dialog).to_be_visible()
+    j.check("reaffecter-confirmation")
+    dialog.locator("button:has-text('Annuler')").click()
+    expect(dialog).to_be_hidden()
     page.click("button:has-text('Réaffecter tous ses parcours en cours')")
+    dialog.locator("button:has-text('Confirmer la réaffectation')").click()
     expect(page.locator(".fr-alert--success")).to_contain_text("2 parcours")
     j.check("tableau-de-bord-apres")
 
-    page.click("#navigation >> text=Listes de référence")
+    j.nav("Listes de référence")
     j.check("listes-de-reference")
-    page.click("#navigation >> text=Parcours")
+    j.nav("Parcours")
     j.check("parcours-plateforme")
 
     # A conseiller away for two weeks: a colleague follows their caseload meanwhile.
-    page.click("#navigation >> text=Remplacements")
+    j.nav("Remplacements")
     expect(page.locator("h1")).to_have_text("Remplacements")
     page.select_option("#replaced", str(world.adviser.id))
     page.select_option("#replacing", str(leaving))
@@ -346,8 +411,9 @@ def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, liv
     j.check("remplacements")
     page.click("main button[type=submit]")
     expect(page.locator(".fr-alert--success")).to_contain_text("29/06/2026")
-    expect(page.locator("main table")).to_contain_text("depart@navigateur.fr")
+    expect(page.locator("main table")).to_contain_text(leaving_email)
     j.check("remplacements-apres")
+    j.logout()
     j.assert_accessible()
     advisers = in_app(
         live_app, lambda s: set(s.scalars(sa.select(Pathway.adviser_id).where(Pathway.id.in_(ids))))

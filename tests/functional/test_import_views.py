@@ -95,7 +95,7 @@ def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Pa
     assert not (Path(web_app.config["PATHWAYS_IMPORT_FOLDER"]) / kept[0].name).exists()
     # The same file again: nothing new.
     page = upload(client, path)
-    assert "0 parcours créé(s), 2 déjà importé(s)" in page.get_data(as_text=True)
+    assert "0 parcours créé, 2 déjà importés" in page.get_data(as_text=True)
     actions = list(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("import.%"))))
     assert "import.caseload" in actions
     assert "import.verify" in actions
@@ -105,7 +105,7 @@ def test_report_lists_problems_and_nothing_is_kept(web_app, world, session, tmp_
     client = login(web_app, world.manager)
     path = write_csv(tmp_path / "parcours.csv", [{**ROW, "motif_sortie": "lassitude"}])
     text = upload(client, path).get_data(as_text=True)
-    assert "1 problème(s)" in text
+    assert "1 problème :" in text
     assert "lassitude" in text
     assert "Confirmer" not in text
     assert count_pathways(session) == 0

@@ -103,6 +103,6 @@ def test_managers_see_and_filter_their_platform_trail_only(
     login(other, scene.other.world.manager)
     theirs = other.get("/journal/", query_string={"action": "note"}).get_data(as_text=True)
     assert theirs.count("<tr>") - 1 == 1
-    assert f"n° {scene.other.note.id}<" in theirs
+    assert f"Note du {scene.other.note.written_on:%d/%m/%Y}" in theirs  # the object by name, not by id
     login(other, scene.own.world.adviser)
     assert other.get("/journal/").status_code == 404

@@ -71,19 +71,27 @@ def test_reassign_a_whole_caseload(session, world, login):
     assert client.get(f"/tableau-de-bord/reaffecter?conseiller={world.adviser.id}").status_code == 200
     response = client.post(
         "/tableau-de-bord/reaffecter",
-        data={"from_adviser_id": world.adviser.id, "adviser_id": world.adviser.id, "on": "2026-06-15"},
+        data={
+            "from_adviser_id": world.adviser.id,
+            "adviser_id": world.adviser.id,
+            "on": "2026-06-15",
+            "confirmation": "oui",
+        },
     )
     assert response.status_code == 422
     assert "différent" in text(response)
-    response = client.post(
-        "/tableau-de-bord/reaffecter",
-        data={
-            "from_adviser_id": world.adviser.id,
-            "adviser_id": newcomer.id,
-            "on": "2026-06-15",
-            "note": "Départ",
-        },
-    )
+    handover = {
+        "from_adviser_id": world.adviser.id,
+        "adviser_id": newcomer.id,
+        "on": "2026-06-15",
+        "note": "Départ",
+    }
+    # Without the dialog's confirmation nothing moves, and the page says why.
+    response = client.post("/tableau-de-bord/reaffecter", data=handover)
+    assert response.status_code == 422
+    assert "Confirmez dans la fenêtre qui s'ouvre" in text(response)
+    assert session.scalar(sa.select(Pathway.adviser_id).where(Pathway.id == first.id)) == world.adviser.id
+    response = client.post("/tableau-de-bord/reaffecter", data={**handover, "confirmation": "oui"})
     assert response.status_code == 302
     advisers = dict(session.execute(sa.select(Pathway.id, Pathway.adviser_id)).all())
     assert advisers[first.id] == advisers[second.id] == newcomer.id

@@ -225,3 +225,26 @@ def test_the_person_is_corrected_by_those_who_work_on_the_pathway(employment, wo
     )
     session.commit()
     assert login(other).get(f"/parcours/{employment.id}/personne").status_code == 404
+
+
+def test_an_exit_is_recorded_only_once_confirmed(employment, world, login, session):
+    client = login(world.adviser)
+    url = f"/parcours/{employment.id}/etapes/exit"
+    page = text(client.get(url))
+    assert "Sortir définitivement du parcours ?" in page
+    data = {"occurred_on": TODAY.isoformat(), "exit_reason": "moved"}
+    refused = client.post(url, data=data)
+    assert refused.status_code == 422
+    assert "Confirmez dans la fenêtre qui s'ouvre : rien n'a encore été fait." in text(refused)
+    session.refresh(employment)
+    assert employment.state is State.EMPLOYMENT
+    assert client.post(url, data=data | {"confirmation": "oui"}).status_code == 302
+    session.refresh(employment)
+    assert employment.state is State.EXITED
+
+
+def test_the_file_prints_and_names_what_it_shows(employment, world, login):
+    page = text(login(world.adviser).get(f"/parcours/{employment.id}"))
+    assert "data-pw-print" in page
+    assert "Aide à domicile" in page or "(K1311)" in page  # the job by its name, the code beside it
+    assert page.count("Échanges tripartites") <= 1

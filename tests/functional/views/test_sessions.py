@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -58,15 +58,44 @@ def test_create_info_session(world, login, session):
     client = login(world.delegate)
     response = client.post(
         "/informations-collectives/nouvelle",
-        data={"held_on": "2026-06-20", "place": "Mantes", "seats": "10", "territory_id": world.territory.id},
+        data={
+            "held_on": "2026-06-20",
+            "starts_at": "09:30",
+            "ends_at": "12:00",
+            "place": "Mantes",
+            "seats": "10",
+            "territory_id": world.territory.id,
+        },
     )
     assert response.status_code == 302
     created = session.scalar(sa.select(InfoSession).where(InfoSession.place == "Mantes"))
     assert created.delegate_id == world.delegate.id
+    assert (created.starts_at, created.ends_at) == (time(9, 30), time(12))
+    page = text(client.get("/informations-collectives/"))
+    assert "9 h 30 – 12 h" in page
+    assert world.territory.name in page
+    assert "De 9 h 30 à 12 h, Mantes" in text(client.get(f"/informations-collectives/{created.id}"))
     response = client.post(
         "/informations-collectives/nouvelle", data={"held_on": "", "place": "", "seats": "0"}
     )
     assert response.status_code == 422
+    assert "Indiquez l'heure de début" in text(response)
+
+
+def test_an_info_session_ends_after_it_starts(world, login, session):
+    response = login(world.delegate).post(
+        "/informations-collectives/nouvelle",
+        data={
+            "held_on": "2026-06-20",
+            "starts_at": "14:00",
+            "ends_at": "13:00",
+            "place": "Limay",
+            "seats": "8",
+        },
+    )
+    assert response.status_code == 422
+    assert "L'heure de fin doit suivre l'heure de début." in text(response)
+    assert session.scalar(sa.select(InfoSession).where(InfoSession.place == "Limay")) is None
 
 
 def test_register_new_person_with_duplicate_detection(world, login, session):

@@ -1,0 +1,54 @@
+"""French wording that depends on what it is said of: elision, singular or plural, times of day.
+
+Used by views (flash messages, titles) and templates (filters ``de``, ``que``,
+``plural``, ``hour``, ``hours``), so « Diagnostic d'Émilie », « 1 participant·e »,
+« en tant qu'administrateur » and « de 9 h 30 à 12 h » are written the same way
+everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from pathways.text import fold
+
+# Before these (accents folded), « de » and « que » elide. Not before « h »:
+# names do not say whether theirs is mute, and « de Hugo » reads better than
+# a wrong « d'Haddad ».
+_VOWELS = frozenset("aeiou")
+
+
+def elides(word: str) -> bool:
+    """Whether ``word`` starts with a vowel sound that makes « de » « d' »."""
+    first = fold(word.strip())[:1]
+    return first in _VOWELS
+
+
+def de(word: str) -> str:
+    """« de Julie », « d'Émilie »."""
+    return f"d'{word}" if elides(word) else f"de {word}"
+
+
+def que(word: str) -> str:
+    """« que responsable », « qu'administrateur »."""
+    return f"qu'{word}" if elides(word) else f"que {word}"
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """« 0 participant·e », « 1 participant·e », « 2 participant·es » (French: 0 and 1 are singular)."""
+    word = singular if abs(number) < 2 else (plural or f"{singular}s")
+    return f"{number} {word}"
+
+
+def hour(moment: time | None) -> str:
+    """« 9 h 30 », « 14 h » (the French way of writing a time of day)."""
+    if moment is None:
+        return ""
+    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+
+
+def hours(starts_at: time | None, ends_at: time | None) -> str:
+    """« de 9 h 30 à 12 h »; empty when the times are unknown."""
+    if starts_at is None or ends_at is None:
+        return ""
+    return f"de {hour(starts_at)} à {hour(ends_at)}"
