@@ -1,19 +1,35 @@
 """The bilan workbook, the national file and the national merge.
 
 Bilan (one platform, one period), sheets in this order:
-``Synthèse`` (A code, B label, C value, D denominator of a rate; header on
-row 1), one sheet per breakdown (``Public``, ``Sexe``, ``Âge à l'entrée``,
-``Niveau de diplôme``, ``Prescripteur``, ``Territoire``), ``Délais``,
-``Sessions``, ``Freins`` and, on request, ``Cohorte`` (pseudonymised).
 
-National file: the same ``Synthèse`` and breakdowns, each row carrying the
-platform's identifier (slug, name) and the period, plus ``Délais``: the
-distribution of the days behind the two medians (number of pathways per day
-count, no row-level data). ``merge_national`` stacks several platforms'
-files: every total is re-derived from summed numerators and denominators
-(a rate is never averaged) and each median is recomputed exactly from the
-summed distributions; the platforms' own rows are kept in the sheet
-``Plateformes``.
+- ``Synthèse``: one indicator per row — A code, B label, C value, D the
+  denominator of a rate, E the CNSA level (réalisation, résultat, impact);
+  header on row 1. Columns A–D are the key of the national consolidation:
+  they never change;
+- ``Entonnoir et devenir``: the persons who entered in the period, the
+  milestones they reached and their standing at the end of the period by
+  quarter of entry, each table with its Excel chart beside it;
+- ``Ventilations``: accompanied pathways and their access by public, sex,
+  age, diploma, prescriber and territory;
+- ``Délais``: quartiles and bands of the three delays;
+- ``Métiers et employeurs``: contracts signed by job × employer type;
+- ``Sessions``, ``Freins``;
+- ``Délais (jours)``: the exact day counts behind the medians (hidden in the
+  bilan: it is for the national merge, not for reading);
+- on request, ``Cohorte`` (pseudonymised).
+
+Headers are French, jobs and certifications named beside their codes; every
+sheet is printed A4 landscape, fitted to the width, its header row repeated,
+the platform and the period in each page's header and in the file's
+properties.
+
+National file: ``Synthèse``, ``Ventilations`` and ``Délais (jours)``, each row
+carrying the platform's identifier (slug, name) and the period, so that the
+files of all platforms stack. ``merge_national`` re-derives every total
+from summed numerators and denominators (a rate is never averaged) and
+recomputes each median exactly from the summed day counts; persons are
+summed (a platform counts its own distinct persons; no identifier links two
+platforms' records); the platforms' own rows are kept in ``Plateformes``.
 """
 
 from __future__ import annotations
@@ -25,22 +41,26 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
+from openpyxl.chart import BarChart, Reference, Series
+from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.series import SeriesLabel
 from sqlalchemy.orm import Session
 
+from exports.breakdowns import BREAKDOWN_TITLES, DIMENSION_OF_TITLE, BreakdownRow, assemble_breakdowns
+from exports.delays import BANDS, MEDIAN_CODES, delay_stats
 from exports.indicators import (
-    BREAKDOWN_TITLES,
-    MEDIAN_CODES,
+    LEVEL_TITLES,
     NATIONAL_SLUG,
     Bilan,
-    BreakdownRow,
     assemble,
-    assemble_breakdowns,
     compute_bilan,
     is_rate,
+    job_name,
+    level_of,
     national_name,
     rate_terms,
 )
-from exports.writer import Column, Kind, Percent, WorkbookWriter
+from exports.writer import Column, Kind, Percent, PrintSetup, SheetWriter, WorkbookWriter
 from pathways import audit
 from pathways.models import (
     Barrier,
@@ -55,39 +75,65 @@ from pathways.models import (
     Territory,
     User,
 )
-from pathways.vocabulary import BarrierCategory, BarrierStatus
+from pathways.reference import JOBS
+from pathways.services.dashboard import OUTCOMES
+from pathways.vocabulary import BarrierCategory, BarrierStatus, EmployerType
 
 SYNTHESE = "Synthèse"
+FUNNEL = "Entonnoir et devenir"
+BREAKDOWNS = "Ventilations"
 DELAYS = "Délais"
+DAY_COUNTS = "Délais (jours)"
+JOBS_SHEET = "Métiers et employeurs"
 PLATFORMS = "Plateformes"
-SYNTHESE_COLUMNS = [
-    Column("code", width=34),
-    Column("libelle", width=60),
-    Column("valeur", Kind.INTEGER, width=12),
-    Column("denominateur", Kind.INTEGER, width=14),
-]
+# Row 1 of the Synthèse: A–D are the national key and stay as they are.
+SYNTHESE_HEADERS = ["code", "libelle", "valeur", "denominateur", "niveau"]
 PLATFORM_COLUMNS = [
-    Column("plateforme", width=18),
-    Column("nom_plateforme", width=34),
+    Column("plateforme", width=16),
+    Column("nom_plateforme", width=30),
     Column("debut", Kind.DATE),
     Column("fin", Kind.DATE),
 ]
 BREAKDOWN_COLUMNS = [
-    Column("modalite", width=22),
-    Column("libelle", width=50),
-    Column("accompanied", Kind.INTEGER, width=14),
-    Column("access_training_or_job", Kind.INTEGER, width=24),
-    Column("access_rate", Kind.RATE, width=14),
+    Column("Ventilation", width=18),
+    Column("Code", width=18),
+    Column("Modalité", width=44),
+    Column("Parcours accompagnés", Kind.INTEGER, width=14),
+    Column("Accès à une formation ou un emploi", Kind.INTEGER, width=18),
+    Column("Taux d'accès", Kind.RATE, width=11),
 ]
-DELAY_COLUMNS = [
-    Column("indicateur", width=28),
-    Column("jours", Kind.INTEGER),
-    Column("parcours", Kind.INTEGER),
+DAY_COUNT_COLUMNS = [
+    Column("Indicateur", width=30),
+    Column("Jours", Kind.INTEGER, width=8),
+    Column("Parcours", Kind.INTEGER, width=10),
 ]
+# The Synthèse prints on three pages at most: shrunk rather than longer.
+SYNTHESE_PAGES = 3
 
 
 class NationalFileError(ValueError):
     """A file given to the national merge is not a national file; French message."""
+
+
+def period_text(start: date, end: date) -> str:
+    """« Année 2025 (du 01/01/2025 au 31/12/2025) », or « Du 10/03/2025 au 20/02/2026 »."""
+    days = f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
+    if start == date(start.year, 1, 1) and end == date(start.year, 12, 31):
+        return f"Année {start.year} ({days})"
+    return days[0].upper() + days[1:]
+
+
+def print_setup(bilan: Bilan, document: str) -> PrintSetup:
+    period = period_text(bilan.start, bilan.end)
+    return PrintSetup(
+        owner=bilan.platform_name,
+        period=period,
+        title=f"{document} — {bilan.platform_name} — {period}",
+        subject=(
+            f"{document} de la plateforme {bilan.platform_name}, {period[0].lower()}{period[1:]} : "
+            "indicateurs communs des plateformes des métiers de l'autonomie (réalisation, résultat, impact)"
+        ),
+    )
 
 
 def _value(indicator_value: float | int | None, code: str) -> Any:
@@ -96,48 +142,201 @@ def _value(indicator_value: float | int | None, code: str) -> Any:
     return Percent(indicator_value) if is_rate(code) else indicator_value
 
 
-def _synthese_rows(bilan: Bilan, with_platform: bool) -> list[list[Any]]:
-    rows = []
+def _rate(value: float | None) -> Percent | None:
+    return None if value is None else Percent(value)
+
+
+def _stamp(bilan: Bilan) -> list[Any]:
+    return [bilan.platform_slug, bilan.platform_name, bilan.start, bilan.end]
+
+
+def _synthese_columns(bilan: Bilan) -> list[Column]:
+    # Widths from the content: every code and label readable, nothing wider than needed.
+    code_width = min(max((len(i.code) for i in bilan.indicators), default=20) + 2, 44)
+    label_width = min(max((len(i.label) for i in bilan.indicators), default=40) + 2, 92)
+    return [
+        Column(SYNTHESE_HEADERS[0], width=code_width),
+        Column(SYNTHESE_HEADERS[1], width=label_width),
+        Column(SYNTHESE_HEADERS[2], Kind.INTEGER, width=11),
+        Column(SYNTHESE_HEADERS[3], Kind.INTEGER, width=14),
+        Column(SYNTHESE_HEADERS[4], width=12),
+    ]
+
+
+def _write_synthese(book: WorkbookWriter, bilan: Bilan, with_platform: bool) -> int:
+    extra = PLATFORM_COLUMNS if with_platform else []
+    sheet = book.sheet(SYNTHESE, _synthese_columns(bilan) + extra, pages_tall=SYNTHESE_PAGES)
     for indicator in bilan.indicators:
         row: list[Any] = [
             indicator.code,
             indicator.label,
             _value(indicator.value, indicator.code),
             indicator.denominator,
+            indicator.level,
         ]
-        if with_platform:
-            row += [bilan.platform_slug, bilan.platform_name, bilan.start, bilan.end]
-        rows.append(row)
-    return rows
+        sheet.append(row + (_stamp(bilan) if with_platform else []))
+    return sheet.rows
 
 
-def _write_common(book: WorkbookWriter, bilan: Bilan, with_platform: bool) -> int:
-    """Synthèse, breakdowns and delays; returns the number of rows written."""
-    extra = PLATFORM_COLUMNS if with_platform else []
-    synthese = book.sheet(SYNTHESE, SYNTHESE_COLUMNS + extra)
-    synthese.extend(_synthese_rows(bilan, with_platform))
-    written = synthese.rows
+def _write_breakdowns(book: WorkbookWriter, bilan: Bilan, with_platform: bool) -> int:
+    sheet = book.sheet(BREAKDOWNS, BREAKDOWN_COLUMNS + (PLATFORM_COLUMNS if with_platform else []))
     for dimension, title in BREAKDOWN_TITLES.items():
-        sheet = book.sheet(title, BREAKDOWN_COLUMNS + extra)
         for row in bilan.breakdowns[dimension]:
-            values: list[Any] = [row.code, row.label, row.accompanied, row.access, _rate(row.rate)]
-            if with_platform:
-                values += [bilan.platform_slug, bilan.platform_name, bilan.start, bilan.end]
-            sheet.append(values)
-        written += sheet.rows
-    delays = book.sheet(DELAYS, DELAY_COLUMNS + extra)
+            values: list[Any] = [title, row.code, row.label, row.accompanied, row.access, _rate(row.rate)]
+            sheet.append(values + (_stamp(bilan) if with_platform else []))
+    return sheet.rows
+
+
+def _write_day_counts(book: WorkbookWriter, bilan: Bilan, with_platform: bool) -> int:
+    # In the bilan, hidden: not for reading (Délais is), and hundreds of rows long.
+    sheet = book.sheet(
+        DAY_COUNTS, DAY_COUNT_COLUMNS + (PLATFORM_COLUMNS if with_platform else []), hidden=not with_platform
+    )
     for code, key in MEDIAN_CODES.items():
         histogram = bilan.delays.get(key, Counter())
         for days in sorted(histogram):
-            values = [code, days, histogram[days]]
-            if with_platform:
-                values += [bilan.platform_slug, bilan.platform_name, bilan.start, bilan.end]
-            delays.append(values)
-    return written + delays.rows
+            values: list[Any] = [code, days, histogram[days]]
+            sheet.append(values + (_stamp(bilan) if with_platform else []))
+    return sheet.rows
 
 
-def _rate(value: float | None) -> Percent | None:
-    return None if value is None else Percent(value)
+def _write_delays(book: WorkbookWriter, bilan: Bilan) -> int:
+    sheet = book.sheet(
+        DELAYS,
+        [
+            Column("Délai", width=30),
+            Column("Parcours", Kind.INTEGER, width=10),
+            Column("1er quartile (jours)", Kind.NUMBER, width=12),
+            Column("Médiane (jours)", Kind.NUMBER, width=11),
+            Column("3e quartile (jours)", Kind.NUMBER, width=12),
+            *[Column(label, Kind.INTEGER, width=11) for _low, _high, label in BANDS],
+        ],
+        filters=False,
+    )
+    for key in MEDIAN_CODES.values():
+        stats = delay_stats(key, bilan.delays.get(key, Counter()))
+        sheet.append(
+            [stats.label, stats.count, stats.first_quartile, stats.median, stats.third_quartile, *stats.bands]
+        )
+    sheet.blank()
+    sheet.append(
+        [
+            "Jours entre l'entrée dans le parcours et la première entrée au pôle orientation, en formation "
+            "ou le premier contrat, pour les parcours dont cette étape a eu lieu dans la période."
+        ]
+    )
+    sheet.append(
+        [
+            f"Les nombres de jours exacts, pour la consolidation nationale, sont dans la feuille masquée "
+            f"« {DAY_COUNTS} »."
+        ]
+    )
+    sheet.add_chart(_series_by_row(sheet, rows=range(2, 5), first_col=6, last_col=5 + len(BANDS)), "A8")
+    return sheet.rows
+
+
+def _series_by_row(sheet: SheetWriter, *, rows: range, first_col: int, last_col: int) -> BarChart:
+    """The delays' bands as a chart: one series per delay (named by column A), bands as categories."""
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Répartition des délais"
+    chart.y_axis.title = "Parcours"
+    for row in rows:
+        values = Reference(sheet.sheet, min_col=first_col, max_col=last_col, min_row=row, max_row=row)
+        series = Series(values)
+        series.tx = SeriesLabel(strRef=StrRef(f"'{sheet.sheet.title}'!$A${row}"))
+        chart.series.append(series)
+    chart.set_categories(Reference(sheet.sheet, min_col=first_col, max_col=last_col, min_row=1, max_row=1))
+    chart.width, chart.height = 18, 7.5
+    return chart
+
+
+def _write_funnel(book: WorkbookWriter, bilan: Bilan) -> int:
+    outcome_labels = [label for _key, label in OUTCOMES]
+    sheet = book.sheet(
+        FUNNEL,
+        [
+            Column("Étape du parcours", width=38),
+            Column("Personnes entrées dans la période", Kind.INTEGER, width=16),
+            *[Column("", Kind.INTEGER, width=12) for _ in range(len(OUTCOMES))],
+        ],
+        filters=False,
+    )
+    for step in bilan.funnel:
+        sheet.append([step.label, step.counts[0]])
+    steps_end = sheet.last_row
+    sheet.blank()
+    sheet.append(["Personnes entrées dans la période, à l'étape atteinte ou à une étape ultérieure,"])
+    sheet.append([f"à la fin de la période ({bilan.end:%d/%m/%Y})."])
+    funnel_chart = BarChart()
+    funnel_chart.type = "bar"
+    funnel_chart.title = "Entonnoir du parcours"
+    funnel_chart.add_data(
+        Reference(sheet.sheet, min_col=2, min_row=1, max_row=steps_end), titles_from_data=True
+    )
+    funnel_chart.set_categories(Reference(sheet.sheet, min_col=1, min_row=2, max_row=steps_end))
+    funnel_chart.x_axis.scaling.orientation = "maxMin"  # the first step on top
+    funnel_chart.legend = None
+    funnel_chart.width, funnel_chart.height = 15, 7
+    sheet.add_chart(funnel_chart, "D1")
+
+    while sheet.last_row < 17:  # below the funnel's chart
+        sheet.blank()
+    heading_row = sheet.last_row + 1
+    sheet.heading(["Trimestre d'entrée", *outcome_labels, "Total"])
+    for cohort in bilan.outcomes:
+        sheet.append([cohort.label, *[cohort.outcomes.get(key, 0) for key, _ in OUTCOMES], cohort.total])
+    last_quarter = sheet.last_row
+    totals = [sum(c.outcomes.get(key, 0) for c in bilan.outcomes) for key, _ in OUTCOMES]
+    sheet.append(["Total", *totals, sum(totals)])
+    sheet.blank()
+    sheet.append(
+        ["Devenir, à la fin de la période, du dernier parcours de chaque personne entrée dans la période."]
+    )
+    if bilan.outcomes:
+        outcomes_chart = BarChart()
+        outcomes_chart.type = "col"
+        outcomes_chart.grouping = "stacked"
+        outcomes_chart.overlap = 100
+        outcomes_chart.title = "Devenir par trimestre d'entrée"
+        outcomes_chart.add_data(
+            Reference(
+                sheet.sheet, min_col=2, max_col=1 + len(OUTCOMES), min_row=heading_row, max_row=last_quarter
+            ),
+            titles_from_data=True,
+        )
+        outcomes_chart.set_categories(
+            Reference(sheet.sheet, min_col=1, min_row=heading_row + 1, max_row=last_quarter)
+        )
+        outcomes_chart.y_axis.title = "Personnes"
+        outcomes_chart.width, outcomes_chart.height = 13, 8
+        sheet.add_chart(outcomes_chart, f"I{heading_row}")
+    return sheet.rows
+
+
+def _write_jobs(book: WorkbookWriter, bilan: Bilan) -> int:
+    employers = list(EmployerType)
+    sheet = book.sheet(
+        JOBS_SHEET,
+        [
+            Column("Code ROME", width=10),
+            Column("Métier", width=46),
+            *[Column(employer.label, Kind.INTEGER, width=15) for employer in employers],
+            Column("Total", Kind.INTEGER, width=9),
+        ],
+    )
+    names = {code: label for code, label, _sector in JOBS}
+    rows = sorted(bilan.jobs_by_employer.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    for job, counts in rows:
+        sheet.append(
+            [job, names.get(job, job), *[counts.get(e.value, 0) for e in employers], sum(counts.values())]
+        )
+    if rows:
+        totals = [sum(counts.get(e.value, 0) for _job, counts in rows) for e in employers]
+        sheet.append(["Total", "Tous métiers", *totals, sum(totals)])
+        sheet.filters = False  # a total row is not a row to filter
+    return sheet.rows
 
 
 def write_bilan(
@@ -152,10 +351,15 @@ def write_bilan(
 ) -> Bilan:
     """The bilan workbook of ``platform`` for [start, end], recorded in the audit trail."""
     bilan = compute_bilan(session, platform, start, end)
-    book = WorkbookWriter()
-    rows = _write_common(book, bilan, with_platform=False)
+    book = WorkbookWriter(print_setup(bilan, "Bilan d'activité"))
+    rows = _write_synthese(book, bilan, with_platform=False)
+    rows += _write_funnel(book, bilan)
+    rows += _write_breakdowns(book, bilan, with_platform=False)
+    rows += _write_delays(book, bilan)
+    rows += _write_jobs(book, bilan)
     rows += _write_sessions(book, session, platform, start, end)
     rows += _write_barriers(book, session, platform, start, end)
+    rows += _write_day_counts(book, bilan, with_platform=False)
     cohort_rows = 0
     if with_cohort:
         from exports.cohort import write_cohort_sheet
@@ -179,6 +383,13 @@ def write_bilan(
     return bilan
 
 
+def _write_national(book: WorkbookWriter, bilan: Bilan) -> int:
+    rows = _write_synthese(book, bilan, with_platform=True)
+    rows += _write_breakdowns(book, bilan, with_platform=True)
+    rows += _write_day_counts(book, bilan, with_platform=True)
+    return rows
+
+
 def write_national(
     session: Session,
     platform: Platform,
@@ -188,10 +399,10 @@ def write_national(
     *,
     actor: User | None,
 ) -> Bilan:
-    """The national file of ``platform``: Synthèse and breakdowns with its identifier."""
+    """The national file of ``platform``: Synthèse, breakdowns and day counts with its identifier."""
     bilan = compute_bilan(session, platform, start, end)
-    book = WorkbookWriter()
-    rows = _write_common(book, bilan, with_platform=True)
+    book = WorkbookWriter(print_setup(bilan, "Fichier national"))
+    rows = _write_national(book, bilan)
     book.save(target)
     audit.record(
         session,
@@ -214,13 +425,13 @@ def _write_sessions(
     sheet = book.sheet(
         "Sessions",
         [
-            Column("type", width=26),
-            Column("date", Kind.DATE),
-            Column("lieu", width=30),
-            Column("territoire", width=26),
-            Column("places", Kind.INTEGER, width=10),
-            Column("inscrits", Kind.INTEGER, width=10),
-            Column("presents", Kind.INTEGER, width=10),
+            Column("Type", width=24),
+            Column("Date", Kind.DATE),
+            Column("Lieu", width=32),
+            Column("Territoire", width=28),
+            Column("Places", Kind.INTEGER, width=9),
+            Column("Inscrits", Kind.INTEGER, width=10),
+            Column("Présents", Kind.INTEGER, width=10),
         ],
     )
     registered = (
@@ -281,12 +492,12 @@ def _write_barriers(
     sheet = book.sheet(
         "Freins",
         [
-            Column("categorie", width=18),
-            Column("libelle", width=44),
-            Column("code_france_travail", Kind.INTEGER, width=20),
-            Column("identifies", Kind.INTEGER),
-            Column("leves", Kind.INTEGER),
-            Column("non_solubles", Kind.INTEGER),
+            Column("Code", width=16),
+            Column("Catégorie", width=48),
+            Column("Code France Travail", Kind.INTEGER, width=14),
+            Column("Identifiés", Kind.INTEGER, width=11),
+            Column("Levés", Kind.INTEGER, width=9),
+            Column("Non solubles", Kind.INTEGER, width=12),
         ],
     )
     identified = Counter(
@@ -351,27 +562,37 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+NATIONAL_HEADERS = SYNTHESE_HEADERS + [c.header for c in PLATFORM_COLUMNS]
+
+
 def read_national(path: str | Path) -> NationalFile:
     """Read a national file (checked as an untrusted upload first)."""
     from openpyxl import load_workbook
 
     from pathways.imports.safety import check_xlsx
 
+    name = Path(path).name
     check_xlsx(Path(path))
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         if SYNTHESE not in workbook.sheetnames:
-            raise NationalFileError(f"{Path(path).name} : pas de feuille « {SYNTHESE} ».")
+            raise NationalFileError(f"{name} : pas de feuille « {SYNTHESE} ».")
         rows = list(workbook[SYNTHESE].iter_rows(min_row=1, values_only=True))
         header = [str(h or "") for h in rows[0]] if rows else []
-        if header[:8] != [c.header for c in SYNTHESE_COLUMNS + PLATFORM_COLUMNS]:
+        if header[: len(NATIONAL_HEADERS)] != NATIONAL_HEADERS:
             raise NationalFileError(
-                f"{Path(path).name} n'est pas un fichier national (colonnes de la feuille « {SYNTHESE} »)."
+                f"{name} n'est pas un fichier national de cette version (colonnes de la feuille "
+                f"« {SYNTHESE} ») : produisez-le à nouveau avec « Fichier national »."
             )
-        body = [list(r[:8]) for r in rows[1:] if r and r[0]]
+        for needed in (BREAKDOWNS, DAY_COUNTS):
+            if needed not in workbook.sheetnames:
+                raise NationalFileError(f"{name} : pas de feuille « {needed} ».")
+        width = len(NATIONAL_HEADERS)
+        body = [list(r[:width]) for r in rows[1:] if r and r[0]]
         if not body:
-            raise NationalFileError(f"{Path(path).name} : la feuille « {SYNTHESE} » est vide.")
-        slug, name, start, end = body[0][4], body[0][5], _as_date(body[0][6]), _as_date(body[0][7])
+            raise NationalFileError(f"{name} : la feuille « {SYNTHESE} » est vide.")
+        slug, platform_name = body[0][5], body[0][6]
+        start, end = _as_date(body[0][7]), _as_date(body[0][8])
         raw: Counter[str] = Counter()
         for code, _label, value, denominator, *_ in body:
             code = str(code)
@@ -384,22 +605,17 @@ def read_national(path: str | Path) -> NationalFile:
                     raw[numerator_key] = round(float(value or 0) * int(denominator or 0))
             elif code not in MEDIAN_CODES and value is not None:
                 raw[code] = int(value)
-        breakdowns: dict[str, dict[str, list[int]]] = {}
-        for dimension, title in BREAKDOWN_TITLES.items():
-            cells: dict[str, list[int]] = {}
-            if title in workbook.sheetnames:
-                for row in workbook[title].iter_rows(min_row=2, values_only=True):
-                    if row and row[0] is not None:
-                        cells[str(row[0])] = [int(row[2] or 0), int(row[3] or 0)]
-            breakdowns[dimension] = cells
+        breakdowns: dict[str, dict[str, list[int]]] = {dimension: {} for dimension in BREAKDOWN_TITLES}
+        for row in workbook[BREAKDOWNS].iter_rows(min_row=2, values_only=True):
+            if row and row[0] in DIMENSION_OF_TITLE and row[1] is not None:
+                breakdowns[DIMENSION_OF_TITLE[row[0]]][str(row[1])] = [int(row[3] or 0), int(row[4] or 0)]
         delays: dict[str, Counter[int]] = {key: Counter() for key in MEDIAN_CODES.values()}
-        if DELAYS in workbook.sheetnames:
-            for row in workbook[DELAYS].iter_rows(min_row=2, values_only=True):
-                if row and row[0] in MEDIAN_CODES:
-                    delays[MEDIAN_CODES[row[0]]][int(row[1])] += int(row[2])
+        for row in workbook[DAY_COUNTS].iter_rows(min_row=2, values_only=True):
+            if row and row[0] in MEDIAN_CODES:
+                delays[MEDIAN_CODES[row[0]]][int(row[1])] += int(row[2])
     finally:
         workbook.close()
-    return NationalFile(str(slug), str(name), start, end, raw, delays, breakdowns, body)
+    return NationalFile(str(slug), str(platform_name), start, end, raw, delays, breakdowns, body)
 
 
 def merge_national(paths: list[Path], target: str | Path | IO[bytes]) -> Bilan:
@@ -422,6 +638,7 @@ def merge_national(paths: list[Path], target: str | Path | IO[bytes]) -> Bilan:
     delays: dict[str, Counter[int]] = {key: Counter() for key in MEDIAN_CODES.values()}
     cells: dict[str, dict[str, list[int]]] = {dimension: {} for dimension in BREAKDOWN_TITLES}
     for file in files:
+        # Persons add up: each platform counts its own records, none is shared.
         raw.update(file.raw)
         for key, histogram in file.delays.items():
             delays[key].update(histogram)
@@ -440,24 +657,28 @@ def merge_national(paths: list[Path], target: str | Path | IO[bytes]) -> Bilan:
         assemble_breakdowns(cells),
         delays,
     )
-    book = WorkbookWriter()
-    _write_common(book, bilan, with_platform=True)
-    detail = book.sheet(PLATFORMS, SYNTHESE_COLUMNS + PLATFORM_COLUMNS)
+    book = WorkbookWriter(print_setup(bilan, "Fichier national consolidé"))
+    _write_national(book, bilan)
+    detail = book.sheet(PLATFORMS, _synthese_columns(bilan) + PLATFORM_COLUMNS)
     for file in files:
-        for code, label, value, denominator, slug, name, row_start, row_end in file.synthese:
+        for code, label, value, denominator, level, slug, name, row_start, row_end in file.synthese:
             shown = Percent(value) if value is not None and is_rate(str(code)) else value
             detail.append(
-                [code, label, shown, denominator, slug, name, _as_date(row_start), _as_date(row_end)]
+                [code, label, shown, denominator, level, slug, name, _as_date(row_start), _as_date(row_end)]
             )
     book.save(target)
     return bilan
 
 
 __all__ = [
+    "LEVEL_TITLES",
     "BreakdownRow",
     "NationalFile",
     "NationalFileError",
+    "job_name",
+    "level_of",
     "merge_national",
+    "period_text",
     "read_national",
     "write_bilan",
     "write_national",

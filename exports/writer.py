@@ -4,7 +4,11 @@ openpyxl in write-only mode: each row is serialised as soon as it is
 appended, so memory stays flat whatever the number of rows, and rows can come
 straight from a query (``yield_per``). The writer makes the files usable as
 they are: real dates, rates as numbers with a percent format, the header
-frozen, filters on, widths set. Every text cell is neutralised against formula
+frozen, filters on, widths set. A workbook may also be made for print and
+for reading (``PrintSetup``): A4 landscape fitted to the page width, the
+header row repeated on each page, whose document and which period in each
+page's header and in the file's properties, and Excel charts beside their
+tables. Every text cell is neutralised against formula
 injection and stripped of control characters: a value typed by a user (a
 name, an employer) must never run as a formula in the manager's spreadsheet.
 """
@@ -21,6 +25,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart._chart import ChartBase
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -76,26 +81,77 @@ class Column:
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+A4 = 9  # the paper size code of the SpreadsheetML standard
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """What each printed page of a workbook says: whose document, which period, what it is.
+
+    ``title`` and ``subject`` also go to the file's properties.
+    """
+
+    owner: str
+    period: str
+    title: str
+    subject: str = ""
+
+
+def header_text(value: str) -> str:
+    """Text for a page header or footer: ``&`` starts a code there, so it is doubled."""
+    return CONTROL_CHARACTERS.sub("", value).replace("&", "&&")
+
+
+def _prepare_print(sheet: WriteOnlyWorksheet, setup: PrintSetup, pages_tall: int) -> None:
+    """A4 landscape, fitted to the page width (and to ``pages_tall`` pages when not 0)."""
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = pages_tall
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.header = sheet.page_margins.footer = 0.25
+    sheet.oddHeader.left.text = header_text(setup.owner)
+    sheet.oddHeader.center.text = "&A"  # the sheet's name
+    sheet.oddHeader.right.text = header_text(setup.period)
+    sheet.oddFooter.left.text = header_text(setup.title)
+    sheet.oddFooter.right.text = "Page &P / &N"
+    for part in (sheet.oddHeader.left, sheet.oddHeader.center, sheet.oddHeader.right):
+        part.size = 9
+    for part in (sheet.oddFooter.left, sheet.oddFooter.right):
+        part.size = 8
 
 
 class SheetWriter:
-    """Rows appended to one write-only sheet, converted by column kind."""
+    """Rows appended to one write-only sheet, converted by column kind.
 
-    def __init__(self, sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
+    ``filters`` puts the auto-filter on the first table (a sheet holding
+    several tables has none); ``print_setup`` prepares it for print, its
+    header row repeated on each page.
+    """
+
+    def __init__(
+        self,
+        sheet: WriteOnlyWorksheet,
+        columns: Sequence[Column],
+        *,
+        filters: bool = True,
+        print_setup: PrintSetup | None = None,
+        pages_tall: int = 0,
+    ) -> None:
         self.sheet = sheet
         self.columns = tuple(columns)
         self.rows = 0
+        self.filters = filters
         for index, column in enumerate(self.columns, 1):
             sheet.column_dimensions[get_column_letter(index)].width = column.sheet_width
+        # Everything above the rows is written with the first row: set it now.
+        if print_setup is not None:
+            _prepare_print(sheet, print_setup, pages_tall)
+            sheet.print_title_rows = "1:1"
         sheet.freeze_panes = "A2"
-        header = []
-        for column in self.columns:
-            cell = WriteOnlyCell(sheet, value=safe_text(column.header))
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.alignment = HEADER_ALIGNMENT
-            header.append(cell)
-        sheet.append(header)
+        self._heading([column.header for column in self.columns])
         # One styled cell per column, reused: a write-only sheet serialises
         # each row as it is appended, so the cell is free again at the next row.
         self._styled: list[WriteOnlyCell | None] = []
@@ -112,6 +168,34 @@ class SheetWriter:
                 cell.number_format = number_format
                 self._styled.append(cell)
         self._percent: dict[int, WriteOnlyCell] = {}
+
+    def _heading(self, values: Sequence[str | None]) -> None:
+        header = []
+        for value in values:
+            cell = WriteOnlyCell(self.sheet, value=safe_text(value) if value else None)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = HEADER_ALIGNMENT
+            header.append(cell)
+        self.sheet.append(header)
+
+    @property
+    def last_row(self) -> int:
+        """The sheet's row number of the last row written (the header is row 1)."""
+        return self.rows + 1
+
+    def heading(self, values: Sequence[str | None]) -> None:
+        """A header row of another table further down the sheet."""
+        self._heading(values)
+        self.rows += 1
+
+    def blank(self) -> None:
+        self.sheet.append([])
+        self.rows += 1
+
+    def add_chart(self, chart: ChartBase, anchor: str) -> None:
+        """An Excel chart (drawn by Excel and LibreOffice alike) with its top left corner at ``anchor``."""
+        self.sheet.add_chart(chart, anchor)
 
     def _percent_cell(self, index: int) -> WriteOnlyCell:
         cell = self._percent.get(index)
@@ -140,6 +224,8 @@ class SheetWriter:
 
     def close(self) -> None:
         """Turn the filters on over what was written (called before the workbook is saved)."""
+        if not self.filters:
+            return
         last = get_column_letter(max(len(self.columns), 1))
         self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
 
@@ -164,16 +250,41 @@ def cell_value(value: Any) -> Any:
 
 
 class WorkbookWriter:
-    """A write-only workbook: add sheets, stream rows, save once."""
+    """A write-only workbook: add sheets, stream rows, save once.
 
-    def __init__(self) -> None:
+    With ``print_setup`` every sheet is prepared for print and the file's
+    properties name the document.
+    """
+
+    def __init__(self, print_setup: PrintSetup | None = None) -> None:
         self.workbook = Workbook(write_only=True)
         self._sheets: list[SheetWriter] = []
+        self.print_setup = print_setup
+        if print_setup is not None:
+            properties = self.workbook.properties
+            properties.title = safe_text(print_setup.title)
+            properties.subject = safe_text(print_setup.subject or print_setup.period)
+            properties.creator = "Pathways"
+            properties.keywords = safe_text(f"{print_setup.owner}; {print_setup.period}")
 
-    def sheet(self, title: str, columns: Sequence[Column]) -> SheetWriter:
+    def sheet(
+        self,
+        title: str,
+        columns: Sequence[Column],
+        *,
+        filters: bool = True,
+        hidden: bool = False,
+        pages_tall: int = 0,
+    ) -> SheetWriter:
+        """A new sheet; ``hidden`` ones are not printed; ``pages_tall`` caps its printed height."""
         # Sheet titles are limited to 31 characters and some punctuation.
         clean = re.sub(r"[\[\]\*\?/\\:]", "-", title)[:31]
-        writer = SheetWriter(self.workbook.create_sheet(clean), columns)
+        sheet = self.workbook.create_sheet(clean)
+        if hidden:
+            sheet.sheet_state = "hidden"
+        writer = SheetWriter(
+            sheet, columns, filters=filters, print_setup=self.print_setup, pages_tall=pages_tall
+        )
         self._sheets.append(writer)
         return writer
 

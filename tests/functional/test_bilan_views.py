@@ -66,7 +66,7 @@ def test_download_bilan_national_and_cohort(web_app, world, session) -> None:
     response = client.post("/bilan/", data={"kind": "national", "start": "2025-03-01", "end": "2025-12-31"})
     assert response.status_code == 200
     rows = workbook(response).get_sheet_by_name("Synthèse").to_python()
-    assert rows[1][4] == "yvelines"
+    assert rows[1][4:6] == ["réalisation", "yvelines"]  # E the level, then the platform
 
     response = client.post("/bilan/", data={"kind": "cohort", "year": "2025", "identified": "y"})
     assert response.status_code == 200

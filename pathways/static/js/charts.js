@@ -10,6 +10,8 @@
     var canvas = document.getElementById("chart-" + name);
     if (!canvas) { return; }
     var spec = charts[name];
+    var values = { stacked: !!spec.stacked, beginAtZero: true, ticks: { precision: 0 } };
+    var categories = { stacked: !!spec.stacked };
     new Chart(canvas, {
       type: "bar",
       data: {
@@ -19,13 +21,11 @@
         })
       },
       options: {
+        indexAxis: spec.horizontal ? "y" : "x",
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        scales: {
-          x: { stacked: !!spec.stacked },
-          y: { stacked: !!spec.stacked, beginAtZero: true, ticks: { precision: 0 } }
-        },
+        scales: spec.horizontal ? { x: values, y: categories } : { x: categories, y: values },
         plugins: { legend: { position: "bottom" } }
       }
     });
