@@ -38,11 +38,19 @@ serve: install ## Production-like: gunicorn, 4 workers (set DATABASE_URL for Pos
 	# --timeout 600: importing a platform's whole spreadsheet (10 000 rows) takes minutes.
 	$(VENV)/bin/gunicorn --workers 4 --preload --timeout 600 --bind $(HOST):$(PORT) wsgi:app
 
-test-deps: ## PostgreSQL server and Chromium, installed when missing
+test-deps: ## PostgreSQL server, Chromium, LibreOffice Calc, poppler, Pango: installed when missing
 	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 	@if ! command -v chromium >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+	@# The printed bilan's check: LibreOffice converts it to PDF, poppler counts its pages.
+	@if ! command -v soffice >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; fi
+	@if ! command -v pdfinfo >/dev/null || ! command -v pdftotext >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; fi
+	@# The bilan's PDF report: WeasyPrint needs Pango (and fonts) from Debian.
+	@if ! ldconfig -p | grep -q 'libpango-1.0.so.0' || ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; fi
 
 test: install test-deps ## Every test, on SQLite and PostgreSQL
 	$(VENV)/bin/ruff check .

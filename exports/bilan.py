@@ -43,6 +43,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from openpyxl.chart import BarChart, Reference, Series
 from openpyxl.chart.data_source import StrRef
+from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
 from sqlalchemy.orm import Session
 
@@ -100,7 +101,7 @@ BREAKDOWN_COLUMNS = [
     Column("Modalité", width=44),
     Column("Parcours accompagnés", Kind.INTEGER, width=14),
     Column("Accès à une formation ou un emploi", Kind.INTEGER, width=18),
-    Column("Taux d'accès", Kind.RATE, width=11),
+    Column("Taux d'accès", Kind.RATE, width=13),
 ]
 DAY_COUNT_COLUMNS = [
     Column("Indicateur", width=30),
@@ -257,7 +258,7 @@ def _write_funnel(book: WorkbookWriter, bilan: Bilan) -> int:
     sheet = book.sheet(
         FUNNEL,
         [
-            Column("Étape du parcours", width=38),
+            Column("Étape du parcours", width=52),
             Column("Personnes entrées dans la période", Kind.INTEGER, width=16),
             *[Column("", Kind.INTEGER, width=12) for _ in range(len(OUTCOMES))],
         ],
@@ -278,7 +279,10 @@ def _write_funnel(book: WorkbookWriter, bilan: Bilan) -> int:
     funnel_chart.set_categories(Reference(sheet.sheet, min_col=1, min_row=2, max_row=steps_end))
     funnel_chart.x_axis.scaling.orientation = "maxMin"  # the first step on top
     funnel_chart.legend = None
-    funnel_chart.width, funnel_chart.height = 15, 7
+    funnel_chart.dataLabels = DataLabelList(
+        showVal=True, showSerName=False, showCatName=False, showLegendKey=False, showPercent=False
+    )
+    funnel_chart.width, funnel_chart.height = 16, 7.5
     sheet.add_chart(funnel_chart, "D1")
 
     while sheet.last_row < 17:  # below the funnel's chart
@@ -320,8 +324,8 @@ def _write_jobs(book: WorkbookWriter, bilan: Bilan) -> int:
     sheet = book.sheet(
         JOBS_SHEET,
         [
-            Column("Code ROME", width=10),
-            Column("Métier", width=46),
+            Column("Code ROME", width=12),
+            Column("Métier", width=62),
             *[Column(employer.label, Kind.INTEGER, width=15) for employer in employers],
             Column("Total", Kind.INTEGER, width=9),
         ],
@@ -497,7 +501,7 @@ def _write_barriers(
             Column("Code France Travail", Kind.INTEGER, width=14),
             Column("Identifiés", Kind.INTEGER, width=11),
             Column("Levés", Kind.INTEGER, width=9),
-            Column("Non solubles", Kind.INTEGER, width=12),
+            Column("Non solubles", Kind.INTEGER, width=14),
         ],
     )
     identified = Counter(

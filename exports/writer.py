@@ -15,6 +15,7 @@ name, an employer) must never run as a formula in the manager's spreadsheet.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,7 +79,9 @@ class Column:
         return float(min(max(default, len(self.header) + 2), 60))
 
 
-HEADER_FONT = Font(bold=True)
+# Named like the workbook's default font: LibreOffice substitutes both the same way.
+HEADER_FONT = Font(name="Calibri", bold=True)
+HEADER_LINE_HEIGHT = 14.5  # points, for an 11-point font
 HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 A4 = 9  # the paper size code of the SpreadsheetML standard
@@ -151,7 +154,7 @@ class SheetWriter:
             _prepare_print(sheet, print_setup, pages_tall)
             sheet.print_title_rows = "1:1"
         sheet.freeze_panes = "A2"
-        self._heading([column.header for column in self.columns])
+        self._heading([column.header for column in self.columns], row=1)
         # One styled cell per column, reused: a write-only sheet serialises
         # each row as it is appended, so the cell is free again at the next row.
         self._styled: list[WriteOnlyCell | None] = []
@@ -169,7 +172,19 @@ class SheetWriter:
                 self._styled.append(cell)
         self._percent: dict[int, WriteOnlyCell] = {}
 
-    def _heading(self, values: Sequence[str | None]) -> None:
+    def _heading(self, values: Sequence[str | None], *, row: int) -> None:
+        # A wrapped header needs a row tall enough for its lines: neither
+        # Excel nor LibreOffice resizes a row written without a height.
+        lines = max(
+            (
+                math.ceil(len(value) / max(column.sheet_width - 2, 1))
+                for value, column in zip(values, self.columns, strict=False)
+                if value
+            ),
+            default=1,
+        )
+        if lines > 1:
+            self.sheet.row_dimensions[row].height = HEADER_LINE_HEIGHT * lines + 2
         header = []
         for value in values:
             cell = WriteOnlyCell(self.sheet, value=safe_text(value) if value else None)
@@ -186,7 +201,7 @@ class SheetWriter:
 
     def heading(self, values: Sequence[str | None]) -> None:
         """A header row of another table further down the sheet."""
-        self._heading(values)
+        self._heading(values, row=self.last_row + 1)
         self.rows += 1
 
     def blank(self) -> None:

@@ -44,7 +44,7 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
 # The milestones of the funnel, each reached by everyone counted at the next.
 MILESTONES: tuple[tuple[str, str], ...] = (
     ("entered", "Entrée dans le parcours"),
-    ("accompanied", "Accompagnement engagé (pôle orientation ou étape suivante)"),
+    ("accompanied", "Accompagnement engagé (pôle orientation ou au-delà)"),
     ("step", "PMSMP, formation ou recherche d'emploi"),
     ("contract", "Contrat de travail signé"),
     ("six_months", "En poste au point de suivi à six mois"),
