@@ -31,6 +31,7 @@ if not any(item.endpoint == "bilan.index" for item in NAVIGATION):
     NAVIGATION.append(NavItem("Bilan et exports", "bilan.index", (Role.MANAGER,)))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 KINDS = [
     SelectChoice("bilan", "Bilan d'activité (synthèse, ventilations, sessions, freins)"),
     SelectChoice(
@@ -120,3 +121,24 @@ def download() -> str | Response:
     db.session.commit()  # the audit entry of the export
     output.seek(0)
     return send_file(output, mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+
+
+@blueprint.post("/rapport")
+@roles_required(Role.MANAGER)
+def report() -> str | Response:
+    """The bilan of the period as a PDF report, beside the workbook (same form, its period only)."""
+    from exports.pdf import write_bilan_pdf
+
+    form = BilanForm()
+    if not form.validate():
+        return _page(form)
+    platform = db.session.get(Platform, current_user.platform_id)
+    if platform is None:
+        abort(404)
+    start, end = form.period()
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed (and deleted) once sent
+    write_bilan_pdf(db.session, platform, start, end, output, actor=current_user)
+    db.session.commit()  # the audit entry of the export
+    output.seek(0)
+    name = f"bilan-{platform.slug}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"
+    return send_file(output, mimetype=PDF, as_attachment=True, download_name=name, max_age=0)

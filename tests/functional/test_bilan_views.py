@@ -106,3 +106,20 @@ def test_csrf_is_required(app, world) -> None:
         client.post("/login", data=data)
     response = client.post("/bilan/", data={"kind": "bilan", "year": "2025"})
     assert response.status_code == 400
+
+
+def test_download_the_bilan_as_pdf_beside_the_workbook(web_app, world, session) -> None:
+    client = login(web_app, world.manager)
+    page = client.get("/bilan/").get_data(as_text=True)
+    assert 'formaction="/bilan/rapport"' in page
+    response = client.post("/bilan/rapport", data={"kind": "bilan", "year": "2025"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].endswith("bilan-yvelines-20250101-20251231.pdf")
+    assert response.data.startswith(b"%PDF-")
+    response = client.post("/bilan/rapport", data={"start": "2025-05-01", "end": "2025-01-01"})
+    assert response.mimetype == "text/html"
+    assert "précède son début" in response.get_data(as_text=True)
+    assert login(web_app, world.adviser).post("/bilan/rapport", data={"year": "2025"}).status_code == 404
+    actions = set(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.user_id == world.manager.id)))
+    assert "export.bilan_pdf" in actions
