@@ -160,7 +160,7 @@ def _synthese_columns(bilan: Bilan) -> list[Column]:
         Column(SYNTHESE_HEADERS[1], width=label_width),
         Column(SYNTHESE_HEADERS[2], Kind.INTEGER, width=11),
         Column(SYNTHESE_HEADERS[3], Kind.INTEGER, width=14),
-        Column(SYNTHESE_HEADERS[4], width=12),
+        Column(SYNTHESE_HEADERS[4], width=13, indent=1),
     ]
 
 
@@ -423,11 +423,51 @@ def write_national(
 # --- sessions and freins sheets ---------------------------------------------
 
 
+INFO_SESSION, WEEK = "Information collective", "Pôle orientation"
+SESSION_COLUMNS = [
+    Column("Mois", width=14),
+    Column("Informations collectives", Kind.INTEGER, width=15),
+    Column("Inscrits", Kind.INTEGER, width=10),
+    Column("Présents", Kind.INTEGER, width=10),
+    Column("Semaines du pôle orientation", Kind.INTEGER, width=15),
+    Column("Participants", Kind.INTEGER, width=13),
+    Column("Présents au moins un jour", Kind.INTEGER, width=14),
+]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
 def _write_sessions(
     book: WorkbookWriter, session: Session, platform: Platform, start: date, end: date
 ) -> int:
-    sheet = book.sheet(
-        "Sessions",
+    """Sessions month by month (printed); each session in ``Sessions (détail)`` (hidden: long)."""
+    sessions = _session_rows(session, platform, start, end)
+    sheet = book.sheet("Sessions", SESSION_COLUMNS, filters=False)
+    months: dict[tuple[int, int], list[int]] = {}
+    for kind, day, _place, _territory, _seats, registered, present in sessions:
+        cell = months.setdefault((day.year, day.month), [0] * 6)
+        offset = 0 if kind == INFO_SESSION else 3
+        cell[offset] += 1
+        cell[offset + 1] += registered or 0
+        cell[offset + 2] += present or 0
+    for (year, month), counts in sorted(months.items()):
+        sheet.append([f"{MONTHS[month - 1]} {year}", *counts])
+    if months:
+        sheet.append(["Total", *[sum(c[i] for c in months.values()) for i in range(6)]])
+    detail = book.sheet(
+        "Sessions (détail)",
         [
             Column("Type", width=24),
             Column("Date", Kind.DATE),
@@ -437,7 +477,15 @@ def _write_sessions(
             Column("Inscrits", Kind.INTEGER, width=10),
             Column("Présents", Kind.INTEGER, width=10),
         ],
+        hidden=True,
     )
+    detail.extend(sessions)
+    return sheet.rows + detail.rows
+
+
+def _session_rows(session: Session, platform: Platform, start: date, end: date) -> list[list[Any]]:
+    """Each information session and orientation week of the period, with its attendance."""
+    rows: list[list[Any]] = []
     registered = (
         sa.select(sa.func.count())
         .where(InfoSessionAttendance.session_id == InfoSession.id)
@@ -458,7 +506,7 @@ def _write_sessions(
         .where(InfoSession.platform_id == platform.id, InfoSession.held_on.between(start, end))
         .order_by(InfoSession.held_on, InfoSession.id)
     ):
-        sheet.append(["Information collective", held_on, place, territory, seats, n_registered, n_present])
+        rows.append([INFO_SESSION, held_on, place, territory, seats, n_registered, n_present])
     participants = (
         sa.select(sa.func.count())
         .where(OrientationParticipant.week_id == OrientationWeek.id)
@@ -486,8 +534,8 @@ def _write_sessions(
         .where(OrientationWeek.platform_id == platform.id, OrientationWeek.starts_on.between(start, end))
         .order_by(OrientationWeek.starts_on, OrientationWeek.id)
     ):
-        sheet.append(["Pôle orientation", starts_on, place, territory, seats, n_participants, n_attended])
-    return sheet.rows
+        rows.append([WEEK, starts_on, place, territory, seats, n_participants, n_attended])
+    return rows
 
 
 def _write_barriers(

@@ -116,7 +116,8 @@ def export_bilan_command(
     kind = "Fichier national" if national else "Rapport PDF du bilan" if pdf else "Bilan"
     click.echo(
         f"{kind} {platform.slug} du {period[0]:%d/%m/%Y} au {period[1]:%d/%m/%Y} écrit dans {target} "
-        f"({bilan.value('accompanied')} personnes accompagnées)."
+        f"({bilan.value('accompanied_persons')} personnes accompagnées, "
+        f"{bilan.value('accompanied')} parcours)."
     )
 
 
@@ -141,7 +142,8 @@ def merge_national_command(files: tuple[str, ...], output: str) -> None:
         raise SystemExit(1) from None
     click.echo(
         f"Fichier national de {len(paths)} plateformes écrit dans {target} "
-        f"({bilan.value('accompanied')} personnes accompagnées)."
+        f"({bilan.value('accompanied_persons')} personnes accompagnées, "
+        f"{bilan.value('accompanied')} parcours)."
     )
 
 

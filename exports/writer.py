@@ -69,6 +69,8 @@ class Column:
     header: str
     kind: Kind = Kind.TEXT
     width: float | None = None
+    # Left indent of the cells, in characters: text after a right-aligned number column.
+    indent: int = 0
 
     @property
     def sheet_width(self) -> float:
@@ -164,11 +166,14 @@ class SheetWriter:
                 Kind.RATE: RATE_FORMAT,
                 Kind.NUMBER: NUMBER_FORMAT,
             }.get(column.kind)
-            if number_format is None:
+            if number_format is None and not column.indent:
                 self._styled.append(None)
             else:
                 cell = WriteOnlyCell(sheet)
-                cell.number_format = number_format
+                if number_format is not None:
+                    cell.number_format = number_format
+                if column.indent:
+                    cell.alignment = Alignment(indent=column.indent)
                 self._styled.append(cell)
         self._percent: dict[int, WriteOnlyCell] = {}
 

@@ -80,6 +80,7 @@ def test_synthese_equals_independent_computation(
         "Délais",
         "Métiers et employeurs",
         "Sessions",
+        "Sessions (détail)",
         "Freins",
         "Délais (jours)",
     } <= set(names)
@@ -252,6 +253,7 @@ def test_workbook_reads_and_prints_as_it_is(session, today, tmp_path: Path) -> N
         assert ws.oddHeader.left.text == "Plateforme yvelines", name
         assert "01/01/2025 au 31/12/2025" in ws.oddHeader.right.text, name
     assert workbook["Délais (jours)"].sheet_state == "hidden"
+    assert workbook["Sessions (détail)"].sheet_state == "hidden"
     # Charts beside their tables: the funnel and the outcomes, the delays' bands.
     assert len(workbook["Entonnoir et devenir"]._charts) == 2
     assert len(workbook["Délais"]._charts) == 1
@@ -260,12 +262,14 @@ def test_workbook_reads_and_prints_as_it_is(session, today, tmp_path: Path) -> N
         ("Ventilations", "Ventilation"),
         ("Délais", "Délai"),
         ("Métiers et employeurs", "Code ROME"),
-        ("Sessions", "Type"),
+        ("Sessions", "Mois"),
+        ("Sessions (détail)", "Type"),
         ("Freins", "Code"),
         ("Délais (jours)", "Indicateur"),
     ):
         assert workbook[name]["A1"].value == first, name
-    sessions = workbook["Sessions"]
+    sessions = workbook["Sessions (détail)"]
+    assert sessions.sheet_state == "hidden"  # long: the printed Sessions sheet sums it by month
     assert [c.value for c in sessions[1]] == [
         "Type",
         "Date",
@@ -278,6 +282,10 @@ def test_workbook_reads_and_prints_as_it_is(session, today, tmp_path: Path) -> N
     dates = [row[1] for row in sessions.iter_rows(min_row=2) if row[1].value is not None]
     assert dates
     assert all(cell.is_date and cell.number_format == "DD/MM/YYYY" for cell in dates)
+    months = [[c.value for c in row] for row in workbook["Sessions"].iter_rows(min_row=2)]
+    assert months[-1][0] == "Total"
+    assert months[-1][1] == sum(1 for row in sessions.iter_rows(min_row=2) if row[0].value == "Information collective")
+    assert months[-1][4] == sum(1 for row in sessions.iter_rows(min_row=2) if row[0].value == "Pôle orientation")
     assert "Cohorte" in workbook.sheetnames
     header = [c.value for c in workbook["Cohorte"][1]]
     assert "pseudonyme" in header

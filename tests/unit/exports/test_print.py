@@ -20,7 +20,7 @@ PRINTED = {
     "Ventilations": ("Ventilation", "Taux d'accès"),
     "Délais": ("Délai", "Plus"),
     "Métiers et employeurs": ("Code ROME", "Total"),
-    "Sessions": ("Type", "Présents"),
+    "Sessions": ("Mois", "Présents au"),
     "Freins": ("Code", "Non solubles"),
 }
 
@@ -48,7 +48,7 @@ def test_the_printed_bilan_fits_and_is_never_cut_by_columns(session, today, tmp_
     by_sheet: dict[str, list[str]] = {}
     for page in pages:
         by_sheet.setdefault(sheet_of(page), []).append(page)
-    # Every readable sheet is printed; the day counts (hidden) are not.
+    # Every readable sheet is printed; the day counts and the sessions' detail (hidden) are not.
     assert list(by_sheet) == list(PRINTED)
     assert len(by_sheet["Synthèse"]) <= 3, len(by_sheet["Synthèse"])
     assert len(pages) <= 12, {name: len(p) for name, p in by_sheet.items()}
