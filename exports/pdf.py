@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from exports.bilan import period_text
@@ -63,6 +64,12 @@ def shown(indicator: Indicator) -> str:
     return french_number(indicator.value)
 
 
+def css_string(value: str) -> Markup:
+    """``value`` as a quoted CSS string (page headers): quotes, backslashes and ``<`` escaped."""
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>' or ord(c) < 32 else c for c in value)
+    return Markup(f'"{escaped}"')  # noqa: S704 - quotes, \\, < and > escaped above
+
+
 def _refuse_urls(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"the bilan report fetches nothing ({url})")
 
@@ -83,6 +90,7 @@ def report_html(bilan: Bilan, *, produced_on: date | None = None) -> str:
         key_figures=[by_code[code] for code in KEY_FIGURES if code in by_code],
         levels=[(LEVEL_TITLES[level], rows) for level, rows in bilan.by_level().items()],
         shown=shown,
+        css_string=css_string,
         number=french_number,
         funnel_svg=horizontal_bars("Entonnoir du parcours", funnel_rows),
         funnel=bilan.funnel,

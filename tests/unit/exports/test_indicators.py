@@ -191,6 +191,9 @@ def test_the_field_paths_count_as_the_field_expects(session, today) -> None:
     assert value("median_days_to_orientation") == 7.0
     assert value("in_post_6_months") == 1
     assert value("jobs.K1304") == 1
+    # The funnel starts from the persons who entered, and narrows.
+    assert bilan.funnel[0].counts == (value("entries_persons"),)
+    assert [s.counts[0] for s in bilan.funnel] == [7, 7, 7, 3, 1]  # Lyon signs in 2026
     labels = {i.code: i.label for i in bilan.indicators}
     assert "Employé familial" in labels["jobs.K1304"]
     assert "Diplôme d'État d'aide-soignant" in labels["trainings_started.DEAS"]
@@ -284,8 +287,12 @@ def test_workbook_reads_and_prints_as_it_is(session, today, tmp_path: Path) -> N
     assert all(cell.is_date and cell.number_format == "DD/MM/YYYY" for cell in dates)
     months = [[c.value for c in row] for row in workbook["Sessions"].iter_rows(min_row=2)]
     assert months[-1][0] == "Total"
-    assert months[-1][1] == sum(1 for row in sessions.iter_rows(min_row=2) if row[0].value == "Information collective")
-    assert months[-1][4] == sum(1 for row in sessions.iter_rows(min_row=2) if row[0].value == "Pôle orientation")
+    assert months[-1][1] == sum(
+        1 for row in sessions.iter_rows(min_row=2) if row[0].value == "Information collective"
+    )
+    assert months[-1][4] == sum(
+        1 for row in sessions.iter_rows(min_row=2) if row[0].value == "Pôle orientation"
+    )
     assert "Cohorte" in workbook.sheetnames
     header = [c.value for c in workbook["Cohorte"][1]]
     assert "pseudonyme" in header

@@ -9,13 +9,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from exports.pdf import french_number, write_bilan_pdf
+from exports.pdf import css_string, french_number, write_bilan_pdf
 from pathways.models import AuditEntry
 from tests.factories import make_world
 from tests.unit.exports.printing import PDFTOTEXT, page_count, page_size, pages_text
 from tests.unit.exports.scenario import build_caseload, oracle
 
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
+
+
+def test_page_headers_hold_any_platform_name_as_text() -> None:
+    # A platform's name goes into the CSS of the page headers: it cannot end the style.
+    assert css_string("Val d'Oise") == '"Val d\'Oise"'
+    assert css_string('a"b</style>') == '"a\\22 b\\3c /style\\3e "'
 
 
 def test_french_numbers() -> None:
