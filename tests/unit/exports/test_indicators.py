@@ -255,6 +255,22 @@ def test_workbook_reads_and_prints_as_it_is(session, today, tmp_path: Path) -> N
         assert ws.print_title_rows == "$1:$1", name
         assert ws.oddHeader.left.text == "Plateforme yvelines", name
         assert "01/01/2025 au 31/12/2025" in ws.oddHeader.right.text, name
+    # Names beside codes: jobs, certifications, employer types, prescribers, freins.
+    labels = {row[0].value: row[1].value for row in synthese_sheet.iter_rows(min_row=2)}
+    jobs = [code for code in labels if code.startswith("jobs.")]
+    assert jobs
+    for code in jobs:
+        assert labels[code].endswith(f"({code.removeprefix('jobs.')})"), labels[code]
+        assert len(labels[code]) > len(code) + 20  # a name, not the code alone
+    assert "Titre professionnel Assistant de vie aux familles" in labels["trainings_started.TP_ADVF"]
+    metiers = workbook["Métiers et employeurs"]
+    assert "Service autonomie à domicile (SAD, ex-SAAD/SSIAD)" in [c.value for c in metiers[1]]
+    assert all(row[1].value for row in metiers.iter_rows(min_row=2))
+    ventilations = {
+        (r[0].value, r[1].value): r[2].value for r in workbook["Ventilations"].iter_rows(min_row=2)
+    }
+    assert ventilations[("Prescripteur", "france_travail")] == "France Travail"
+    assert next(r[1].value for r in workbook["Freins"].iter_rows(min_row=2)) == "Mobilité"
     assert workbook["Délais (jours)"].sheet_state == "hidden"
     assert workbook["Sessions (détail)"].sheet_state == "hidden"
     # Charts beside their tables: the funnel and the outcomes, the delays' bands.
