@@ -1,4 +1,4 @@
-"""The bilan workbook, the national file and the national merge.
+"""The bilan workbook (the national file and the merge are re-exported from ``exports.national``).
 
 Bilan (one platform, one period), sheets in this order:
 
@@ -13,9 +13,9 @@ Bilan (one platform, one period), sheets in this order:
   age, diploma, prescriber and territory;
 - ``Délais``: quartiles and bands of the three delays;
 - ``Métiers et employeurs``: contracts signed by job × employer type;
-- ``Sessions``, ``Freins``;
-- ``Délais (jours)``: the exact day counts behind the medians (hidden in the
-  bilan: it is for the national merge, not for reading);
+- ``Sessions`` (by month), ``Freins``;
+- hidden, not printed: ``Sessions (détail)`` (each session) and ``Délais
+  (jours)`` (the exact day counts behind the medians, for the national merge);
 - on request, ``Cohorte`` (pseudonymised).
 
 Headers are French, jobs and certifications named beside their codes; every
@@ -23,20 +23,14 @@ sheet is printed A4 landscape, fitted to the width, its header row repeated,
 the platform and the period in each page's header and in the file's
 properties.
 
-National file: ``Synthèse``, ``Ventilations`` and ``Délais (jours)``, each row
-carrying the platform's identifier (slug, name) and the period, so that the
-files of all platforms stack. ``merge_national`` re-derives every total
-from summed numerators and denominators (a rate is never averaged) and
-recomputes each median exactly from the summed day counts; persons are
-summed (a platform counts its own distinct persons; no identifier links two
-platforms' records); the platforms' own rows are kept in ``Plateformes``.
+The national file and the merge are in ``exports.national`` (re-exported
+here), the sheets both share in ``exports.sheets``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,21 +41,18 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.series import SeriesLabel
 from sqlalchemy.orm import Session
 
-from exports.breakdowns import BREAKDOWN_TITLES, DIMENSION_OF_TITLE, BreakdownRow, assemble_breakdowns
 from exports.delays import BANDS, MEDIAN_CODES, delay_stats
-from exports.indicators import (
-    LEVEL_TITLES,
-    NATIONAL_SLUG,
-    Bilan,
-    assemble,
-    compute_bilan,
-    is_rate,
-    job_name,
-    level_of,
-    national_name,
-    rate_terms,
+from exports.indicators import Bilan, compute_bilan
+from exports.national import NationalFile, NationalFileError, merge_national, read_national, write_national
+from exports.sheets import (
+    DAY_COUNTS,
+    period_text,
+    print_setup,
+    write_breakdowns,
+    write_day_counts,
+    write_synthese,
 )
-from exports.writer import Column, Kind, Percent, PrintSetup, SheetWriter, WorkbookWriter
+from exports.writer import Column, Kind, SheetWriter, WorkbookWriter
 from pathways import audit
 from pathways.models import (
     Barrier,
@@ -80,125 +71,9 @@ from pathways.reference import JOBS
 from pathways.services.dashboard import OUTCOMES
 from pathways.vocabulary import BarrierCategory, BarrierStatus, EmployerType
 
-SYNTHESE = "Synthèse"
 FUNNEL = "Entonnoir et devenir"
-BREAKDOWNS = "Ventilations"
 DELAYS = "Délais"
-DAY_COUNTS = "Délais (jours)"
 JOBS_SHEET = "Métiers et employeurs"
-PLATFORMS = "Plateformes"
-# Row 1 of the Synthèse: A–D are the national key and stay as they are.
-SYNTHESE_HEADERS = ["code", "libelle", "valeur", "denominateur", "niveau"]
-PLATFORM_COLUMNS = [
-    Column("plateforme", width=16),
-    Column("nom_plateforme", width=30),
-    Column("debut", Kind.DATE),
-    Column("fin", Kind.DATE),
-]
-BREAKDOWN_COLUMNS = [
-    Column("Ventilation", width=18),
-    Column("Code", width=18),
-    Column("Modalité", width=44),
-    Column("Parcours accompagnés", Kind.INTEGER, width=14),
-    Column("Accès à une formation ou un emploi", Kind.INTEGER, width=18),
-    Column("Taux d'accès", Kind.RATE, width=13),
-]
-DAY_COUNT_COLUMNS = [
-    Column("Indicateur", width=30),
-    Column("Jours", Kind.INTEGER, width=8),
-    Column("Parcours", Kind.INTEGER, width=10),
-]
-# The Synthèse prints on three pages at most: shrunk rather than longer.
-SYNTHESE_PAGES = 3
-
-
-class NationalFileError(ValueError):
-    """A file given to the national merge is not a national file; French message."""
-
-
-def period_text(start: date, end: date) -> str:
-    """« Année 2025 (du 01/01/2025 au 31/12/2025) », or « Du 10/03/2025 au 20/02/2026 »."""
-    days = f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
-    if start == date(start.year, 1, 1) and end == date(start.year, 12, 31):
-        return f"Année {start.year} ({days})"
-    return days[0].upper() + days[1:]
-
-
-def print_setup(bilan: Bilan, document: str) -> PrintSetup:
-    period = period_text(bilan.start, bilan.end)
-    return PrintSetup(
-        owner=bilan.platform_name,
-        period=period,
-        title=f"{document} — {bilan.platform_name} — {period}",
-        subject=(
-            f"{document} de la plateforme {bilan.platform_name}, {period[0].lower()}{period[1:]} : "
-            "indicateurs communs des plateformes des métiers de l'autonomie (réalisation, résultat, impact)"
-        ),
-    )
-
-
-def _value(indicator_value: float | int | None, code: str) -> Any:
-    if indicator_value is None:
-        return None
-    return Percent(indicator_value) if is_rate(code) else indicator_value
-
-
-def _rate(value: float | None) -> Percent | None:
-    return None if value is None else Percent(value)
-
-
-def _stamp(bilan: Bilan) -> list[Any]:
-    return [bilan.platform_slug, bilan.platform_name, bilan.start, bilan.end]
-
-
-def _synthese_columns(bilan: Bilan) -> list[Column]:
-    # Widths from the content: every code and label readable, nothing wider than needed.
-    code_width = min(max((len(i.code) for i in bilan.indicators), default=20) + 2, 44)
-    label_width = min(max((len(i.label) for i in bilan.indicators), default=40) + 2, 92)
-    return [
-        Column(SYNTHESE_HEADERS[0], width=code_width),
-        Column(SYNTHESE_HEADERS[1], width=label_width),
-        Column(SYNTHESE_HEADERS[2], Kind.INTEGER, width=11),
-        Column(SYNTHESE_HEADERS[3], Kind.INTEGER, width=14),
-        Column(SYNTHESE_HEADERS[4], width=13, indent=1),
-    ]
-
-
-def _write_synthese(book: WorkbookWriter, bilan: Bilan, with_platform: bool) -> int:
-    extra = PLATFORM_COLUMNS if with_platform else []
-    sheet = book.sheet(SYNTHESE, _synthese_columns(bilan) + extra, pages_tall=SYNTHESE_PAGES)
-    for indicator in bilan.indicators:
-        row: list[Any] = [
-            indicator.code,
-            indicator.label,
-            _value(indicator.value, indicator.code),
-            indicator.denominator,
-            indicator.level,
-        ]
-        sheet.append(row + (_stamp(bilan) if with_platform else []))
-    return sheet.rows
-
-
-def _write_breakdowns(book: WorkbookWriter, bilan: Bilan, with_platform: bool) -> int:
-    sheet = book.sheet(BREAKDOWNS, BREAKDOWN_COLUMNS + (PLATFORM_COLUMNS if with_platform else []))
-    for dimension, title in BREAKDOWN_TITLES.items():
-        for row in bilan.breakdowns[dimension]:
-            values: list[Any] = [title, row.code, row.label, row.accompanied, row.access, _rate(row.rate)]
-            sheet.append(values + (_stamp(bilan) if with_platform else []))
-    return sheet.rows
-
-
-def _write_day_counts(book: WorkbookWriter, bilan: Bilan, with_platform: bool) -> int:
-    # In the bilan, hidden: not for reading (Délais is), and hundreds of rows long.
-    sheet = book.sheet(
-        DAY_COUNTS, DAY_COUNT_COLUMNS + (PLATFORM_COLUMNS if with_platform else []), hidden=not with_platform
-    )
-    for code, key in MEDIAN_CODES.items():
-        histogram = bilan.delays.get(key, Counter())
-        for days in sorted(histogram):
-            values: list[Any] = [code, days, histogram[days]]
-            sheet.append(values + (_stamp(bilan) if with_platform else []))
-    return sheet.rows
 
 
 def _write_delays(book: WorkbookWriter, bilan: Bilan) -> int:
@@ -356,14 +231,14 @@ def write_bilan(
     """The bilan workbook of ``platform`` for [start, end], recorded in the audit trail."""
     bilan = compute_bilan(session, platform, start, end)
     book = WorkbookWriter(print_setup(bilan, "Bilan d'activité"))
-    rows = _write_synthese(book, bilan, with_platform=False)
+    rows = write_synthese(book, bilan, with_platform=False)
     rows += _write_funnel(book, bilan)
-    rows += _write_breakdowns(book, bilan, with_platform=False)
+    rows += write_breakdowns(book, bilan, with_platform=False)
     rows += _write_delays(book, bilan)
     rows += _write_jobs(book, bilan)
     rows += _write_sessions(book, session, platform, start, end)
     rows += _write_barriers(book, session, platform, start, end)
-    rows += _write_day_counts(book, bilan, with_platform=False)
+    rows += write_day_counts(book, bilan, with_platform=False)
     cohort_rows = 0
     if with_cohort:
         from exports.cohort import write_cohort_sheet
@@ -385,42 +260,6 @@ def write_bilan(
         },
     )
     return bilan
-
-
-def _write_national(book: WorkbookWriter, bilan: Bilan) -> int:
-    rows = _write_synthese(book, bilan, with_platform=True)
-    rows += _write_breakdowns(book, bilan, with_platform=True)
-    rows += _write_day_counts(book, bilan, with_platform=True)
-    return rows
-
-
-def write_national(
-    session: Session,
-    platform: Platform,
-    start: date,
-    end: date,
-    target: str | Path | IO[bytes],
-    *,
-    actor: User | None,
-) -> Bilan:
-    """The national file of ``platform``: Synthèse, breakdowns and day counts with its identifier."""
-    bilan = compute_bilan(session, platform, start, end)
-    book = WorkbookWriter(print_setup(bilan, "Fichier national"))
-    rows = _write_national(book, bilan)
-    book.save(target)
-    audit.record(
-        session,
-        actor,
-        "export.national",
-        object_type="platform",
-        object_id=platform.id,
-        platform_id=platform.id,
-        details={"start": start.isoformat(), "end": end.isoformat(), "rows": rows},
-    )
-    return bilan
-
-
-# --- sessions and freins sheets ---------------------------------------------
 
 
 INFO_SESSION, WEEK = "Information collective", "Pôle orientation"
@@ -592,143 +431,9 @@ def _write_barriers(
 # --- the national merge -----------------------------------------------------
 
 
-@dataclass
-class NationalFile:
-    """What the merge needs of one platform's national file."""
-
-    slug: str
-    name: str
-    start: date
-    end: date
-    raw: Counter[str]
-    delays: dict[str, Counter[int]]
-    breakdowns: dict[str, dict[str, list[int]]]
-    synthese: list[list[Any]]
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-NATIONAL_HEADERS = SYNTHESE_HEADERS + [c.header for c in PLATFORM_COLUMNS]
-
-
-def read_national(path: str | Path) -> NationalFile:
-    """Read a national file (checked as an untrusted upload first)."""
-    from openpyxl import load_workbook
-
-    from pathways.imports.safety import check_xlsx
-
-    name = Path(path).name
-    check_xlsx(Path(path))
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        if SYNTHESE not in workbook.sheetnames:
-            raise NationalFileError(f"{name} : pas de feuille « {SYNTHESE} ».")
-        rows = list(workbook[SYNTHESE].iter_rows(min_row=1, values_only=True))
-        header = [str(h or "") for h in rows[0]] if rows else []
-        if header[: len(NATIONAL_HEADERS)] != NATIONAL_HEADERS:
-            raise NationalFileError(
-                f"{name} n'est pas un fichier national de cette version (colonnes de la feuille "
-                f"« {SYNTHESE} ») : produisez-le à nouveau avec « Fichier national »."
-            )
-        for needed in (BREAKDOWNS, DAY_COUNTS):
-            if needed not in workbook.sheetnames:
-                raise NationalFileError(f"{name} : pas de feuille « {needed} ».")
-        width = len(NATIONAL_HEADERS)
-        body = [list(r[:width]) for r in rows[1:] if r and r[0]]
-        if not body:
-            raise NationalFileError(f"{name} : la feuille « {SYNTHESE} » est vide.")
-        slug, platform_name = body[0][5], body[0][6]
-        start, end = _as_date(body[0][7]), _as_date(body[0][8])
-        raw: Counter[str] = Counter()
-        for code, _label, value, denominator, *_ in body:
-            code = str(code)
-            terms = rate_terms(code)
-            if terms is not None:
-                numerator_key, denominator_key = terms
-                raw[denominator_key] = int(denominator or 0)
-                if numerator_key.startswith("_"):
-                    # Not a row of its own: recovered exactly from the rate.
-                    raw[numerator_key] = round(float(value or 0) * int(denominator or 0))
-            elif code not in MEDIAN_CODES and value is not None:
-                raw[code] = int(value)
-        breakdowns: dict[str, dict[str, list[int]]] = {dimension: {} for dimension in BREAKDOWN_TITLES}
-        for row in workbook[BREAKDOWNS].iter_rows(min_row=2, values_only=True):
-            if row and row[0] in DIMENSION_OF_TITLE and row[1] is not None:
-                breakdowns[DIMENSION_OF_TITLE[row[0]]][str(row[1])] = [int(row[3] or 0), int(row[4] or 0)]
-        delays: dict[str, Counter[int]] = {key: Counter() for key in MEDIAN_CODES.values()}
-        for row in workbook[DAY_COUNTS].iter_rows(min_row=2, values_only=True):
-            if row and row[0] in MEDIAN_CODES:
-                delays[MEDIAN_CODES[row[0]]][int(row[1])] += int(row[2])
-    finally:
-        workbook.close()
-    return NationalFile(str(slug), str(platform_name), start, end, raw, delays, breakdowns, body)
-
-
-def merge_national(paths: list[Path], target: str | Path | IO[bytes]) -> Bilan:
-    """Stack national files into one national workbook; totals from summed numerators and denominators."""
-    if not paths:
-        raise NationalFileError("Aucun fichier national à fusionner.")
-    files = [read_national(path) for path in paths]
-    periods = {(f.start, f.end) for f in files}
-    if len(periods) > 1:
-        raise NationalFileError(
-            "Les fichiers ne couvrent pas la même période : "
-            + ", ".join(f"{f.slug} ({f.start:%d/%m/%Y} – {f.end:%d/%m/%Y})" for f in files)
-            + "."
-        )
-    slugs = Counter(f.slug for f in files)
-    twice = sorted(slug for slug, n in slugs.items() if n > 1)
-    if twice:
-        raise NationalFileError(f"Plateforme présente plusieurs fois : {', '.join(twice)}.")
-    raw: Counter[str] = Counter()
-    delays: dict[str, Counter[int]] = {key: Counter() for key in MEDIAN_CODES.values()}
-    cells: dict[str, dict[str, list[int]]] = {dimension: {} for dimension in BREAKDOWN_TITLES}
-    for file in files:
-        # Persons add up: each platform counts its own records, none is shared.
-        raw.update(file.raw)
-        for key, histogram in file.delays.items():
-            delays[key].update(histogram)
-        for dimension, modalities in file.breakdowns.items():
-            for code, (accompanied, access) in modalities.items():
-                cell = cells[dimension].setdefault(code, [0, 0])
-                cell[0] += accompanied
-                cell[1] += access
-    start, end = files[0].start, files[0].end
-    bilan = Bilan(
-        NATIONAL_SLUG,
-        national_name(len(files)),
-        start,
-        end,
-        assemble(raw, delays),
-        assemble_breakdowns(cells),
-        delays,
-    )
-    book = WorkbookWriter(print_setup(bilan, "Fichier national consolidé"))
-    _write_national(book, bilan)
-    detail = book.sheet(PLATFORMS, _synthese_columns(bilan) + PLATFORM_COLUMNS)
-    for file in files:
-        for code, label, value, denominator, level, slug, name, row_start, row_end in file.synthese:
-            shown = Percent(value) if value is not None and is_rate(str(code)) else value
-            detail.append(
-                [code, label, shown, denominator, level, slug, name, _as_date(row_start), _as_date(row_end)]
-            )
-    book.save(target)
-    return bilan
-
-
 __all__ = [
-    "LEVEL_TITLES",
-    "BreakdownRow",
     "NationalFile",
     "NationalFileError",
-    "job_name",
-    "level_of",
     "merge_national",
     "period_text",
     "read_national",
