@@ -211,8 +211,8 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
                     rows["diagnostics"].append(
                         {
                             "pathway_id": pathway_id,
-                            "written_on": day,
                             "kind": "orientation_week",
+                            "written_on": day,
                             "project_validated": True,
                             "target_job_code": rng.choice(JOBS),
                             "created_at": _now(),

@@ -4,6 +4,15 @@ About 200 fictional persons whose pathways, spread over the last 18 months,
 go through every state, built through the same services and state machine as
 real work (so the demo also exercises every rule). Deterministic for a given
 seed. Everything here is fictional demo data.
+
+Besides the Yvelines method (information collective → pôle orientation →
+renforcement → PMSMP → training → job), one person in twenty takes each
+one of the field's other real paths (pathway.md, version 2): Lyon's guichet
+unique (information collective → individual interview → compulsory PMSMP →
+IFAS training, no orientation week), a hire at a job dating the week of the
+referral, a CDD broken in month 2 followed by a CDI, a training abandoned
+that goes on to another training, a VAE while employed. Steps whose first
+day is still to come are planned, as the conseillers would record them.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ from pathways.services.enrolment import record_immersion_assessment, record_trai
 from pathways.services.person import create_person
 from pathways.services.platform import create_platform, create_territory, create_user
 from pathways.states import (
+    DATED_BY_RECORD,
     ContractInput,
     ExitReason,
     ImmersionInput,
@@ -50,11 +60,15 @@ from pathways.states import (
     TrainingInput,
     Trigger,
     add_months,
+    step_day,
 )
 from pathways.vocabulary import (
+    AbsenceOverride,
     BarrierCategory,
     BarrierStatus,
+    ContractEndReason,
     ContractType,
+    DiagnosticKind,
     DiplomaLevel,
     EmployerType,
     ExchangeMode,
@@ -280,6 +294,10 @@ def seed_demo(session: Session, *, persons: int = 200, seed: int = 2026) -> dict
     }
 
 
+# One person in twenty takes each of these paths of another method.
+FIELD_PATHS = {1: "lyon", 5: "job_dating", 9: "broken_cdd", 13: "dropout", 17: "vae", 19: "suspended"}
+
+
 def _one_person(context: _Context, index: int, total: int) -> None:
     rng, session = context.rng, context.session
     female = rng.random() < 0.78  # the care jobs' recruits are mostly women
@@ -323,18 +341,34 @@ def _one_person(context: _Context, index: int, total: int) -> None:
         delegate=context.delegate,
         target_job_code=rng.choice(SECTOR_JOBS),
     )
-    _walk(context, pathway, entry, rsa)
+    kind = FIELD_PATHS.get(index % 20)
+    if kind == "lyon":
+        _lyon(context, pathway, entry)
+    elif kind == "job_dating":
+        _job_dating(context, pathway, entry)
+    else:
+        _walk(context, pathway, entry, rsa, kind)
 
 
 def _move(context: _Context, pathway: Pathway, request: MoveRequest, actor: User | None = None) -> bool:
-    """Make the move if its date has come; False when it would be in the future."""
-    if request.occurred_on > context.today:
+    """Make the move if its date has come; False when it is still to come.
+
+    A step that has its own first day (a PMSMP, a training, a contract, a
+    week) and starts later is planned, as a conseiller records it ahead.
+    """
+    day = step_day(request)
+    if request.trigger is Trigger.START_ORIENTATION:
+        day = context.session.get_one(OrientationWeek, request.orientation_week_id).starts_on
+    assert day is not None
+    if day > context.today:
+        if request.trigger in DATED_BY_RECORD:
+            pathway_service.plan_step(context.session, pathway, request, actor or context.delegate)
         return False
     pathway_service.move(context.session, pathway, request, actor or context.delegate)
     return True
 
 
-def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool) -> None:
+def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool, kind: str | None = None) -> None:
     """Take the pathway as far as the calendar allows, as a real parcours would go."""
     rng, session = context.rng, context.session
     territory_id = pathway.territory_id or context.territories[0].id
@@ -362,7 +396,11 @@ def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool) -> None:
         context,
         pathway,
         MoveRequest(
-            Trigger.START_ORIENTATION, week_start, orientation_week_id=week.id, availability_confirmed=True
+            Trigger.START_ORIENTATION,
+            orientation_week_id=week.id,
+            availability_confirmed=True,
+            # A few noted absent at the information session came to the week all the same.
+            absence_override=AbsenceOverride.OTHER_WAY,
         ),
     ):
         return
@@ -404,7 +442,7 @@ def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool) -> None:
     if not validated:
         _exit(context, pathway, diagnostic_day + timedelta(days=2), ExitReason.REORIENTATION)
         return
-    adviser = context.advisers[0] if rng.random() < 0.65 else context.advisers[1]
+    adviser = _adviser(context)
     pathway_service.assign_adviser(
         session,
         pathway,
@@ -415,6 +453,13 @@ def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool) -> None:
     )
     _referents(context, pathway, diagnostic_day, adviser, rsa)
     day = diagnostic_day + timedelta(days=rng.randint(5, 12))
+    if kind == "dropout":
+        _dropout_then_another_training(context, pathway, day, adviser)
+        return
+    if kind == "suspended":
+        # Paused and not back yet (maternity leave, a hospital stay…).
+        _move(context, pathway, MoveRequest(Trigger.SUSPEND, day, suspend_reason="Congé maternité"), adviser)
+        return
     if rsa and rng.random() < 0.6:
         if not _move(context, pathway, MoveRequest(Trigger.START_REINFORCEMENT, day), adviser):
             return
@@ -468,7 +513,144 @@ def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool) -> None:
             context, pathway, day, rng.choice([ExitReason.OTHER_JOB, ExitReason.DROPPED_OUT]), actor=adviser
         )
         return
-    _contract_and_follow_up(context, pathway, day, adviser)
+    if kind == "broken_cdd":
+        _broken_cdd_then_cdi(context, pathway, day, adviser)
+        return
+    _contract_and_follow_up(context, pathway, day, adviser, vae=kind == "vae")
+
+
+def _adviser(context: _Context) -> User:
+    return context.advisers[0] if context.rng.random() < 0.65 else context.advisers[1]
+
+
+def _lyon(context: _Context, pathway: Pathway, day: date) -> None:
+    """Lyon's guichet unique: information collective, individual interview, PMSMP, IFAS training."""
+    rng = context.rng
+    territory_id = pathway.territory_id or context.territories[0].id
+    day += timedelta(days=rng.randint(3, 10))
+    info_session = _info_session(context, day, territory_id)
+    if not _move(
+        context, pathway, MoveRequest(Trigger.REGISTER_INFO_SESSION, day, info_session_id=info_session.id)
+    ):
+        return
+    interview = day + timedelta(days=rng.randint(4, 12))
+    if interview > context.today:
+        return
+    adviser = _adviser(context)
+    pathway_service.record_diagnostic(
+        context.session,
+        pathway,
+        written_on=interview,
+        project_validated=True,
+        target_job_code="J1501",
+        kind=DiagnosticKind.INTERVIEW,
+        actor=adviser,
+        basic_skills="Savoirs de base acquis.",
+        professional_values="Sens du soin, discrétion.",
+        barriers_and_levers="Aucune expérience du secteur : PMSMP obligatoire avant l'IFAS.",
+    )
+    pathway_service.assign_adviser(
+        context.session, pathway, adviser, actor=context.delegate, on=interview, note="Guichet unique."
+    )
+    pathway.target_job_code = "J1501"
+    if not _immersion(context, pathway, interview + timedelta(days=rng.randint(5, 15)), adviser):
+        return
+    start = pathway.last_event_on + timedelta(days=rng.randint(20, 60))
+    organisation = context.organisations[1]  # the IFAS
+    _move(
+        context,
+        pathway,
+        MoveRequest(
+            Trigger.START_TRAINING,
+            training=TrainingInput(organisation.id, "DEAS", FundingScheme.PRF, start),
+            extra={"hours": 1540},
+        ),
+        adviser,
+    )
+
+
+def _job_dating(context: _Context, pathway: Pathway, day: date) -> None:
+    """Hired at a job dating the week of the referral: a conseiller from the start, no diagnostic."""
+    rng = context.rng
+    adviser = _adviser(context)
+    pathway_service.assign_adviser(
+        context.session, pathway, adviser, actor=context.delegate, on=day, note="Recrutement au job dating."
+    )
+    employer = rng.choice([e for e in context.employers if e.employer_type is EmployerType.SAAD])
+    hired = day + timedelta(days=rng.randint(2, 6))
+    contract = ContractInput(employer.id, employer.employer_type, "K1302", ContractType.CDI, hired)
+    if _move(context, pathway, MoveRequest(Trigger.SIGN_CONTRACT, contract=contract), adviser):
+        _checkpoints_and_completion(context, pathway, hired, adviser)
+
+
+def _broken_cdd_then_cdi(context: _Context, pathway: Pathway, day: date, adviser: User) -> None:
+    """A CDD whose trial period is broken in month 2, a new search, then a CDI followed six months."""
+    rng, session = context.rng, context.session
+    employer = rng.choice(context.employers)
+    cdd = ContractInput(
+        employer.id, employer.employer_type, pathway.target_job_code or "K1311", ContractType.CDD, day, 6
+    )
+    if not _move(context, pathway, MoveRequest(Trigger.SIGN_CONTRACT, contract=cdd), adviser):
+        return
+    first = pathway_service.latest_contract(session, pathway)
+    assert first is not None
+    one_month = session.scalars(
+        sa.select(Checkpoint).where(Checkpoint.contract_id == first.id, Checkpoint.month == 1)
+    ).one()
+    if one_month.due_on > context.today:
+        return
+    pathway_service.record_checkpoint(
+        session,
+        one_month,
+        recorded_on=one_month.due_on,
+        still_in_post=True,
+        actor=adviser,
+        difficulties="Horaires coupés difficiles à tenir.",
+    )
+    broken = day + timedelta(days=rng.randint(35, 55))
+    if not _move(
+        context,
+        pathway,
+        MoveRequest(
+            Trigger.END_CONTRACT,
+            broken,
+            contract_end_reason=ContractEndReason.TRIAL_BROKEN_BY_EMPLOYER,
+            comment="Rupture de la période d'essai au deuxième mois.",
+        ),
+        adviser,
+    ):
+        return
+    second = rng.choice([e for e in context.employers if e is not employer])
+    hired = broken + timedelta(days=rng.randint(15, 40))
+    cdi = ContractInput(
+        second.id, second.employer_type, pathway.target_job_code or "K1311", ContractType.CDI, hired
+    )
+    if _move(context, pathway, MoveRequest(Trigger.SIGN_CONTRACT, contract=cdi), adviser):
+        _checkpoints_and_completion(context, pathway, hired, adviser)
+
+
+def _dropout_then_another_training(context: _Context, pathway: Pathway, day: date, adviser: User) -> None:
+    """A training abandoned after some weeks; a job search; another, shorter training; a contract."""
+    rng = context.rng
+    if not _training(context, pathway, day, adviser, dropout=True):
+        return
+    training = _last_training(context, pathway)
+    if training.result is not TrainingResult.ABANDONED or training.ends_on is None:
+        return
+    if not _move(context, pathway, MoveRequest(Trigger.SEEK_EMPLOYMENT, training.ends_on), adviser):
+        return
+    if not _training(context, pathway, training.ends_on + timedelta(days=rng.randint(20, 45)), adviser):
+        return
+    second = _last_training(context, pathway)
+    if second.ends_on is None or second.result is TrainingResult.IN_PROGRESS:
+        return
+    _contract_and_follow_up(context, pathway, second.ends_on + timedelta(days=rng.randint(10, 40)), adviser)
+
+
+def _last_training(context: _Context, pathway: Pathway) -> Training:
+    return context.session.scalars(
+        sa.select(Training).where(Training.pathway_id == pathway.id).order_by(Training.id.desc()).limit(1)
+    ).one()
 
 
 def _info_session(context: _Context, day: date, territory_id: int) -> InfoSession:
@@ -616,7 +798,6 @@ def _immersion(context: _Context, pathway: Pathway, day: date, adviser: User) ->
     ends = day + timedelta(days=rng.choice([1, 2, 4, 9]))
     request = MoveRequest(
         Trigger.START_IMMERSION,
-        day,
         immersion=ImmersionInput(employer.id, day, ends),
         extra={
             "tutor_name": "Mme Girard",
@@ -645,24 +826,33 @@ def _immersion(context: _Context, pathway: Pathway, day: date, adviser: User) ->
     return True
 
 
-def _training(context: _Context, pathway: Pathway, day: date, adviser: User) -> bool:
+def _training(context: _Context, pathway: Pathway, day: date, adviser: User, dropout: bool = False) -> bool:
     rng = context.rng
-    certification, funding, length, job = rng.choice(TRAININGS)
+    certification, funding, length, job = TRAININGS[0] if dropout else rng.choice(TRAININGS)
     organisation = rng.choice(context.organisations)
     request = MoveRequest(
         Trigger.START_TRAINING,
-        day,
         training=TrainingInput(organisation.id, certification, funding, day),
         extra={"hours": length * 3},
     )
     if not _move(context, pathway, request, adviser):
         return False
     pathway.target_job_code = job
+    if dropout:
+        left = day + timedelta(days=rng.randint(15, 40))
+        if left <= context.today:
+            record_training_result(
+                context.session,
+                _last_training(context, pathway),
+                result=TrainingResult.ABANDONED,
+                ends_on=left,
+                abandon_reason="Horaires incompatibles avec la garde des enfants.",
+                actor=adviser,
+            )
+        return True
     ends = day + timedelta(days=length)
     if ends <= context.today:
-        training = context.session.get(
-            Training, pathway_service.last_event(context.session, pathway).details["training_id"]
-        )
+        training = _last_training(context, pathway)
         result = rng.choice(
             [TrainingResult.OBTAINED] * 6 + [TrainingResult.PARTIAL] * 2 + [TrainingResult.FAILED]
         )
@@ -677,8 +867,10 @@ def _training(context: _Context, pathway: Pathway, day: date, adviser: User) -> 
     return True
 
 
-def _contract_and_follow_up(context: _Context, pathway: Pathway, day: date, adviser: User) -> None:
-    rng, session = context.rng, context.session
+def _contract_and_follow_up(
+    context: _Context, pathway: Pathway, day: date, adviser: User, *, vae: bool = False
+) -> None:
+    rng = context.rng
     employer = rng.choice(context.employers)
     contract_type = rng.choice(
         [ContractType.CDI] * 4
@@ -688,7 +880,6 @@ def _contract_and_follow_up(context: _Context, pathway: Pathway, day: date, advi
     )
     request = MoveRequest(
         Trigger.SIGN_CONTRACT,
-        day,
         contract=ContractInput(
             employer.id,
             employer.employer_type,
@@ -703,8 +894,24 @@ def _contract_and_follow_up(context: _Context, pathway: Pathway, day: date, advi
     )
     if not _move(context, pathway, request, adviser):
         return
+    if vae and day + timedelta(days=60) <= context.today:
+        pathway_service.add_training_in_employment(
+            context.session,
+            pathway,
+            TrainingInput(context.organisations[3].id, "DEAES", FundingScheme.CPF, day + timedelta(days=60)),
+            actor=adviser,
+            hours=70,
+        )
+    _checkpoints_and_completion(context, pathway, day, adviser)
+
+
+def _checkpoints_and_completion(context: _Context, pathway: Pathway, day: date, adviser: User) -> None:
+    """The current contract's checkpoints as they fall due, then the completion."""
+    rng, session = context.rng, context.session
+    contract = pathway_service.latest_contract(session, pathway)
+    assert contract is not None
     checkpoints = session.scalars(
-        sa.select(Checkpoint).where(Checkpoint.pathway_id == pathway.id).order_by(Checkpoint.month)
+        sa.select(Checkpoint).where(Checkpoint.contract_id == contract.id).order_by(Checkpoint.month)
     ).all()
     for checkpoint in checkpoints:
         recorded_on = checkpoint.due_on + timedelta(days=rng.randint(0, 6))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -86,5 +86,180 @@ def test_upgrade_downgrade_round_trip_keeps_data(empty_database: str, monkeypatc
         upgrade()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Pathway)) == 0
         assert db.session.scalar(sa.text("SELECT count(*) FROM jobs")) > 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+VERSION_1 = "d75d279fd874"
+
+
+def _insert(connection: sa.Connection, tables: dict[str, sa.Table], table_name: str, **values: object) -> int:
+    """Insert a row at the version-1 schema, filling the NOT NULL columns the test does not care about."""
+    table = tables[table_name]
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key:
+            continue
+        if isinstance(column.type, sa.Boolean):
+            values[column.name] = False
+        elif isinstance(column.type, sa.DateTime):
+            values[column.name] = datetime(2025, 1, 1, tzinfo=UTC)
+        elif isinstance(column.type, sa.Integer):
+            values[column.name] = 1
+        elif isinstance(column.type, sa.JSON):
+            values[column.name] = {}
+        else:
+            values[column.name] = "x"
+    return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def test_version_2_carries_existing_pathways_over_and_back(empty_database: str, monkeypatch) -> None:
+    """Steps re-dated by their records where the history stays in order; kinds of diagnostics; undone
+    by the downgrade; the replay of every pathway still equals its state."""
+    from pathways import clock
+    from pathways.services.pathway import replay
+
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 6, 15))
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision=VERSION_1)
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        tables = dict(metadata.tables)
+        with db.engine.begin() as c:
+            platform = _insert(c, tables, "platforms", slug="v1", name="Plateforme v1")
+            person = _insert(
+                c,
+                tables,
+                "persons",
+                platform_id=platform,
+                last_name="Ancien",
+                first_name="Awa",
+                birth_date=date(1990, 1, 1),
+            )
+            week = _insert(
+                c,
+                tables,
+                "orientation_weeks",
+                platform_id=platform,
+                starts_on=date(2025, 2, 3),
+                place="Mantes",
+                seats=10,
+            )
+            employer = _insert(
+                c, tables, "employers", platform_id=platform, name="SAAD", employer_type="saad"
+            )
+            organisation = _insert(c, tables, "training_organisations", platform_id=platform, name="GRETA")
+            pathway = _insert(
+                c,
+                tables,
+                "pathways",
+                platform_id=platform,
+                person_id=person,
+                state="follow_up",
+                last_event_on=date(2025, 6, 2),
+                version=1,
+            )
+            training = _insert(
+                c,
+                tables,
+                "trainings",
+                pathway_id=pathway,
+                organisation_id=organisation,
+                certification_code="TP_ADVF",
+                funding="prf",
+                starts_on=date(2025, 6, 10),
+                result="obtained",
+                ends_on=date(2025, 9, 20),
+            )
+            contract = _insert(
+                c,
+                tables,
+                "contracts",
+                pathway_id=pathway,
+                employer_id=employer,
+                employer_type="saad",
+                job_code="K1311",
+                contract_type="cdi",
+                starts_on=date(2025, 6, 16),
+            )  # after the event: typed ahead, left alone
+            events = [
+                ("refer", None, "referred", date(2025, 1, 20), {}),
+                (
+                    "start_orientation",
+                    "referred",
+                    "orientation",
+                    date(2025, 1, 30),
+                    {"orientation_week_id": week},
+                ),
+                ("start_training", "orientation", "training", date(2025, 2, 20), {"training_id": training}),
+                ("sign_contract", "training", "follow_up", date(2025, 6, 2), {"contract_id": contract}),
+            ]
+            for sequence, (trigger, source, target, day, details) in enumerate(events, start=1):
+                _insert(
+                    c,
+                    tables,
+                    "pathway_events",
+                    pathway_id=pathway,
+                    sequence=sequence,
+                    trigger=trigger,
+                    from_state=source,
+                    to_state=target,
+                    occurred_on=day,
+                    details=details,
+                )
+            for month in (1, 3, 6):
+                _insert(
+                    c,
+                    tables,
+                    "checkpoints",
+                    contract_id=contract,
+                    pathway_id=pathway,
+                    month=month,
+                    due_on=date(2025, 6 + month, 16),
+                )
+            week_diagnostic = _insert(
+                c,
+                tables,
+                "diagnostics",
+                pathway_id=pathway,
+                written_on=date(2025, 2, 7),
+                project_validated=True,
+            )
+
+        def dates() -> list[tuple[str, date, date | None]]:
+            return [
+                (row.trigger, row.occurred_on, row.redated_from)
+                for row in db.session.execute(
+                    sa.text("SELECT trigger, occurred_on, redated_from FROM pathway_events ORDER BY sequence")
+                )
+            ]
+
+        upgrade()
+        db.session.remove()
+        after = [(t, d if isinstance(d, date) else date.fromisoformat(d)) for t, d, _ in dates()]
+        assert after == [
+            ("refer", date(2025, 1, 20)),
+            ("start_orientation", date(2025, 2, 3)),  # the week's first day
+            # The training's first day (10/06) would come after the contract's event: left as it was.
+            ("start_training", date(2025, 2, 20)),
+            ("sign_contract", date(2025, 6, 16)),  # the contract's first day
+        ]
+        stored = db.session.get(Pathway, pathway)
+        assert stored.last_event_on == date(2025, 6, 16)
+        assert stored.state is replay(list(stored.events))
+        kind, week_id = db.session.execute(
+            sa.text("SELECT kind, week_id FROM diagnostics WHERE id = :id"), {"id": week_diagnostic}
+        ).one()
+        assert (kind, week_id) == ("orientation_week", week)
+        db.session.remove()
+
+        downgrade(revision="-1")
+        back = db.session.execute(
+            sa.text("SELECT occurred_on FROM pathway_events ORDER BY sequence")
+        ).scalars()
+        assert [d if isinstance(d, date) else date.fromisoformat(d) for d in back] == [e[3] for e in events]
+        db.session.remove()
+        upgrade()
+        assert len(dates()) == 4
         db.session.remove()
         db.engine.dispose()

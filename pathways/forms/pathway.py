@@ -41,9 +41,12 @@ from pathways.states import (
     Trigger,
 )
 from pathways.vocabulary import (
+    AbsenceOverride,
     BarrierCategory,
     BarrierStatus,
+    ContractEndReason,
     ContractType,
+    DiplomaLevel,
     EmployerType,
     ExchangeMode,
     FundingScheme,
@@ -53,10 +56,20 @@ from pathways.vocabulary import (
     PrescriberType,
     ReferentOrganisation,
     Role,
+    Sex,
     TrainingResult,
 )
 
 DATE_REQUIRED = DataRequired(message="Indiquez une date.")
+PUBLIC_FLAGS = (
+    "is_job_seeker",
+    "is_rsa_beneficiary",
+    "is_reconversion",
+    "is_rqth",
+    "is_bpi",
+    "is_qpv_resident",
+    "is_zrr_resident",
+)
 
 
 def _date(label: str, required: bool = True) -> DateField:
@@ -168,42 +181,66 @@ class MoveForm(Form):
         return {}
 
     def move_request(self, trigger: Trigger) -> MoveRequest:
+        occurred_on = self.occurred_on.data if self.occurred_on is not None else None
         return MoveRequest(
-            trigger=trigger,
-            occurred_on=self.occurred_on.data or clock.today(),
-            comment=self.comment.data,
-            **self.details(),
+            trigger=trigger, occurred_on=occurred_on, comment=self.comment.data, **self.details()
         )
+
+    def fill_from(self, request: MoveRequest) -> None:
+        """Show a kept request (a planned step) in the form, to change it."""
+        self.comment.data = request.comment
+
+
+class DatedStepForm(MoveForm):
+    """A step dated by its own first day: no second date to type (pathway.md, one date per fact).
+
+    A first day still to come plans the step; it is confirmed on or after that day.
+    """
+
+    occurred_on = None  # type: ignore[assignment]
 
 
 class InfoSessionMoveForm(MoveForm):
     info_session_id = SelectField("Information collective", coerce=optional_int, validate_choice=False)
+    occurred_on = _date("Date de l'inscription")
 
     def details(self) -> dict[str, object]:
         return {"info_session_id": self.info_session_id.data}
 
 
-class OrientationMoveForm(MoveForm):
+class OrientationMoveForm(DatedStepForm):
     orientation_week_id = SelectField(
-        "Semaine du pôle orientation", coerce=optional_int, validate_choice=False
+        "Semaine du pôle orientation (l'étape est datée de son premier jour)",
+        coerce=optional_int,
+        validate_choice=False,
     )
     availability_confirmed = BooleanField(
         "La personne a confirmé être disponible toute la semaine (garde d'enfants, transport… réglés)"
+    )
+    absence_override = _enum_select(
+        "Si la personne est notée absente à l'information collective", AbsenceOverride
     )
 
     def details(self) -> dict[str, object]:
         return {
             "orientation_week_id": self.orientation_week_id.data,
             "availability_confirmed": bool(self.availability_confirmed.data),
+            "absence_override": _enum_or_none(AbsenceOverride, self.absence_override.data),
         }
 
+    def fill_from(self, request: MoveRequest) -> None:
+        super().fill_from(request)
+        self.orientation_week_id.data = request.orientation_week_id
+        self.availability_confirmed.data = request.availability_confirmed
+        self.absence_override.data = request.absence_override.value if request.absence_override else None
 
-class ImmersionMoveForm(MoveForm):
+
+class ImmersionMoveForm(DatedStepForm):
     employer_id = SelectField("Employeur d'accueil", coerce=optional_int, validate_choice=False)
-    starts_on = _date("Date de début de la PMSMP", required=False)
-    ends_on = DateField("Date de fin de la PMSMP", validators=[Optional()])
+    starts_on = DateField("Premier jour de la PMSMP", validators=[Optional()])
+    ends_on = DateField("Dernier jour de la PMSMP", validators=[Optional()])
     objective = _enum_select("Objectif", ImmersionObjective)
-    job_code = SelectField("Métier (code ROME)", coerce=optional_str, validate_choice=False)
+    job_code = SelectField("Métier", coerce=optional_str, validate_choice=False)
     prescriber_type = _enum_select("Organisme prescripteur signataire de la convention", PrescriberType)
     tutor_name = StringField("Nom du tuteur ou de la tutrice", validators=[Optional(), Length(max=200)])
     tutor_job = StringField("Fonction du tuteur ou de la tutrice", validators=[Optional(), Length(max=200)])
@@ -227,39 +264,77 @@ class ImmersionMoveForm(MoveForm):
             "extra": {k: v for k, v in extra.items() if v is not None},
         }
 
+    def fill_from(self, request: MoveRequest) -> None:
+        super().fill_from(request)
+        if request.immersion is not None:
+            self.employer_id.data = request.immersion.employer_id
+            self.starts_on.data = request.immersion.starts_on
+            self.ends_on.data = request.immersion.ends_on
+        for name in (
+            "tutor_name",
+            "tutor_job",
+            "tutor_contact",
+            "objective",
+            "job_code",
+            "prescriber_type",
+            "hours",
+        ):
+            if name in request.extra:
+                getattr(self, name).data = request.extra[name]
 
-class TrainingMoveForm(MoveForm):
+
+class TrainingMoveForm(DatedStepForm):
     organisation_id = SelectField("Organisme de formation", coerce=optional_int, validate_choice=False)
     certification_code = SelectField("Certification visée", coerce=optional_str, validate_choice=False)
     funding = _enum_select("Dispositif de financement", FundingScheme)
-    starts_on = _date("Date de début de la formation", required=False)
+    starts_on = DateField("Premier jour de la formation", validators=[Optional()])
     ends_on = DateField("Date de fin prévue (facultatif)", validators=[Optional()])
     hours = IntegerField(
         "Nombre d'heures (facultatif)", validators=[Optional(), NumberRange(min=1, max=5000)]
     )
 
+    def training_input(self) -> TrainingInput:
+        return TrainingInput(
+            self.organisation_id.data,
+            self.certification_code.data,
+            _enum_or_none(FundingScheme, self.funding.data),  # type: ignore[arg-type]
+            self.starts_on.data,
+        )
+
     def details(self) -> dict[str, object]:
         extra = {"ends_on": self.ends_on.data, "hours": self.hours.data}
-        return {
-            "training": TrainingInput(
-                self.organisation_id.data,
-                self.certification_code.data,
-                _enum_or_none(FundingScheme, self.funding.data),  # type: ignore[arg-type]
-                self.starts_on.data,
-            ),
-            "extra": {k: v for k, v in extra.items() if v is not None},
-        }
+        return {"training": self.training_input(), "extra": {k: v for k, v in extra.items() if v is not None}}
+
+    def fill_from(self, request: MoveRequest) -> None:
+        super().fill_from(request)
+        if request.training is not None:
+            self.organisation_id.data = request.training.organisation_id
+            self.certification_code.data = request.training.certification_code
+            self.funding.data = request.training.funding.value if request.training.funding else None
+            self.starts_on.data = request.training.starts_on
+        self.ends_on.data = request.extra.get("ends_on")
+        self.hours.data = request.extra.get("hours")
 
 
-class ContractMoveForm(MoveForm):
+class ContractMoveForm(DatedStepForm):
     employer_id = SelectField("Employeur", coerce=optional_int, validate_choice=False)
     employer_type = _enum_select("Type d'employeur", EmployerType)
-    job_code = SelectField("Métier (code ROME)", coerce=optional_str, validate_choice=False)
+    job_code = SelectField("Métier", coerce=optional_str, validate_choice=False)
     contract_type = _enum_select("Type de contrat", ContractType)
     cdd_months = IntegerField("Durée du CDD en mois", validators=[Optional()])
-    starts_on = _date("Date de début du contrat", required=False)
+    starts_on = DateField("Premier jour du contrat", validators=[Optional()])
     hours_per_week = IntegerField(
         "Heures par semaine (facultatif)", validators=[Optional(), NumberRange(min=1, max=48)]
+    )
+    organisation_id = SelectField(
+        "Apprentissage ou professionnalisation : organisme de la formation",
+        coerce=optional_int,
+        validate_choice=False,
+    )
+    certification_code = SelectField(
+        "Apprentissage ou professionnalisation : certification préparée",
+        coerce=optional_str,
+        validate_choice=False,
     )
 
     def details(self) -> dict[str, object]:
@@ -272,9 +347,34 @@ class ContractMoveForm(MoveForm):
                 _enum_or_none(ContractType, self.contract_type.data),  # type: ignore[arg-type]
                 self.starts_on.data,
                 self.cdd_months.data,
+                self.organisation_id.data,
+                self.certification_code.data,
             ),
             "extra": extra,
         }
+
+    def fill_from(self, request: MoveRequest) -> None:
+        super().fill_from(request)
+        contract = request.contract
+        if contract is not None:
+            self.employer_id.data = contract.employer_id
+            self.employer_type.data = contract.employer_type.value if contract.employer_type else None
+            self.job_code.data = contract.job_code
+            self.contract_type.data = contract.contract_type.value if contract.contract_type else None
+            self.cdd_months.data = contract.cdd_months
+            self.starts_on.data = contract.starts_on
+            self.organisation_id.data = contract.training_organisation_id
+            self.certification_code.data = contract.training_certification_code
+        self.hours_per_week.data = request.extra.get("hours_per_week")
+
+
+class EndContractMoveForm(MoveForm):
+    occurred_on = _date("Dernier jour du contrat")
+    contract_end_reason = _enum_select("Motif de la fin du contrat", ContractEndReason)
+    comment = _text("Commentaire (obligatoire pour le motif « Autre »)")
+
+    def details(self) -> dict[str, object]:
+        return {"contract_end_reason": _enum_or_none(ContractEndReason, self.contract_end_reason.data)}
 
 
 class ExitMoveForm(MoveForm):
@@ -303,6 +403,7 @@ MOVE_FORMS: dict[Trigger, type[MoveForm]] = {
     Trigger.START_TRAINING: TrainingMoveForm,
     Trigger.SEEK_EMPLOYMENT: MoveForm,
     Trigger.SIGN_CONTRACT: ContractMoveForm,
+    Trigger.END_CONTRACT: EndContractMoveForm,
     Trigger.COMPLETE: MoveForm,
     Trigger.EXIT: ExitMoveForm,
     Trigger.SUSPEND: SuspendMoveForm,
@@ -372,7 +473,78 @@ class ImmersionAssessmentForm(Form):
 class TrainingResultForm(Form):
     training_id = HiddenField()
     result = _enum_select("Résultat", TrainingResult)
-    ends_on = DateField("Date de fin", validators=[Optional()])
+    ends_on = DateField("Date de fin (pour un abandon : le jour de l'abandon)", validators=[Optional()])
+    blocks_obtained = StringField(
+        "Certification partielle : blocs obtenus (par exemple : CCP1, CCP2)",
+        validators=[Optional(), Length(max=200)],
+    )
+    abandon_reason = StringField("Abandon : motif", validators=[Optional(), Length(max=200)])
+
+
+class TrainingInEmploymentForm(TrainingMoveForm):
+    """A training while employed (VAE, a CCP after hiring): recorded without a move."""
+
+    starts_on = DateField("Premier jour de la formation", validators=[Optional()])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.funding.choices = options(FundingScheme.choices())
+
+
+class PersonForm(Form):
+    """Identity, contact and situation of the person (corrected from the file)."""
+
+    last_name = StringField(
+        "Nom", validators=[DataRequired(message="Le nom est obligatoire."), Length(max=120)]
+    )
+    first_name = StringField(
+        "Prénom", validators=[DataRequired(message="Le prénom est obligatoire."), Length(max=120)]
+    )
+    birth_date = DateField(
+        "Date de naissance", validators=[DataRequired(message="Indiquez la date de naissance.")]
+    )
+    sex = _enum_select("Sexe", Sex)
+    france_travail_id = StringField("Identifiant France Travail", validators=[Optional(), Length(max=20)])
+    email = StringField(
+        "Adresse électronique", validators=[Optional(), Email(message="Adresse invalide."), Length(max=254)]
+    )
+    phone = StringField("Téléphone", validators=[Optional(), Length(max=32)])
+    postal_code = StringField("Code postal", validators=[Optional(), Length(max=10)])
+    city = StringField("Commune", validators=[Optional(), Length(max=120)])
+    diploma_level = _enum_select("Niveau de diplôme", DiplomaLevel)
+    is_job_seeker = BooleanField("Demandeur·euse d'emploi")
+    is_rsa_beneficiary = BooleanField("Allocataire du RSA")
+    is_reconversion = BooleanField("En reconversion")
+    is_rqth = BooleanField("Reconnaissance de la qualité de travailleur handicapé (RQTH)")
+    is_bpi = BooleanField("Bénéficiaire de la protection internationale")
+    is_qpv_resident = BooleanField("Résident·e d'un quartier prioritaire (QPV)")
+    is_zrr_resident = BooleanField("Résident·e d'une zone de revitalisation rurale (ZRR / ZFRR)")
+    prescriber_type = _enum_select("Prescripteur du parcours", PrescriberType)
+    confirm_not_duplicate = BooleanField("Il s'agit bien d'une autre personne que celle signalée")
+
+    PERSON_FIELDS = (
+        "last_name",
+        "first_name",
+        "birth_date",
+        "sex",
+        "france_travail_id",
+        "email",
+        "phone",
+        "postal_code",
+        "city",
+        "diploma_level",
+        *PUBLIC_FLAGS,
+    )
+
+    def person_values(self) -> dict[str, object]:
+        values: dict[str, object] = {name: getattr(self, name).data for name in self.PERSON_FIELDS}
+        for name in ("france_travail_id", "email", "phone", "postal_code", "city"):
+            values[name] = (values[name] or "").strip() or None
+        values["sex"] = _enum_or_none(Sex, self.sex.data)
+        values["diploma_level"] = _enum_or_none(DiplomaLevel, self.diploma_level.data)
+        for flag in PUBLIC_FLAGS:
+            values[flag] = bool(values[flag])
+        return values
 
 
 class CheckpointForm(Form):

@@ -43,6 +43,7 @@ from pathways.models import (
     InfoSession,
     OrientationWeek,
     Pathway,
+    PlannedStep,
     Platform,
     Referent,
     Territory,
@@ -151,7 +152,7 @@ def get_pathway_or_404(session: Session, user: User, pathway_id: int) -> Pathway
     return pathway
 
 
-R = TypeVar("R", Barrier, Checkpoint, Referent)
+R = TypeVar("R", Barrier, Checkpoint, Referent, PlannedStep)
 
 
 def _record_of_pathway_or_404(
@@ -176,6 +177,11 @@ def get_barrier_or_404(session: Session, user: User, pathway_id: int, barrier_id
 def get_checkpoint_or_404(session: Session, user: User, pathway_id: int, checkpoint_id: int) -> Checkpoint:
     """A follow-up checkpoint of pathway ``pathway_id``, in scope."""
     return _record_of_pathway_or_404(session, user, Checkpoint, "checkpoint", pathway_id, checkpoint_id)
+
+
+def get_planned_step_or_404(session: Session, user: User, pathway_id: int, planned_id: int) -> PlannedStep:
+    """A step planned on pathway ``pathway_id``, in scope."""
+    return _record_of_pathway_or_404(session, user, PlannedStep, "planned_step", pathway_id, planned_id)
 
 
 def session_scope_ok(user: User, territory_id: int | None, delegate_id: int | None) -> bool:
@@ -277,6 +283,13 @@ def get_territory_or_404(session: Session, user: User, territory_id: int) -> Ter
     if found is None:
         refuse("territory", territory_id)
     return found
+
+
+def can_edit_person(user: User, pathway: Pathway) -> bool:
+    """Identity and situation are corrected by the pathway's délégué, its conseiller, or the manager."""
+    if not user.is_active or user.platform_id != pathway.platform_id:
+        return False
+    return user.role is Role.MANAGER or user.id in (pathway.adviser_id, pathway.delegate_id)
 
 
 def can_see_health_details(user: User, pathway: Pathway) -> bool:

@@ -16,9 +16,15 @@ them, and only on pathways still in progress:
 - ``no_contact``: see above;
 - ``immersion_ending``: a PMSMP not yet assessed ends within 7 days (today
   included), while the pathway is in PMSMP;
-- ``training_starting``: a training starts within the next 7 days;
+- ``training_starting``: a training starts within the next 7 days (a
+  planned entry into training, or a training while employed);
 - ``long_suspension``: suspended for more than 60 days (on hold, the last
-  event is the suspension).
+  event is the suspension);
+- ``planned_unconfirmed``: a planned step whose first day is more than 7
+  days past and that nobody confirmed (nor cancelled).
+
+A checkpoint cancelled by the end of its contract is never overdue. Each
+row also shows the next step planned on the pathway (« à venir »).
 
 The caller passes the scope (``pathways.security.access.pathway_scope``):
 this module knows nothing of the web.
@@ -26,7 +32,7 @@ this module knows nothing of the web.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -44,12 +50,14 @@ from pathways.models import (
     Note,
     Pathway,
     Person,
+    PlannedStep,
     Territory,
     Training,
     User,
 )
 from pathways.services.pathway import InvalidInput, assign_adviser
-from pathways.states import TERMINAL_STATES, State
+from pathways.states import PLANNED_STEP_GRACE_DAYS, TERMINAL_STATES, State, Trigger
+from pathways.vocabulary import PlannedStepStatus
 
 NO_CONTACT_DAYS = 30
 SOON_DAYS = 7
@@ -63,6 +71,7 @@ class Alert(StrEnum):
     IMMERSION_ENDING = "immersion_ending"
     TRAINING_STARTING = "training_starting"
     LONG_SUSPENSION = "long_suspension"
+    PLANNED_UNCONFIRMED = "planned_unconfirmed"
 
     @property
     def label(self) -> str:
@@ -79,6 +88,7 @@ ALERT_LABELS: dict[Alert, str] = {
     Alert.IMMERSION_ENDING: f"PMSMP se terminant sous {SOON_DAYS} jours",
     Alert.TRAINING_STARTING: f"Formation débutant sous {SOON_DAYS} jours",
     Alert.LONG_SUSPENSION: f"Suspendu depuis plus de {LONG_SUSPENSION_DAYS} jours",
+    Alert.PLANNED_UNCONFIRMED: "Étape prévue non confirmée",
 }
 
 
@@ -121,6 +131,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             sa.exists().where(
                 Checkpoint.pathway_id == Pathway.id,
                 Checkpoint.recorded_on.is_(None),
+                Checkpoint.cancelled_on.is_(None),
                 Checkpoint.due_on < today,
             ),
         ),
@@ -139,11 +150,27 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
         ),
         Alert.TRAINING_STARTING: sa.and_(
             in_progress,
-            sa.exists().where(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
+            sa.or_(
+                sa.exists().where(
+                    PlannedStep.pathway_id == Pathway.id,
+                    PlannedStep.status == PlannedStepStatus.PLANNED,
+                    PlannedStep.trigger == Trigger.START_TRAINING,
+                    PlannedStep.planned_on.between(today, soon),
+                ),
+                sa.exists().where(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
+            ),
         ),
         Alert.LONG_SUSPENSION: sa.and_(
             Pathway.state == State.ON_HOLD,
             Pathway.last_event_on < today - timedelta(days=LONG_SUSPENSION_DAYS),
+        ),
+        Alert.PLANNED_UNCONFIRMED: sa.and_(
+            in_progress,
+            sa.exists().where(
+                PlannedStep.pathway_id == Pathway.id,
+                PlannedStep.status == PlannedStepStatus.PLANNED,
+                PlannedStep.planned_on < today - timedelta(days=PLANNED_STEP_GRACE_DAYS),
+            ),
         ),
     }
 
@@ -172,6 +199,8 @@ class CaseloadRow:
     adviser: str | None
     last_contact: date
     alerts: tuple[Alert, ...]
+    # The next step planned on the pathway, if any: (what, first day).
+    coming: tuple[Trigger, date] | None = None
 
     @property
     def full_name(self) -> str:
@@ -281,7 +310,21 @@ def caseload(
                 alerts=tuple(alert for alert, flag in zip(alerts, flags, strict=True) if flag),
             )
         )
+    coming = next_planned_steps(session, [row.pathway_id for row in rows])
+    rows = [replace(row, coming=coming.get(row.pathway_id)) for row in rows]
     return CaseloadPage(rows=rows, total=total, page=page, pages=pages)
+
+
+def next_planned_steps(session: Session, pathway_ids: list[int]) -> dict[int, tuple[Trigger, date]]:
+    """The soonest step still planned on each of ``pathway_ids``."""
+    coming: dict[int, tuple[Trigger, date]] = {}
+    for pathway_id, trigger, planned_on in session.execute(
+        sa.select(PlannedStep.pathway_id, PlannedStep.trigger, PlannedStep.planned_on)
+        .where(PlannedStep.pathway_id.in_(pathway_ids), PlannedStep.status == PlannedStepStatus.PLANNED)
+        .order_by(PlannedStep.planned_on.desc())
+    ):
+        coming[pathway_id] = (Trigger(trigger), planned_on)  # the soonest comes last, and wins
+    return coming
 
 
 def alert_counts(

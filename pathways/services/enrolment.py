@@ -216,7 +216,8 @@ def record_training_result(
     blocks_obtained = (blocks_obtained or "").strip() or None
     if result is not None and result.is_final and ends_on is None:
         messages.append(
-            "Indiquez la date de l'abandon." if result is TrainingResult.ABANDONED
+            "Indiquez la date de l'abandon."
+            if result is TrainingResult.ABANDONED
             else "Indiquez la date de fin de la formation."
         )
     if ends_on is not None:

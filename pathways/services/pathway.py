@@ -161,67 +161,120 @@ def latest_contract(session: Session, pathway: Pathway) -> Contract | None:
     ).first()
 
 
-def pathway_facts(session: Session, pathway: Pathway, last: PathwayEvent | None = None) -> PathwayFacts:
-    """What the guards need to know of ``pathway``, read in one query.
+# The facts each guard reads (states/guards.py): a move reads only those of its trigger.
+FACTS_BY_TRIGGER: dict[Trigger, frozenset[str]] = {
+    Trigger.START_REINFORCEMENT: frozenset({"diagnostic_recorded"}),
+    Trigger.START_TRAINING: frozenset({"project_validated"}),
+    Trigger.SEEK_EMPLOYMENT: frozenset({"project_validated"}),
+    Trigger.START_ORIENTATION: frozenset({"absent_at_info_session"}),
+    Trigger.END_CONTRACT: frozenset({"contract_start", "contract_ended"}),
+    Trigger.COMPLETE: frozenset({"contract_start", "six_month_checkpoint_recorded"}),
+}
+ALL_FACTS = frozenset().union(*FACTS_BY_TRIGGER.values())
 
-    ``last`` is the pathway's last event when the caller already has it.
-    """
-    latest_diagnostic = (
-        sa.select(Diagnostic.project_validated)
-        .where(Diagnostic.pathway_id == pathway.id)
-        .order_by(Diagnostic.written_on.desc(), Diagnostic.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    latest_contract = (
+
+@dataclass(frozen=True)
+class LastEvent:
+    """What a move needs of the pathway's last event."""
+
+    sequence: int
+    from_state: State | None
+    occurred_on: date
+
+
+def _fact_columns(pathway: Pathway, wanted: frozenset[str]) -> dict[str, sa.ColumnElement[Any]]:
+    """One SQL expression per fact in ``wanted``, all for one SELECT."""
+    columns: dict[str, sa.ColumnElement[Any]] = {}
+    current_contract = (
         sa.select(Contract.id)
         .where(Contract.pathway_id == pathway.id)
         .order_by(Contract.starts_on.desc(), Contract.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    diagnostic_recorded = sa.exists().where(Diagnostic.pathway_id == pathway.id)
-    six_month_recorded = sa.exists().where(
-        Checkpoint.contract_id == latest_contract,
-        Checkpoint.month == 6,
-        Checkpoint.recorded_on.is_not(None),
-    )
-    contract_start = sa.select(Contract.starts_on).where(Contract.id == latest_contract).scalar_subquery()
-    contract_ended = sa.exists().where(Contract.id == latest_contract, Contract.ended_on.is_not(None))
-    # Only the information session of this pathway counts: the person's
-    # attendance at a session held since its entry.
-    entered_on = (
-        sa.select(PathwayEvent.occurred_on)
-        .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.sequence == 1)
-        .scalar_subquery()
-    )
-    absent = sa.exists().where(
-        InfoSessionAttendance.person_id == pathway.person_id,
-        InfoSessionAttendance.present.is_(False),
-        InfoSession.id == InfoSessionAttendance.session_id,
-        InfoSession.held_on >= entered_on,
-    )
-    recorded, validated, starts_on, ended, six_months, absent_there = session.execute(
-        sa.select(
-            diagnostic_recorded, latest_diagnostic, contract_start, contract_ended, six_month_recorded, absent
+    if "diagnostic_recorded" in wanted:
+        columns["diagnostic_recorded"] = sa.exists().where(Diagnostic.pathway_id == pathway.id)
+    if "project_validated" in wanted:
+        columns["project_validated"] = (
+            sa.select(Diagnostic.project_validated)
+            .where(Diagnostic.pathway_id == pathway.id)
+            .order_by(Diagnostic.written_on.desc(), Diagnostic.id.desc())
+            .limit(1)
+            .scalar_subquery()
         )
+    if "contract_start" in wanted:
+        columns["contract_start"] = (
+            sa.select(Contract.starts_on).where(Contract.id == current_contract).scalar_subquery()
+        )
+    if "contract_ended" in wanted:
+        columns["contract_ended"] = sa.exists().where(
+            Contract.id == current_contract, Contract.ended_on.is_not(None)
+        )
+    if "six_month_checkpoint_recorded" in wanted:
+        columns["six_month_checkpoint_recorded"] = sa.exists().where(
+            Checkpoint.contract_id == current_contract,
+            Checkpoint.month == 6,
+            Checkpoint.recorded_on.is_not(None),
+        )
+    if "absent_at_info_session" in wanted:
+        # Only the information session of this pathway counts: the person's
+        # attendance at a session held since its entry.
+        entered_on = (
+            sa.select(PathwayEvent.occurred_on)
+            .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.sequence == 1)
+            .scalar_subquery()
+        )
+        columns["absent_at_info_session"] = sa.exists().where(
+            InfoSessionAttendance.person_id == pathway.person_id,
+            InfoSessionAttendance.present.is_(False),
+            InfoSession.id == InfoSessionAttendance.session_id,
+            InfoSession.held_on >= entered_on,
+        )
+    return columns
+
+
+def _facts_and_last_event(
+    session: Session, pathway: Pathway, wanted: frozenset[str]
+) -> tuple[PathwayFacts, LastEvent]:
+    """The facts in ``wanted`` and the last event, read in one query."""
+    last = (
+        sa.select(PathwayEvent.sequence, PathwayEvent.from_state, PathwayEvent.occurred_on)
+        .where(PathwayEvent.pathway_id == pathway.id)
+        .order_by(PathwayEvent.sequence.desc())
+        .limit(1)
+        .subquery()
+    )
+    columns = _fact_columns(pathway, wanted)
+    row = session.execute(
+        sa.select(last.c.sequence, last.c.from_state, last.c.occurred_on, *columns.values())
     ).one()
-    suspended_from = None
-    if pathway.state is State.ON_HOLD:
-        # From on_hold only resume and exit lead out, and exit is terminal:
-        # the last event is therefore the suspension.
-        suspended_from = (last or last_event(session, pathway)).from_state
-    return PathwayFacts(
+    sequence, from_state, occurred_on, *values = row
+    found = dict(zip(columns, values, strict=True))
+    from_state = State(from_state) if from_state is not None else None
+    if not isinstance(occurred_on, date):
+        occurred_on = date.fromisoformat(str(occurred_on))
+    if found.get("contract_start") is not None and not isinstance(found["contract_start"], date):
+        found["contract_start"] = date.fromisoformat(str(found["contract_start"]))
+    facts = PathwayFacts(
         state=State(pathway.state),
         adviser_assigned=pathway.adviser_id is not None,
-        diagnostic_recorded=bool(recorded),
-        project_validated=bool(validated),
-        contract_start=starts_on,
-        contract_ended=bool(ended),
-        six_month_checkpoint_recorded=bool(six_months),
-        suspended_from=suspended_from,
-        absent_at_info_session=bool(absent_there),
+        diagnostic_recorded=bool(found.get("diagnostic_recorded")),
+        project_validated=bool(found.get("project_validated")),
+        contract_start=found.get("contract_start"),
+        contract_ended=bool(found.get("contract_ended")),
+        six_month_checkpoint_recorded=bool(found.get("six_month_checkpoint_recorded")),
+        # From on_hold only resume and exit lead out, and exit is terminal:
+        # the last event is therefore the suspension.
+        suspended_from=from_state if pathway.state is State.ON_HOLD else None,
+        absent_at_info_session=bool(found.get("absent_at_info_session")),
     )
+    return facts, LastEvent(sequence, from_state, occurred_on)
+
+
+def pathway_facts(session: Session, pathway: Pathway, trigger: Trigger | None = None) -> PathwayFacts:
+    """What the guards need to know of ``pathway`` (of ``trigger`` only, when given), in one query."""
+    wanted = FACTS_BY_TRIGGER.get(trigger, frozenset()) if trigger is not None else ALL_FACTS
+    return _facts_and_last_event(session, pathway, wanted)[0]
 
 
 def available_moves(session: Session, pathway: Pathway, on: date | None = None) -> list[MoveOption]:
@@ -630,7 +683,9 @@ def move(
     Raises ``PathwayConflict`` when another writer moved the pathway meanwhile
     (the caller must then roll back).
     """
-    previous = last_event(session, pathway)
+    facts, previous = _facts_and_last_event(
+        session, pathway, FACTS_BY_TRIGGER.get(request.trigger, frozenset())
+    )
     step = _step_records(session, pathway, request)
     messages = list(step.messages)
     if step.day is None:
@@ -639,7 +694,6 @@ def move(
         what = "du premier jour de l'étape" if request.trigger in DATED_BY_RECORD else "de l'événement"
         messages += _check_date(step.day, what, not_before=previous.occurred_on)
         request = replace(request, occurred_on=step.day)
-    facts = pathway_facts(session, pathway, previous)
     if messages:
         # Report every problem at once, the machine's included.
         raise InvalidInput(messages + guard_refusals(facts, request))
@@ -694,9 +748,7 @@ def move(
         comment=request.comment,
         details=details,
     )
-    _flush_or_conflict(session)
-    if pathway.state in TERMINAL_STATES:
-        _cancel_pending_steps(session, pathway, actor, day, keep=confirming)
+    # The audit line goes in the same flush as the event: one round of writes.
     audit.record(
         session,
         actor,
@@ -707,6 +759,9 @@ def move(
         changes={"state": (from_state.value, pathway.state.value)},
         details={"trigger": request.trigger.value, "occurred_on": day.isoformat()},
     )
+    _flush_or_conflict(session)
+    if pathway.state in TERMINAL_STATES:
+        _cancel_pending_steps(session, pathway, actor, day, keep=confirming)
     return event
 
 
@@ -871,8 +926,7 @@ def confirm_planned_step(session: Session, planned: PlannedStep, actor: User | N
     messages = _pending(planned)
     if planned.planned_on > clock.today():
         messages.append(
-            f"Cette étape est prévue le {planned.planned_on:%d/%m/%Y} : elle se confirme ce jour-là "
-            "ou après."
+            f"Cette étape est prévue le {planned.planned_on:%d/%m/%Y} : elle se confirme ce jour-là ou après."
         )
     if messages:
         raise InvalidInput(messages)
@@ -1284,3 +1338,23 @@ def record_checkpoint(
         changes={"still_in_post": (None, still_in_post)},
     )
     return checkpoint
+
+
+def set_prescriber(
+    session: Session, pathway: Pathway, prescriber_type: PrescriberType | None, *, actor: User | None
+) -> None:
+    """Correct who referred the person to this pathway (the bilan counts pathways by it)."""
+    before = pathway.prescriber_type
+    if before == prescriber_type:
+        return
+    pathway.prescriber_type = prescriber_type
+    _flush_or_conflict(session)
+    audit.record(
+        session,
+        actor,
+        "pathway.prescriber",
+        object_type="pathway",
+        object_id=pathway.id,
+        platform_id=pathway.platform_id,
+        changes={"prescriber_type": (before, prescriber_type)},
+    )

@@ -1,4 +1,4 @@
-"""Persons: creation with duplicate detection."""
+"""Persons: creation and correction, with duplicate detection."""
 
 from __future__ import annotations
 
@@ -75,15 +75,7 @@ def create_person(
     **fields: Any,
 ) -> Person:
     """Create a person; refused when one with the same identity exists, unless told otherwise."""
-    messages = []
-    if not last_name.strip():
-        messages.append("Le nom est obligatoire.")
-    if not first_name.strip():
-        messages.append("Le prénom est obligatoire.")
-    if birth_date > clock.today():
-        messages.append("La date de naissance ne peut pas être dans le futur.")
-    elif birth_date.year < 1900:
-        messages.append("La date de naissance semble erronée.")
+    messages = _identity_refusals(last_name.strip(), first_name.strip(), birth_date)
     if fields.get("france_travail_id"):
         fields["france_travail_id"] = fields["france_travail_id"].strip().upper()
     if not messages and not allow_duplicate:
@@ -125,3 +117,113 @@ def create_person(
         changes={f: (None, getattr(person, f)) for f in AUDITED_FIELDS if getattr(person, f)},
     )
     return person
+
+
+# What a person's file may correct: identity, contact and situation.
+EDITABLE_FIELDS = (
+    "last_name",
+    "first_name",
+    "birth_date",
+    "sex",
+    "france_travail_id",
+    "email",
+    "phone",
+    "postal_code",
+    "city",
+    "diploma_level",
+    "is_job_seeker",
+    "is_rsa_beneficiary",
+    "is_reconversion",
+    "is_rqth",
+    "is_bpi",
+    "is_qpv_resident",
+    "is_zrr_resident",
+)
+
+
+def update_person(
+    session: Session,
+    person: Person,
+    *,
+    actor: User | None,
+    allow_duplicate: bool = False,
+    **changes: Any,
+) -> dict[str, tuple[Any, Any]]:
+    """Correct a person's identity, contact or situation; returns what changed (before, after).
+
+    The duplicate check runs again when the name, the birth date or the
+    France Travail id changes (the person themself excluded). Every change
+    is in the audit trail with its before and after: a correction must be
+    traceable (the trail is purged after 12 months, and anonymisation of
+    the person removes it, see the retention rules).
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    last_name = str(changes.get("last_name", person.last_name) or "").strip()
+    first_name = str(changes.get("first_name", person.first_name) or "").strip()
+    birth_date = changes.get("birth_date", person.birth_date)
+    messages = _identity_refusals(last_name, first_name, birth_date)
+    if changes.get("france_travail_id"):
+        changes["france_travail_id"] = str(changes["france_travail_id"]).strip().upper()
+    changes["last_name"], changes["first_name"] = last_name, first_name
+    changed = {
+        name: (getattr(person, name), value)
+        for name, value in changes.items()
+        if getattr(person, name) != value
+    }
+    identity = {"last_name", "first_name", "birth_date", "france_travail_id"}
+    if not messages and not allow_duplicate and identity & changed.keys():
+        duplicates = [
+            other
+            for other in find_duplicates(
+                session,
+                person.platform_id,
+                last_name=last_name,
+                first_name=first_name,
+                birth_date=birth_date,
+                france_travail_id=changes.get("france_travail_id", person.france_travail_id),
+            )
+            if other.id != person.id
+        ]
+        if duplicates:
+            raise PossibleDuplicate(
+                [
+                    f"Une autre personne porte déjà cette identité : {duplicates[0].full_name}, "
+                    f"née le {duplicates[0].birth_date:%d/%m/%Y}. Vérifiez, ou confirmez qu'il "
+                    "s'agit bien d'une autre personne."
+                ],
+                duplicates,
+            )
+    if messages:
+        raise InvalidInput(messages)
+    if not changed:
+        return {}
+    for name, (_before, after) in changed.items():
+        setattr(person, name, after)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "person.update",
+        object_type="person",
+        object_id=person.id,
+        platform_id=person.platform_id,
+        changes=changed,
+    )
+    return changed
+
+
+def _identity_refusals(last_name: str, first_name: str, birth_date: date | None) -> list[str]:
+    messages = []
+    if not last_name:
+        messages.append("Le nom est obligatoire.")
+    if not first_name:
+        messages.append("Le prénom est obligatoire.")
+    if birth_date is None:
+        messages.append("Indiquez la date de naissance.")
+    elif birth_date > clock.today():
+        messages.append("La date de naissance ne peut pas être dans le futur.")
+    elif birth_date.year < 1900:
+        messages.append("La date de naissance semble erronée.")
+    return messages

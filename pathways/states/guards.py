@@ -337,9 +337,7 @@ def absence_explained(facts: PathwayFacts, request: MoveRequest) -> list[str]:
 def contract_ends_after_it_starts(facts: PathwayFacts, request: MoveRequest) -> list[str]:
     day = request.occurred_on
     if facts.contract_start is not None and day is not None and day < facts.contract_start:
-        return [
-            f"La fin du contrat ne peut pas précéder son début ({facts.contract_start:%d/%m/%Y})."
-        ]
+        return [f"La fin du contrat ne peut pas précéder son début ({facts.contract_start:%d/%m/%Y})."]
     return []
 
 

@@ -28,8 +28,7 @@ GUARD_SUMMARIES: dict[Trigger, str] = {
     Trigger.START_REINFORCEMENT: "a diagnostic is recorded",
     Trigger.START_IMMERSION: "an immersion with employer, start and end dates; at most one month",
     Trigger.START_TRAINING: (
-        "project validated by a diagnostic; a training with organisation, certification, funding, "
-        "start date"
+        "project validated by a diagnostic; a training with organisation, certification, funding, start date"
     ),
     Trigger.SEEK_EMPLOYMENT: "project validated by a diagnostic",
     Trigger.SIGN_CONTRACT: (

@@ -15,49 +15,55 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pathways.extensions import db
+from pathways.forms.base import Form as PlainActionForm
 from pathways.forms.base import options, perform
 from pathways.forms.pathway import (
     MOVE_FORMS,
     BarrierForm,
     BarrierStatusForm,
     CheckpointForm,
+    DatedStepForm,
     ExchangeForm,
     ImmersionAssessmentForm,
     NoteForm,
+    PersonForm,
     ReassignForm,
     ReferentForm,
+    TrainingInEmploymentForm,
     TrainingResultForm,
     fill_choices,
+    job_choices,
 )
+from pathways.forms.sessions import DiagnosticForm
 from pathways.models import (
     Barrier,
     Checkpoint,
-    Contract,
-    Diagnostic,
-    Exchange,
     Immersion,
-    Note,
     Pathway,
-    PathwayEvent,
+    PlannedStep,
     Referent,
     Training,
 )
 from pathways.security import access
 from pathways.security.access import (
+    can_edit_person,
     can_see_health_details,
     get_barrier_or_404,
     get_checkpoint_or_404,
     get_pathway_or_404,
+    get_planned_step_or_404,
     get_platform_user_or_404,
     roles_required,
 )
 from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
-from pathways.services.caseload import assignment_history
 from pathways.services.enrolment import record_immersion_assessment, record_training_result
-from pathways.states import ExitReason, Trigger
-from pathways.vocabulary import Role
+from pathways.services.pathway_file import pathway_file
+from pathways.services.person import PossibleDuplicate, update_person
+from pathways.states import Trigger
+from pathways.states.guards import request_from_json
+from pathways.vocabulary import DiagnosticKind, PrescriberType, Role
 
 blueprint = Blueprint("pathway_file", __name__, url_prefix="/parcours")
 
@@ -120,43 +126,16 @@ def _load(pathway_id: int) -> Pathway:
 def show(pathway_id: int) -> str:
     session = db.session
     pathway = _load(pathway_id)
-    options = [o for o in pathway_service.available_moves(session, pathway) if o.allowed]
-    by_pathway = {"pathway_id": pathway.id}
-    events = session.scalars(
-        sa.select(PathwayEvent).filter_by(**by_pathway).order_by(PathwayEvent.sequence.desc())
-    ).all()
-    barriers = session.scalars(sa.select(Barrier).filter_by(**by_pathway).order_by(Barrier.id)).all()
     context = {
+        "file": pathway_file(session, pathway),
         "pathway": pathway,
         "person": pathway.person,
-        "options": options,
-        "events": events,
-        "barriers": barriers,
         "health_visible": can_see_health_details(current_user, pathway),
-        "diagnostics": session.scalars(
-            sa.select(Diagnostic).filter_by(**by_pathway).order_by(Diagnostic.written_on.desc())
-        ).all(),
-        "immersions": session.scalars(
-            sa.select(Immersion).filter_by(**by_pathway).order_by(Immersion.starts_on.desc())
-        ).all(),
-        "trainings": session.scalars(
-            sa.select(Training).filter_by(**by_pathway).order_by(Training.starts_on.desc())
-        ).all(),
-        "contracts": session.scalars(
-            sa.select(Contract).filter_by(**by_pathway).order_by(Contract.starts_on.desc())
-        ).all(),
-        "referents": session.scalars(sa.select(Referent).filter_by(**by_pathway).order_by(Referent.id)).all(),
-        "exchanges": session.scalars(
-            sa.select(Exchange)
-            .filter_by(**by_pathway)
-            .order_by(Exchange.occurred_on.desc(), Exchange.id.desc())
-        ).all(),
-        "notes": session.scalars(
-            sa.select(Note).filter_by(**by_pathway).order_by(Note.written_on.desc(), Note.id.desc())
-        ).all(),
-        "assignments": assignment_history(session, pathway.id),
-        "exit_labels": {reason.value: reason.label for reason in ExitReason},
+        "can_edit_person": can_edit_person(current_user, pathway),
+        "can_write_diagnostic": current_user.role in pathway_service.DIAGNOSTIC_AUTHORS
+        and not pathway.state.is_terminal,
         "can_reassign": current_user.role in (Role.MANAGER, Role.DELEGATE) and not pathway.state.is_terminal,
+        "action_form": PlainActionForm(formdata=None),
     }
     access.audit_view(session, current_user, pathway)  # committed by the request's end
     crumbs = file_breadcrumb(pathway)
@@ -165,6 +144,15 @@ def show(pathway_id: int) -> str:
 
 
 # --- moves ----------------------------------------------------------------------------------
+
+
+def _step_done_message(pathway: Any, outcome_value: object) -> str:
+    if isinstance(outcome_value, PlannedStep):
+        return (
+            f"Étape prévue le {outcome_value.planned_on:%d/%m/%Y} : elle sera à confirmer ce jour-là, "
+            "quand elle aura eu lieu."
+        )
+    return f"Étape enregistrée : {pathway.state.label}."
 
 
 @blueprint.route("/<int:pathway_id>/etapes/<trigger>", methods=["GET", "POST"])
@@ -182,19 +170,187 @@ def move(pathway_id: int, trigger: str) -> tuple[str, int] | Response:
     form = MOVE_FORMS[chosen]()
     fill_choices(form, db.session, pathway.platform_id)
     title = chosen.label
-    context = {"option": option, "template": "pathway/move.html"}
+    context = {"option": option, "template": "pathway/move.html", "dated": isinstance(form, DatedStepForm)}
     if not option.allowed:
         # Shown, not hidden: someone may have followed an old link.
         form.form_errors.extend(option.refusals)
         return render_form(pathway, form, title=title, submit="Enregistrer", status=422, **context)
     if form.validate_on_submit():
         outcome = perform(
-            form, lambda: pathway_service.move(db.session, pathway, form.move_request(chosen), current_user)
+            form,
+            lambda: pathway_service.record_step(db.session, pathway, form.move_request(chosen), current_user),
         )
         if outcome.ok:
-            return back_to_file(pathway, "historique", f"Étape enregistrée : {pathway.state.label}.")
+            return back_to_file(pathway, "historique", _step_done_message(pathway, outcome.value))
     status = 422 if request.method == "POST" else 200
     return render_form(pathway, form, title=title, submit="Enregistrer", status=status, **context)
+
+
+# --- planned steps --------------------------------------------------------------------------
+
+
+@blueprint.post("/<int:pathway_id>/etapes-prevues/<int:planned_id>/confirmer")
+@roles_required(*WORKERS)
+def confirm_planned(pathway_id: int, planned_id: int) -> Response:
+    planned = get_planned_step_or_404(db.session, current_user, pathway_id, planned_id)
+    pathway = _load(pathway_id)
+    form = PlainActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = perform(form, lambda: pathway_service.confirm_planned_step(db.session, planned, current_user))
+    if outcome.ok:
+        return back_to_file(pathway, "historique", f"Étape confirmée : {pathway.state.label}.")
+    for message in form.form_errors:
+        flash(message, "error")
+    return redirect(url_for("pathway_file.show", pathway_id=pathway.id, _anchor="etapes-prevues"))
+
+
+@blueprint.post("/<int:pathway_id>/etapes-prevues/<int:planned_id>/annuler")
+@roles_required(*WORKERS)
+def cancel_planned(pathway_id: int, planned_id: int) -> Response:
+    planned = get_planned_step_or_404(db.session, current_user, pathway_id, planned_id)
+    pathway = _load(pathway_id)
+    form = PlainActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = perform(form, lambda: pathway_service.cancel_planned_step(db.session, planned, current_user))
+    if outcome.ok:
+        return back_to_file(
+            pathway, "etapes-prevues", "Étape prévue annulée (elle reste visible au dossier)."
+        )
+    for message in form.form_errors:
+        flash(message, "error")
+    return redirect(url_for("pathway_file.show", pathway_id=pathway.id, _anchor="etapes-prevues"))
+
+
+@blueprint.route("/<int:pathway_id>/etapes-prevues/<int:planned_id>/modifier", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def replan(pathway_id: int, planned_id: int) -> tuple[str, int] | Response:
+    planned = get_planned_step_or_404(db.session, current_user, pathway_id, planned_id)
+    pathway = _load(pathway_id)
+    form = MOVE_FORMS[planned.trigger]()
+    fill_choices(form, db.session, pathway.platform_id)
+    if request.method == "GET":
+        form.fill_from(request_from_json(planned.request))
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: pathway_service.replan_step(
+                db.session, planned, form.move_request(planned.trigger), current_user
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "etapes-prevues", _step_done_message(pathway, outcome.value))
+    return render_form(
+        pathway,
+        form,
+        title=f"Modifier l'étape prévue : {planned.trigger.label.lower()}",
+        submit="Enregistrer",
+        intro=(
+            f"Prévue le {planned.planned_on:%d/%m/%Y}. Un premier jour déjà passé enregistre l'étape "
+            "elle-même, datée de ce jour."
+        ),
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+# --- the person -----------------------------------------------------------------------------
+
+
+PERSON_INTRO = (
+    "Chaque correction est inscrite au journal d'audit (valeur avant, valeur après). "
+    "Les cases cochées décrivent la situation de la personne à ce jour."
+)
+
+
+@blueprint.route("/<int:pathway_id>/personne", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def edit_person(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    if not can_edit_person(current_user, pathway):
+        access.refuse("person", pathway.person_id, reason="role")
+    person = pathway.person
+    form = PersonForm(obj=person) if request.method == "GET" else PersonForm()
+    if request.method == "GET":
+        form.sex.data = person.sex.value if person.sex else None
+        form.diploma_level.data = person.diploma_level.value if person.diploma_level else None
+        form.prescriber_type.data = pathway.prescriber_type.value if pathway.prescriber_type else None
+    duplicates: list[Any] = []
+    if form.validate_on_submit():
+
+        def correct() -> None:
+            update_person(
+                db.session,
+                person,
+                actor=current_user,
+                allow_duplicate=bool(form.confirm_not_duplicate.data),
+                **form.person_values(),
+            )
+            prescriber = form.prescriber_type.data
+            pathway_service.set_prescriber(
+                db.session,
+                pathway,
+                PrescriberType(prescriber) if prescriber in PrescriberType._value2member_map_ else None,
+                actor=current_user,
+            )
+
+        outcome = perform(form, correct)
+        if outcome.ok:
+            return back_to_file(pathway, "identite", "Identité et situation mises à jour.")
+        if isinstance(outcome.refusal, PossibleDuplicate):
+            duplicates = outcome.refusal.persons
+    return render_form(
+        pathway,
+        form,
+        title="Corriger l'identité et la situation",
+        submit="Enregistrer les corrections",
+        intro=PERSON_INTRO,
+        status=422 if request.method == "POST" else 200,
+        template="pathway/person.html",
+        duplicates=duplicates,
+    )
+
+
+# --- diagnostic at an individual interview ----------------------------------------------------
+
+
+@blueprint.route("/<int:pathway_id>/diagnostic", methods=["GET", "POST"])
+@roles_required(*pathway_service.DIAGNOSTIC_AUTHORS)
+def diagnostic(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = DiagnosticForm()
+    form.target_job_code.choices = options(job_choices(db.session))
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: pathway_service.record_diagnostic(
+                db.session,
+                pathway,
+                written_on=form.written_on.data,
+                project_validated=form.project_validated.data == "yes",
+                target_job_code=form.target_job_code.data,
+                kind=DiagnosticKind.INTERVIEW,
+                basic_skills=form.basic_skills.data,
+                professional_values=form.professional_values.data,
+                barriers_and_levers=form.barriers_and_levers.data,
+                road_map=form.road_map_steps(),  # type: ignore[arg-type]
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "diagnostic", "Diagnostic enregistré.")
+    return render_form(
+        pathway,
+        form,
+        title="Diagnostic d'un entretien individuel",
+        submit="Enregistrer le diagnostic",
+        intro=(
+            "Pour un parcours sans semaine du pôle orientation (guichet unique, entretien après une "
+            "information collective…). Le dernier diagnostic dit si le projet est validé."
+        ),
+        status=422 if request.method == "POST" else 200,
+        template="pathway/diagnostic.html",
+    )
 
 
 # --- freins ---------------------------------------------------------------------------------
@@ -429,6 +585,8 @@ def training_result(pathway_id: int) -> tuple[str, int] | Response:
                 training,
                 result=form.result.data or "",
                 ends_on=form.ends_on.data,
+                abandon_reason=form.abandon_reason.data,
+                blocks_obtained=form.blocks_obtained.data,
                 actor=current_user,
             ),
         )
@@ -439,7 +597,44 @@ def training_result(pathway_id: int) -> tuple[str, int] | Response:
         form,
         title="Résultat de la formation",
         submit="Enregistrer le résultat",
-        intro=f"Formation chez {training.organisation.name}, depuis le {training.starts_on:%d/%m/%Y}.",
+        intro=(
+            f"Formation chez {training.organisation.name}, depuis le {training.starts_on:%d/%m/%Y}. "
+            "Un abandon ne clôt pas le parcours : la personne peut chercher un emploi, entrer dans "
+            "une autre formation ou sortir."
+        ),
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@blueprint.route("/<int:pathway_id>/formation/pendant-emploi", methods=["GET", "POST"])
+@roles_required(*WORKERS)
+def training_in_employment(pathway_id: int) -> tuple[str, int] | Response:
+    pathway = _load(pathway_id)
+    form = TrainingInEmploymentForm()
+    fill_choices(form, db.session, pathway.platform_id)
+    if form.validate_on_submit():
+        outcome = perform(
+            form,
+            lambda: pathway_service.add_training_in_employment(
+                db.session,
+                pathway,
+                form.training_input(),
+                ends_on=form.ends_on.data,
+                hours=form.hours.data,
+                actor=current_user,
+            ),
+        )
+        if outcome.ok:
+            return back_to_file(pathway, "formation", "Formation pendant l'emploi enregistrée.")
+    return render_form(
+        pathway,
+        form,
+        title="Enregistrer une formation pendant l'emploi",
+        submit="Enregistrer la formation",
+        intro=(
+            "Une VAE, un CCP préparé après l'embauche… : la personne reste en suivi dans l'emploi. "
+            "La formation d'un contrat d'apprentissage ou de professionnalisation s'indique avec le contrat."
+        ),
         status=422 if request.method == "POST" else 200,
     )
 

@@ -223,7 +223,7 @@ def test_an_adviser_follows_a_pathway_to_its_end(journey, world, live_app, live_
     expect(page.locator("#freins")).to_contain_text("Levé")
 
     # A refused PMSMP keeps what was typed and says why.
-    page.click("#etapes-possibles >> text=Démarrer une PMSMP")
+    page.click("#etapes-possibles >> text=Enregistrer une PMSMP")
     page.select_option("#employer_id", str(world.employer.id))
     page.fill("#starts_on", START.isoformat())
     page.fill("#ends_on", (START + timedelta(days=45)).isoformat())
@@ -249,7 +249,7 @@ def test_an_adviser_follows_a_pathway_to_its_end(journey, world, live_app, live_
     expect(page.locator("#pmsmp")).to_contain_text("Réalisée")
 
     move(
-        "Entrer en formation qualifiante",
+        "Enregistrer une entrée en formation",
         {"#starts_on": live_clock.today.isoformat()},
         {"#organisation_id": str(world.organisation.id), "#certification_code": "TP_ADVF", "#funding": "prf"},
     )

@@ -8,9 +8,12 @@ from pathways.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from pathways.models import (
     Barrier,
     Checkpoint,
+    Diagnostic,
     Exchange,
     Immersion,
     Pathway,
+    PathwayEvent,
+    PlannedStep,
     Platform,
     Referent,
     Training,
@@ -18,8 +21,8 @@ from pathways.models import (
 )
 from pathways.passwords import verify_password
 from pathways.services.pathway import replay
-from pathways.states import State
-from pathways.vocabulary import Role
+from pathways.states import State, Trigger
+from pathways.vocabulary import DiagnosticKind, Role, TrainingResult
 
 
 def run(app, *args: str, input: str | None = None):
@@ -116,8 +119,28 @@ def test_seed_demo_covers_every_state_and_every_record(app, session, today) -> N
     assert "Démo chargée : 200 personnes" in result.output
     states = set(session.scalars(sa.select(Pathway.state).distinct()))
     assert states == set(State)
-    for model in (Barrier, Referent, Exchange, Immersion, Training, Checkpoint):
+    for model in (Barrier, Referent, Exchange, Immersion, Training, Checkpoint, PlannedStep):
         assert session.scalar(sa.select(sa.func.count()).select_from(model)) > 0, model
+    # The field's other paths (version 2): each is in the demo.
+    shows = {
+        "a contract ended, then another": sa.select(PathwayEvent.id).where(
+            PathwayEvent.trigger == Trigger.END_CONTRACT
+        ),
+        "a training abandoned": sa.select(Training.id).where(Training.result == TrainingResult.ABANDONED),
+        "a training while employed": sa.select(Training.id).where(Training.in_employment),
+        "an individual interview": sa.select(Diagnostic.id).where(
+            Diagnostic.kind == DiagnosticKind.INTERVIEW
+        ),
+        "a contract from referred or info_session (job dating)": sa.select(PathwayEvent.id).where(
+            PathwayEvent.trigger == Trigger.SIGN_CONTRACT,
+            PathwayEvent.from_state.in_([State.REFERRED, State.INFO_SESSION]),
+        ),
+        "an immersion without an orientation week (Lyon)": sa.select(PathwayEvent.id).where(
+            PathwayEvent.trigger == Trigger.START_IMMERSION, PathwayEvent.from_state == State.INFO_SESSION
+        ),
+    }
+    for what, query in shows.items():
+        assert session.scalar(query.limit(1)) is not None, what
     for email, role, _name in DEMO_ACCOUNTS:
         user = session.scalar(sa.select(User).where(User.email == email))
         assert user.role is role

@@ -11,13 +11,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from pathways import clock
-from pathways.models import Barrier, Checkpoint, Immersion, Note, Pathway, Person, Referent, Training, User
+from pathways.models import (
+    Barrier,
+    Checkpoint,
+    Immersion,
+    Note,
+    Pathway,
+    Person,
+    PlannedStep,
+    Referent,
+    Training,
+    User,
+)
 from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
@@ -43,6 +54,7 @@ class Side:
     note: Note
     immersion: Immersion
     training: Training
+    planned: PlannedStep
 
     def user(self, role: Role) -> User:
         return getattr(self.world, role.value)
@@ -64,6 +76,11 @@ def make_side(session: Session, slug: str) -> Side:
         pathway_service.move(session, pathway, full_request(world, trigger, day), world.delegate)
         if trigger is Trigger.START_ORIENTATION:
             satisfy_orientation(session, world, pathway, day)
+    # A PMSMP planned ahead, then a contract: the planned step stays on the file.
+    ahead = clock.today() + timedelta(days=30)
+    planned = pathway_service.plan_step(
+        session, pathway, full_request(world, Trigger.START_IMMERSION, ahead), world.adviser
+    )
     day = day.replace(day=day.day + 5)
     pathway_service.move(
         session, pathway, full_request(world, Trigger.SIGN_CONTRACT, day), world.delegate
@@ -79,7 +96,9 @@ def make_side(session: Session, slug: str) -> Side:
     checkpoint = session.query(Checkpoint).filter_by(pathway_id=pathway.id, month=1).one()
     immersion = session.query(Immersion).filter_by(pathway_id=pathway.id).one()
     training = session.query(Training).filter_by(pathway_id=pathway.id).one()
-    return Side(world, pathway, pathway.person, barrier, checkpoint, referent, note, immersion, training)
+    return Side(
+        world, pathway, pathway.person, barrier, checkpoint, referent, note, immersion, training, planned
+    )
 
 
 def make_scene(session: Session) -> Scene:
@@ -108,6 +127,7 @@ KINDS: dict[str, Kind] = {
     "checkpoint_id": Kind(lambda side, role: side.checkpoint.id, WORKERS),
     "referent_id": Kind(lambda side, role: side.referent.id, WORKERS),
     "note_id": Kind(lambda side, role: side.note.id, WORKERS),
+    "planned_id": Kind(lambda side, role: side.planned.id, WORKERS),
     "session_id": Kind(
         lambda side, role: side.world.info_session.id, frozenset({Role.MANAGER, Role.DELEGATE})
     ),

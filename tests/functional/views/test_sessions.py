@@ -96,7 +96,10 @@ def test_register_new_person_with_duplicate_detection(world, login, session):
 
 
 def test_register_known_and_duplicate_person(world, login, session):
-    referred = factories.make_pathway(session, world, State.REFERRED, start=TODAY - timedelta(days=3))
+    # Referred a few days before the session (the délégué records the registration afterwards).
+    referred = factories.make_pathway(
+        session, world, State.REFERRED, start=world.info_session.held_on - timedelta(days=3)
+    )
     returning = factories.make_person(session, world)
     session.commit()
     client = login(world.delegate)

@@ -19,9 +19,10 @@ from pathways.models import Checkpoint, Pathway, PathwayEvent
 from pathways.services import pathway as pathway_service
 from pathways.services.pathway import InvalidInput, PathwayConflict
 from pathways.states import MoveRefused, Trigger, is_allowed_from
-from tests.factories import full_request, make_person, make_world
+from tests.factories import full_request, make_person, make_world, week_on
 
 PREPARATIONS = ("none", "diagnostic_validated", "diagnostic_refused", "handover", "checkpoint")
+# Every move of the version-2 table, end_contract included.
 ALL_MOVES = [t for t in Trigger if t is not Trigger.REFER]
 
 
@@ -92,7 +93,10 @@ def test_state_is_always_the_replay_of_the_events(session, today, data) -> None:
         before = stored_events(session, pathway)
         try:
             pathway_service.move(
-                session, pathway, full_request(world, trigger, day), world.adviser
+                session,
+                pathway,
+                full_request(world, trigger, day, week=week_on(session, world, day)),
+                world.adviser,
             )
             session.commit()
             accepted = True
