@@ -6,12 +6,16 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help install run serve worker test test-deps lint bench screenshots clean
+.PHONY: help install system-deps run serve worker test test-deps lint bench screenshots clean
 
 help: ## This list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(VENV)/.installed node_modules/.installed pathways/static/vendor/.installed ## Virtualenv, dependencies, front-end assets
+install: system-deps $(VENV)/.installed node_modules/.installed pathways/static/vendor/.installed ## Virtualenv, dependencies, front-end assets
+
+system-deps: ## What the tool needs from Debian at run time: Pango and a font (the PDF reports)
+	@if ! ldconfig -p | grep -q 'libpango-1.0.so.0' || ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; fi
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -44,13 +48,18 @@ serve: install ## Production-like: gunicorn, 4 workers, and the job consumer (se
 worker: install ## The job queue's consumer alone (servers of a deployment, with REDIS_URL)
 	$(FLASK) worker
 
-test-deps: ## PostgreSQL server, Redis server and Chromium, installed when missing
+test-deps: ## PostgreSQL, Redis, Chromium, LibreOffice Calc, poppler, Pango: installed when missing
 	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 	@if ! command -v redis-server >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; fi
 	@if ! command -v chromium >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+	@# The printed bilan's check: LibreOffice converts it to PDF, poppler counts its pages.
+	@if ! command -v soffice >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; fi
+	@if ! command -v pdfinfo >/dev/null || ! command -v pdftotext >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; fi
 
 test: install test-deps ## Every test, on SQLite and PostgreSQL
 	$(VENV)/bin/ruff check .

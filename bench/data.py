@@ -136,6 +136,7 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
         first_person = (connection.scalar(sa.select(sa.func.max(Person.id))) or 0) + 1
         first_pathway = (connection.scalar(sa.select(sa.func.max(Pathway.id))) or 0) + 1
         first_contract = (connection.scalar(sa.select(sa.func.max(Contract.id))) or 0) + 1
+        first_training = (connection.scalar(sa.select(sa.func.max(Training.id))) or 0) + 1
 
     rows: dict[str, list[dict]] = {
         name: []
@@ -152,6 +153,7 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
     }
     total_events = 0
     contract_id = first_contract
+    training_id = first_training
 
     def flush(connection: sa.Connection, final: bool = False) -> None:
         for model, key in (
@@ -227,17 +229,24 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
                         }
                     )
                 elif trigger is Trigger.START_TRAINING:
+                    # Results dated, some abandoned (version 2: a dropout is a result).
+                    result = rng.choice(["in_progress", "obtained", "partial", "failed", "abandoned"])
                     rows["trainings"].append(
                         {
+                            "id": training_id,
                             "pathway_id": pathway_id,
                             "organisation_id": organisation_id,
                             "certification_code": rng.choice(["DEAS", "DEAES", "TP_ADVF"]),
-                            "funding": "prf",
+                            "funding": rng.choice(["prf", "poei", "cpf"]),
                             "starts_on": day,
-                            "result": rng.choice(["in_progress", "obtained", "partial"]),
+                            "ends_on": day + timedelta(days=rng.randint(30, 300)),
+                            "result": result,
+                            "abandon_reason": "Garde d'enfant" if result == "abandoned" else None,
                             "created_at": _now(),
                         }
                     )
+                    details = {"training_id": training_id}
+                    training_id += 1
                 elif trigger is Trigger.SIGN_CONTRACT:
                     contract_type = rng.choice(CONTRACT_TYPES)
                     rows["contracts"].append(
@@ -318,7 +327,7 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             # Explicit ids were inserted: move the sequences past them.
-            for table in ("persons", "pathways", "contracts"):
+            for table in ("persons", "pathways", "contracts", "trainings"):
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
                 connection.execute(sa.text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))"))
             connection.execute(sa.text("ANALYZE"))

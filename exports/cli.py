@@ -41,10 +41,10 @@ def _period(
     return period
 
 
-def _output(path: str) -> Path:
+def _output(path: str, suffix: str = ".xlsx") -> Path:
     output = Path(path)
-    if output.suffix.lower() != ".xlsx":
-        raise click.UsageError("Le fichier de sortie doit se terminer par .xlsx.")
+    if output.suffix.lower() != suffix:
+        raise click.UsageError(f"Le fichier de sortie doit se terminer par {suffix}.")
     if not output.parent.exists():
         raise click.UsageError(f"Le dossier {output.parent} n'existe pas.")
     return output
@@ -80,7 +80,8 @@ def with_period(function: F) -> F:
     "--national", is_flag=True, help="Produire le fichier national (avec l'identifiant de la plateforme)."
 )
 @click.option("--with-cohort", is_flag=True, help="Ajouter la cohorte pseudonymisée au bilan.")
-@click.option("--output", required=True, help="Fichier .xlsx à écrire.")
+@click.option("--pdf", is_flag=True, help="Le bilan en rapport PDF (fichier .pdf) plutôt qu'en classeur.")
+@click.option("--output", required=True, help="Fichier .xlsx (ou .pdf avec --pdf) à écrire.")
 @with_appcontext
 def export_bilan_command(
     slug: str,
@@ -89,26 +90,34 @@ def export_bilan_command(
     end: str | None,
     national: bool,
     with_cohort: bool,
+    pdf: bool,
     output: str,
 ) -> None:
-    """Write the bilan (or the national file) of a platform for a year or a period."""
+    """Write the bilan (or the national file, or the PDF report) of a platform for a year or a period."""
     from exports.bilan import write_bilan, write_national
 
     period = _period(year, start, end)
     assert period is not None
-    target = _output(output)
+    if pdf and (national or with_cohort):
+        raise click.UsageError("Le rapport PDF est le bilan seul : retirez --national et --with-cohort.")
+    target = _output(output, ".pdf" if pdf else ".xlsx")
     platform = _platform(slug)
     if national and with_cohort:
         raise click.UsageError("Le fichier national ne contient pas de cohorte : retirez --with-cohort.")
     with transaction():
-        if national:
+        if pdf:
+            from exports.pdf import write_bilan_pdf
+
+            bilan = write_bilan_pdf(db.session, platform, *period, target, actor=None)
+        elif national:
             bilan = write_national(db.session, platform, *period, target, actor=None)
         else:
             bilan = write_bilan(db.session, platform, *period, target, actor=None, with_cohort=with_cohort)
-    kind = "Fichier national" if national else "Bilan"
+    kind = "Fichier national" if national else "Rapport PDF du bilan" if pdf else "Bilan"
     click.echo(
         f"{kind} {platform.slug} du {period[0]:%d/%m/%Y} au {period[1]:%d/%m/%Y} écrit dans {target} "
-        f"({bilan.value('accompanied')} personnes accompagnées)."
+        f"({bilan.value('accompanied_persons')} personnes accompagnées, "
+        f"{bilan.value('accompanied')} parcours)."
     )
 
 
@@ -133,7 +142,8 @@ def merge_national_command(files: tuple[str, ...], output: str) -> None:
         raise SystemExit(1) from None
     click.echo(
         f"Fichier national de {len(paths)} plateformes écrit dans {target} "
-        f"({bilan.value('accompanied')} personnes accompagnées)."
+        f"({bilan.value('accompanied_persons')} personnes accompagnées, "
+        f"{bilan.value('accompanied')} parcours)."
     )
 
 

@@ -1,112 +1,62 @@
-"""The common indicators of the bilan, computed from the pathway events.
+"""The common indicators of the bilan: their codes, labels and levels, and their computation.
 
-Every indicator of ``indicators.md`` is computed for one platform and a period
-[start, end] (both days included) from the events' ``occurred_on`` dates and
-the dated records (sessions, diagnostics, checkpoints, freins), never from
-the cached current state: the same period gives the same numbers whenever the
-bilan is produced.
+Every indicator of ``indicators.md`` is computed for one platform (or several
+summed) and a period [start, end] (both days included) from the events'
+``occurred_on`` dates — the date each fact happened, never the day it was
+typed — and the dated records (sessions, diagnostics, trainings' results,
+checkpoints, freins), never from the cached current state: the same period
+gives the same numbers whenever the bilan is produced. Planned steps are not
+facts and are never counted.
 
-The work is done by the database: one pass over the platform's events,
-grouped by pathway (``pathway_summary``), gives each pathway's flags (entered,
-accompanied, access to training or a job, positive exit) and first dates;
-the breakdowns group that summary by the person's attributes; the other
-counts are plain aggregates. Python only adds up a few hundred grouped rows.
+The work is done by the database, in modules split by what they do:
 
-Interpretation choices (where indicators.md leaves room):
+- ``exports.populations``: one pass over the events grouped by pathway —
+  entries, accompanied pathways and persons, accesses, positive exits, and
+  the breakdowns (``exports.breakdowns``);
+- ``exports.activity``: plain aggregates — events, sessions, diagnostics,
+  trainings and their results, contracts signed and ended early, exits,
+  checkpoints, freins; each with its interpretation choices in its docstring;
+- ``exports.delays``: the day counts behind the median delays;
+- ``pathways.services.dashboard``: the funnel and the outcomes by quarter of
+  entry of the persons who entered in the period (the charts).
 
-- ``accompanied``: an event *into* one of the accompaniment states dated on or
-  before ``end`` (a ``resume`` into one counts, it can only return to a state
-  already entered), and no event into ``completed``/``exited`` dated before
-  ``start``.
-- ``info_session_attendees``: distinct persons marked present at a session of
-  the platform held in the period (registered but not marked: not counted).
-- ``barriers_resolved``: distinct freins with a status change to ``resolved``
-  dated in the period, by the frein's category.
-- ``training_certified`` / ``training_partial``: training records of the
-  platform whose ``ends_on`` is in the period, with result ``obtained`` /
-  ``partial``.
-- ``training_dropout_rate``: ``training_dropouts`` (``exit`` events from
-  ``training`` in the period) over the distinct pathways that were in the
-  ``training`` state at some time in the period: an event into ``training``
-  on or before ``end`` whose next event (if any) is on or after ``start``.
-  Leaving on ``start`` itself counts as having been in training then, so a
-  dropout is always within its denominator.
-- medians: over the qualifying pathways, the days from the first event
-  (``refer``) to the first ``start_training`` / ``sign_contract`` of the
-  pathway when that first one is in the period; the usual median (mean of the
-  two middle values for an even count), blank when no pathway qualifies. The
-  day counts are also kept as a histogram (sheet ``Délais``) so that a
-  national median can be recomputed exactly from several platforms' files.
-- contracts: the contract created by each ``sign_contract`` event of the
-  period (the event's ``contract_id``), so a contract counts at its
-  signature date, not at its start date. A ``cdd`` of 12 months or more is
-  ``cdd_12m_plus``, shorter ``cdd_under_12m``. ``contracts_share_home_care``:
-  those whose employer type at signature is ``saad``, over
-  ``contracts_signed``. ``jobs.<ROME>`` rows are listed for the jobs with at
-  least one contract in the period.
-- ``checkpoints_6_months_missing``: 6-month checkpoints due in the period not
-  recorded by ``end`` (recorded later, or never). Checkpoints of pathways
-  that exited before the due date are counted as well: the definition counts
-  contracts, and a missing answer is what the manager has to chase.
-- breakdowns: over the accompanied pathways. Age at entry is the age on the
-  date of the ``refer`` event; ``youth`` is under 26 then. Diploma levels 5
-  to 8 are ``5+``. A missing sex, diploma, prescriber or territory is shown
-  as ``non_renseigne``. A rate is blank (``None``) when its denominator is 0.
+Each indicator belongs to one of the CNSA's three levels (``LEVELS``):
+réalisation (activity), résultat, impact, shown in column E of ``Synthèse``.
+Rates are derived here from summed numerators and denominators, which is
+what makes a national merge exact.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
-from pathways.models import (
-    Barrier,
-    BarrierStatusChange,
-    Checkpoint,
-    Contract,
-    Diagnostic,
-    InfoSession,
-    InfoSessionAttendance,
-    OrientationWeek,
-    Pathway,
-    PathwayEvent,
-    Person,
-    Platform,
-    Territory,
-    Training,
+from exports.activity import compute_activity
+from exports.breakdowns import (
+    AGE_BANDS,
+    BREAKDOWN_TITLES,
+    NOT_GIVEN,
+    BreakdownRow,
+    age_at,
+    age_band,
+    assemble_breakdowns,
+    ratio,
 )
-from pathways.states import ExitReason, State, Trigger
-from pathways.vocabulary import (
-    BarrierCategory,
-    BarrierStatus,
-    ContractType,
-    EmployerType,
-    PrescriberType,
-    PublicCategory,
-    Sex,
-    TrainingResult,
-)
+from exports.delays import MEDIAN_CODES, delay_histograms, median_of
+from exports.populations import TERMINAL_STATES, compute_populations, event_reason
+from pathways.models import Platform, Territory
+from pathways.reference import CERTIFICATIONS, JOBS
+from pathways.services.dashboard import Cohort, FunnelStep, cohorts, funnel
+from pathways.states import ExitReason
+from pathways.vocabulary import BarrierCategory, ContractEndReason, FundingScheme
 
-ACCOMPANIMENT_STATES = (
-    State.ORIENTATION,
-    State.REINFORCEMENT,
-    State.IMMERSION,
-    State.TRAINING,
-    State.EMPLOYMENT,
-    State.FOLLOW_UP,
-)
-TERMINAL_STATES = (State.COMPLETED, State.EXITED)
-POSITIVE_EXIT_REASONS = tuple(r.value for r in ExitReason if r.is_positive)
-NOT_GIVEN = "non_renseigne"
-NOT_GIVEN_LABEL = "Non renseigné"
+REALISATION, RESULTAT, IMPACT = "réalisation", "résultat", "impact"
+LEVEL_TITLES = {REALISATION: "Réalisation", RESULTAT: "Résultat", IMPACT: "Impact"}
 
 CONTRACT_CODES: dict[str, str] = {
     "cdi": "CDI",
@@ -117,40 +67,40 @@ CONTRACT_CODES: dict[str, str] = {
     "professionalisation": "Contrat de professionnalisation",
     "other": "Autre contrat",
 }
-AGE_BANDS: dict[str, str] = {
-    "<26": "Moins de 26 ans",
-    "26-44": "26 à 44 ans",
-    "45-54": "45 à 54 ans",
-    "55+": "55 ans et plus",
-}
-DIPLOMA_GROUPS: dict[str, str] = {
-    "infra3": "Infra 3 (sans diplôme, CFG, brevet)",
-    "3": "Niveau 3 (CAP, BEP)",
-    "4": "Niveau 4 (baccalauréat)",
-    "5+": "Niveau 5 et plus (bac + 2 et au-delà)",
-}
+JOB_NAMES = {code: label for code, label, _sector in JOBS}
+CERTIFICATION_NAMES = {code: label for code, label, _level, _rncp in CERTIFICATIONS}
 
-# Fixed codes of the Synthèse, in the order of indicators.md, with their labels.
+# Fixed codes of the Synthèse with their labels.
 LABELS: dict[str, str] = {
-    "entries": "Entrées dans la période",
-    "accompanied": "Personnes accompagnées",
+    "entries": "Entrées dans la période (parcours)",
+    "entries_persons": "Entrées dans la période (personnes)",
+    "accompanied": "Parcours accompagnés",
+    "accompanied_persons": "Personnes accompagnées",
     "info_sessions_held": "Informations collectives tenues",
     "info_session_attendees": "Personnes présentes aux informations collectives",
     "orientation_weeks_held": "Semaines du pôle orientation démarrées",
     "orientation_entrants": "Entrées en pôle orientation",
-    "projects_validated": "Projets professionnels validés (diagnostic)",
+    "projects_validated": "Projets professionnels validés (diagnostics)",
     "immersions_started": "PMSMP démarrées",
     "trainings_started": "Entrées en formation qualifiante",
+    "trainings_in_employment": "Formations suivies en emploi (VAE, CCP après embauche, alternance)",
     "contracts_signed": "Contrats de travail signés",
     "barriers_identified": "Freins identifiés",
     "barriers_resolved": "Freins levés",
-    "access_training_or_job": "Accompagnés ayant accédé à une formation ou à un emploi",
+    "access_training_or_job": "Parcours accompagnés ayant accédé à une formation ou à un emploi",
     "access_rate": "Taux d'accès à la formation ou à l'emploi",
-    "positive_exits": "Sorties positives",
-    "training_certified": "Formations terminées avec certification obtenue",
-    "training_partial": "Formations terminées avec certification partielle",
-    "training_dropouts": "Abandons en cours de formation",
+    "access_sector_training_or_job": (
+        "Parcours accompagnés ayant accédé à une formation ou à un emploi du secteur"
+    ),
+    "access_sector_rate": "Taux d'accès à la formation ou à l'emploi du secteur",
+    "positive_exits": "Sorties positives (contrat, formation ou emploi hors secteur)",
+    "training_certified": "Formations terminées avec la certification obtenue",
+    "training_partial": "Formations terminées avec une certification partielle",
+    "training_not_certified": "Formations terminées sans la certification",
+    "training_dropouts": "Abandons de formation",
     "training_dropout_rate": "Taux d'abandon en formation",
+    "contracts_ended_early": "Contrats rompus avant six mois",
+    "median_days_to_orientation": "Délai médian entrée → pôle orientation (jours)",
     "median_days_to_training": "Délai médian entrée → formation (jours)",
     "median_days_to_contract": "Délai médian entrée → contrat (jours)",
     "contracts_share_home_care": "Part des contrats dans l'aide à domicile (SAAD)",
@@ -158,16 +108,70 @@ LABELS: dict[str, str] = {
     "retention_6_months_rate": "Taux de maintien en poste à 6 mois",
     "checkpoints_6_months_missing": "Points de suivi à 6 mois manquants",
 }
+# The level of each code (a suffixed code takes its prefix's level).
+LEVELS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "entries",
+            "entries_persons",
+            "accompanied",
+            "accompanied_persons",
+            "info_sessions_held",
+            "info_session_attendees",
+            "orientation_weeks_held",
+            "orientation_entrants",
+            "projects_validated",
+            "immersions_started",
+            "trainings_started",
+            "trainings_in_employment",
+            "contracts_signed",
+            "barriers_identified",
+            "barriers_resolved",
+        ),
+        REALISATION,
+    ),
+    **dict.fromkeys(
+        (
+            "access_training_or_job",
+            "access_rate",
+            "access_sector_training_or_job",
+            "access_sector_rate",
+            "positive_exits",
+            "training_certified",
+            "training_partial",
+            "training_not_certified",
+            "training_dropouts",
+            "training_dropout_rate",
+            "contracts_ended_early",
+            "contracts_ended",
+            *MEDIAN_CODES,
+            "exits",
+        ),
+        RESULTAT,
+    ),
+    **dict.fromkeys(
+        (
+            "contracts",
+            "contracts_share_home_care",
+            "jobs",
+            "jobs_share",
+            "in_post_6_months",
+            "retention_6_months_rate",
+            "checkpoints_6_months_missing",
+        ),
+        IMPACT,
+    ),
+}
 # Rates: (numerator, denominator) as keys of the raw counts. Keys starting
 # with "_" are not rows of the Synthèse: a national merge recovers them from a
 # rate's value and denominator (round(value × denominator) is exact).
 RATES: dict[str, tuple[str, str]] = {
     "access_rate": ("access_training_or_job", "accompanied"),
+    "access_sector_rate": ("access_sector_training_or_job", "accompanied"),
     "training_dropout_rate": ("training_dropouts", "_in_training"),
     "contracts_share_home_care": ("_home_care_contracts", "contracts_signed"),
     "retention_6_months_rate": ("in_post_6_months", "_checkpoints_6_recorded"),
 }
-MEDIAN_CODES = {"median_days_to_training": "training", "median_days_to_contract": "contract"}
 
 
 def rate_terms(code: str) -> tuple[str, str] | None:
@@ -181,9 +185,49 @@ def is_rate(code: str) -> bool:
     return rate_terms(code) is not None
 
 
+def level_of(code: str) -> str:
+    """The CNSA level (réalisation, résultat, impact) of an indicator code."""
+    return LEVELS.get(code) or LEVELS[code.partition(".")[0]]
+
+
+def job_name(code: str) -> str:
+    """A ROME job with its name: « Aide-soignant / Aide-soignante (J1501) »."""
+    name = JOB_NAMES.get(code)
+    return f"{name} ({code})" if name else code
+
+
+def certification_name(code: str) -> str:
+    name = CERTIFICATION_NAMES.get(code)
+    return f"{name} ({code})" if name else code
+
+
+def label_of(code: str) -> str:
+    """The French label of an indicator code, suffixes included, names beside codes."""
+    if code in LABELS:
+        return LABELS[code]
+    prefix, _, suffix = code.partition(".")
+    if prefix in ("barriers_identified", "barriers_resolved"):
+        return f"{LABELS[prefix]} : {BarrierCategory(suffix).label}"
+    if prefix == "trainings_started" and suffix.startswith("funding."):
+        return f"Entrées en formation, financement : {FundingScheme(suffix.removeprefix('funding.')).label}"
+    if prefix == "trainings_started":
+        return f"Entrées en formation : {certification_name(suffix)}"
+    if prefix == "contracts_ended":
+        return f"Contrats rompus avant six mois : {ContractEndReason(suffix).label}"
+    if prefix == "exits":
+        return f"Sorties anticipées : {ExitReason(suffix).label}"
+    if prefix == "contracts":
+        return f"Contrats signés : {CONTRACT_CODES[suffix]}"
+    if prefix == "jobs":
+        return f"Contrats signés : {job_name(suffix)}"
+    if prefix == "jobs_share":
+        return f"Part des contrats : {job_name(suffix)}"
+    return code
+
+
 @dataclass(frozen=True)
 class Indicator:
-    """One row of the Synthèse: the value, and the denominator when it is a rate."""
+    """One row of the Synthèse: the value, the denominator when it is a rate, the level."""
 
     code: str
     label: str
@@ -194,22 +238,14 @@ class Indicator:
     def is_rate(self) -> bool:
         return is_rate(self.code)
 
-
-@dataclass(frozen=True)
-class BreakdownRow:
-    code: str
-    label: str
-    accompanied: int
-    access: int
-
     @property
-    def rate(self) -> float | None:
-        return ratio(self.access, self.accompanied)
+    def level(self) -> str:
+        return level_of(self.code)
 
 
 @dataclass
 class Bilan:
-    """Everything the bilan workbook shows, for one platform (or the national sum)."""
+    """Everything the bilan shows, for one platform (or the national sum)."""
 
     platform_slug: str
     platform_name: str
@@ -218,6 +254,11 @@ class Bilan:
     indicators: list[Indicator]
     breakdowns: dict[str, list[BreakdownRow]]
     delays: dict[str, Counter[int]] = field(default_factory=dict)
+    # Contracts signed in the period, {job: {employer type: n}} (not in national files).
+    jobs_by_employer: dict[str, Counter[str]] = field(default_factory=dict)
+    # Persons entered in the period: the funnel and outcomes at the end of the period.
+    funnel: list[FunnelStep] = field(default_factory=list)
+    outcomes: list[Cohort] = field(default_factory=list)
 
     def value(self, code: str) -> float | int | None:
         return self.by_code()[code].value
@@ -225,154 +266,18 @@ class Bilan:
     def by_code(self) -> dict[str, Indicator]:
         return {indicator.code: indicator for indicator in self.indicators}
 
-
-BREAKDOWN_TITLES: dict[str, str] = {
-    "publics": "Public",
-    "sexe": "Sexe",
-    "age": "Âge à l'entrée",
-    "diplome": "Niveau de diplôme",
-    "prescripteur": "Prescripteur",
-    "territoire": "Territoire",
-}
+    def by_level(self) -> dict[str, list[Indicator]]:
+        levels: dict[str, list[Indicator]] = {level: [] for level in LEVEL_TITLES}
+        for indicator in self.indicators:
+            levels[indicator.level].append(indicator)
+        return levels
 
 
-def ratio(numerator: int, denominator: int | None) -> float | None:
-    if not denominator:
-        return None
-    return numerator / denominator
+NATIONAL_SLUG = "national"
 
 
-def median_of(histogram: Counter[int]) -> float | None:
-    """The median of a {days: number of pathways} histogram."""
-    if not histogram:
-        return None
-    values: list[int] = []
-    for days in sorted(histogram):
-        values.extend([days] * histogram[days])
-    return float(statistics.median(values))
-
-
-# --- SQL building blocks ----------------------------------------------------
-
-
-def _flag(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-    return sa.func.max(sa.case((condition, 1), else_=0))
-
-
-def _first(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[date]:
-    return sa.func.min(sa.case((condition, PathwayEvent.occurred_on), else_=None))
-
-
-def event_reason() -> sa.ColumnElement[str]:
-    return PathwayEvent.details["reason"].as_string()
-
-
-def event_contract_id() -> sa.ColumnElement[int]:
-    return PathwayEvent.details["contract_id"].as_integer()
-
-
-def pathway_summary(platform_ids: list[int], start: date, end: date) -> sa.Subquery:
-    """One row per pathway of the platform: its flags for the period and its first dates."""
-    in_period = PathwayEvent.occurred_on.between(start, end)
-    trigger = PathwayEvent.trigger
-    return (
-        sa.select(
-            PathwayEvent.pathway_id.label("pathway_id"),
-            _first(trigger == Trigger.REFER).label("entry_on"),
-            _flag(sa.and_(trigger == Trigger.REFER, in_period)).label("entered"),
-            _flag(
-                sa.and_(PathwayEvent.to_state.in_(ACCOMPANIMENT_STATES), PathwayEvent.occurred_on <= end)
-            ).label("reached"),
-            _flag(
-                sa.and_(PathwayEvent.to_state.in_(TERMINAL_STATES), PathwayEvent.occurred_on < start)
-            ).label("ended_before"),
-            _flag(sa.and_(trigger.in_((Trigger.START_TRAINING, Trigger.SIGN_CONTRACT)), in_period)).label(
-                "access"
-            ),
-            # Nested CASE: the JSON reason is only read on exit events of the period.
-            sa.func.max(
-                sa.case(
-                    (sa.and_(trigger == Trigger.SIGN_CONTRACT, in_period), 1),
-                    (
-                        sa.and_(trigger == Trigger.EXIT, in_period),
-                        sa.case((event_reason().in_(POSITIVE_EXIT_REASONS), 1), else_=0),
-                    ),
-                    else_=0,
-                )
-            ).label("positive"),
-            _first(trigger == Trigger.START_TRAINING).label("first_training_on"),
-            _first(trigger == Trigger.SIGN_CONTRACT).label("first_contract_on"),
-        )
-        .join(Pathway, Pathway.id == PathwayEvent.pathway_id)
-        .where(Pathway.platform_id.in_(platform_ids))
-        .group_by(PathwayEvent.pathway_id)
-        .subquery("summary")
-    )
-
-
-class DaysBetween(sa.sql.functions.FunctionElement[int]):
-    """Whole days from ``earlier`` to ``later`` (PostgreSQL subtracts dates; SQLite needs julianday)."""
-
-    type = sa.Integer()
-    inherit_cache = True
-    name = "days_between"
-
-
-@compiles(DaysBetween)
-def _days_between(element: DaysBetween, compiler: Any, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
-
-
-@compiles(DaysBetween, "sqlite")
-def _days_between_sqlite(element: DaysBetween, compiler: Any, **kw: Any) -> str:
-    later, earlier = list(element.clauses)
-    later_sql, earlier_sql = compiler.process(later, **kw), compiler.process(earlier, **kw)
-    return f"CAST(julianday({later_sql}) - julianday({earlier_sql}) AS INTEGER)"
-
-
-def delay_days(first_on: Any, entry_on: Any, start: date, end: date) -> sa.ColumnElement[int]:
-    """Days from entry to ``first_on`` when ``first_on`` is in the period, else NULL."""
-    return sa.case((first_on.between(start, end), DaysBetween(first_on, entry_on)), else_=None)
-
-
-def age_at(day: sa.ColumnElement[date], birth: sa.ColumnElement[date]) -> sa.ColumnElement[int]:
-    """Whole years between ``birth`` and ``day``, in SQL both databases run."""
-    day_of_year = sa.extract("month", day) * 100 + sa.extract("day", day)
-    birth_of_year = sa.extract("month", birth) * 100 + sa.extract("day", birth)
-    years = (
-        sa.extract("year", day)
-        - sa.extract("year", birth)
-        - sa.case((day_of_year < birth_of_year, 1), else_=0)
-    )
-    # Integer arithmetic: PostgreSQL's EXTRACT returns numeric, slower to compare.
-    return sa.cast(years, sa.Integer)
-
-
-def age_band(age: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
-    return sa.case((age < 26, "<26"), (age < 45, "26-44"), (age < 55, "45-54"), else_="55+")
-
-
-def diploma_group() -> sa.ColumnElement[str]:
-    return sa.case(
-        (Person.diploma_level.is_(None), NOT_GIVEN),
-        (Person.diploma_level.in_(["5", "6", "7", "8"]), "5+"),
-        else_=sa.cast(Person.diploma_level, sa.String),
-    )
-
-
-PUBLIC_COLUMNS: dict[str, Any] = {
-    "de": Person.is_job_seeker,
-    "brsa": Person.is_rsa_beneficiary,
-    "reconversion": Person.is_reconversion,
-    "rqth": Person.is_rqth,
-    "bpi": Person.is_bpi,
-    "qpv": Person.is_qpv_resident,
-    "zrr": Person.is_zrr_resident,
-}
-
-
-# --- the computation --------------------------------------------------------
+def national_name(count: int) -> str:
+    return f"Total national ({count} plateforme{'s' if count > 1 else ''})"
 
 
 def compute_bilan(
@@ -383,123 +288,12 @@ def compute_bilan(
         raise ValueError("end before start")
     chosen = [platforms] if isinstance(platforms, Platform) else list(platforms)
     ids = [platform.id for platform in chosen]
+    populations = compute_populations(session, ids, start, end)
+    activity = compute_activity(session, ids, start, end)
     raw: Counter[str] = Counter()
-
-    # Populations and breakdowns: one grouped pass over the per-pathway summary.
-    summary = pathway_summary(ids, start, end)
-    accompanied = sa.and_(summary.c.reached == 1, summary.c.ended_before == 0)
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        # The breakdowns group tens of thousands of rows: keep the grouping in
-        # memory (hash) instead of PostgreSQL's default 4 MB and a sort on disk.
-        # SET LOCAL lasts until the end of the current transaction only.
-        session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-
-    def key(text: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-        # PostgreSQL sorts group keys with the database's linguistic collation,
-        # several times slower than bytes; grouping only needs equality.
-        return sa.collate(text, "C") if bind.dialect.name == "postgresql" else text
-
-    band = key(age_band(age_at(summary.c.entry_on, Person.birth_date))).label("band")
-    dims = [
-        key(sa.func.coalesce(sa.cast(Person.sex, sa.String), NOT_GIVEN)).label("sex"),
-        band,
-        key(diploma_group()).label("diploma"),
-        key(sa.func.coalesce(sa.cast(Pathway.prescriber_type, sa.String), NOT_GIVEN)).label("prescriber"),
-        key(sa.func.coalesce(Territory.name, NOT_GIVEN)).label("territory"),
-        *[column.label(code) for code, column in PUBLIC_COLUMNS.items()],
-        sa.case((accompanied, 1), else_=0).label("accompanied"),
-        summary.c.access,
-        # The delays behind the medians ride along in the same pass (NULL for most pathways).
-        delay_days(summary.c.first_training_on, summary.c.entry_on, start, end).label("training_days"),
-        delay_days(summary.c.first_contract_on, summary.c.entry_on, start, end).label("contract_days"),
-    ]
-    grouped = session.execute(
-        sa.select(
-            *dims,
-            sa.func.count().label("n"),
-            sa.func.sum(summary.c.entered).label("entered"),
-            sa.func.sum(summary.c.positive).label("positive"),
-        )
-        .select_from(summary)
-        .join(Pathway, Pathway.id == summary.c.pathway_id)
-        .join(Person, Person.id == Pathway.person_id)
-        .outerjoin(Territory, Territory.id == Pathway.territory_id)
-        .group_by(*[d.element if isinstance(d, sa.Label) else d for d in dims])
-    ).all()
-
-    breakdowns: dict[str, dict[str, list[int]]] = {name: {} for name in BREAKDOWN_TITLES}
-    delays: dict[str, Counter[int]] = {"training": Counter(), "contract": Counter()}
-    for row in grouped:
-        if row.training_days is not None:
-            delays["training"][int(row.training_days)] += int(row.n)
-        if row.contract_days is not None:
-            delays["contract"][int(row.contract_days)] += int(row.n)
-        raw["entries"] += int(row.entered or 0)
-        raw["positive_exits"] += int(row.positive or 0)
-        if not row.accompanied:
-            continue
-        n = int(row.n)
-        reached = n if row.access else 0
-        raw["accompanied"] += n
-        raw["access_training_or_job"] += reached
-        keys = {
-            "publics": [code for code in PUBLIC_COLUMNS if getattr(row, code)]
-            + (["youth"] if row.band == "<26" else []),
-            "sexe": [row.sex],
-            "age": [row.band],
-            "diplome": [row.diploma],
-            "prescripteur": [row.prescriber],
-            "territoire": [row.territory],
-        }
-        for name, modalities in keys.items():
-            for modality in modalities:
-                cell = breakdowns[name].setdefault(modality, [0, 0])
-                cell[0] += n
-                cell[1] += reached
-
-    events = _event_counts(session, ids, start, end)
-    raw["orientation_entrants"] = events[Trigger.START_ORIENTATION]
-    raw["immersions_started"] = events[Trigger.START_IMMERSION]
-    raw["trainings_started"] = events[Trigger.START_TRAINING]
-    raw["contracts_signed"] = events[Trigger.SIGN_CONTRACT]
-    raw["info_sessions_held"], raw["info_session_attendees"] = _info_sessions(session, ids, start, end)
-    raw["orientation_weeks_held"] = _count(
-        session, OrientationWeek, ids, OrientationWeek.starts_on, start, end
-    )
-    raw["projects_validated"] = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Diagnostic)
-        .join(Pathway, Pathway.id == Diagnostic.pathway_id)
-        .where(
-            Pathway.platform_id.in_(ids),
-            Diagnostic.project_validated.is_(True),
-            Diagnostic.written_on.between(start, end),
-        )
-    )
-    identified, resolved = _barriers(session, ids, start, end)
-    for category in BarrierCategory:
-        raw[f"barriers_identified.{category.value}"] = identified[category.value]
-        raw[f"barriers_resolved.{category.value}"] = resolved[category.value]
-    results = _training_results(session, ids, start, end)
-    raw["training_certified"] = results[TrainingResult.OBTAINED.value]
-    raw["training_partial"] = results[TrainingResult.PARTIAL.value]
-    exits, raw["training_dropouts"] = _exits(session, ids, start, end)
-    raw["_in_training"] = _in_training(session, ids, start, end)
-    for reason in ExitReason:
-        raw[f"exits.{reason.value}"] = exits[reason.value]
-    for contract_type, long_cdd, employer_type, job_code, n in _contracts(session, ids, start, end):
-        code = ContractType(contract_type).value
-        if code == ContractType.CDD.value:
-            code = "cdd_12m_plus" if long_cdd else "cdd_under_12m"
-        raw[f"contracts.{code}"] += n
-        if EmployerType(employer_type) is EmployerType.SAAD:
-            raw["_home_care_contracts"] += n
-        raw[f"jobs.{job_code}"] += n
-    raw["in_post_6_months"], raw["_checkpoints_6_recorded"], raw["checkpoints_6_months_missing"] = (
-        _checkpoints(session, ids, start, end)
-    )
-
+    raw.update(populations.raw)
+    raw.update(activity.raw)
+    delays = delay_histograms(session, ids, start, end)
     territories = session.scalars(
         sa.select(Territory.name).where(Territory.platform_id.in_(ids)).order_by(Territory.name)
     ).all()
@@ -510,23 +304,26 @@ def compute_bilan(
         start,
         end,
         assemble(raw, delays),
-        assemble_breakdowns(breakdowns, territories),
+        assemble_breakdowns(populations.cells, territories),
         delays,
+        activity.jobs_by_employer,
+        funnel(session, ids, [(start, end)], as_of=end),
+        cohorts(session, ids, (start, end), as_of=end),
     )
 
 
-NATIONAL_SLUG = "national"
-
-
-def national_name(count: int) -> str:
-    return f"Total national ({count} plateforme{'s' if count > 1 else ''})"
+def _suffixes(raw: Counter[str], prefix: str) -> list[str]:
+    """The suffixes of ``prefix.`` keys with a count, largest first."""
+    found = [key.removeprefix(prefix) for key in raw if key.startswith(prefix) and raw[key]]
+    return sorted(found, key=lambda suffix: (-raw[prefix + suffix], suffix))
 
 
 def assemble(raw: Counter[str], delays: dict[str, Counter[int]]) -> list[Indicator]:
     """The Synthèse rows, in the order of indicators.md, from raw counts and delay histograms.
 
-    Rates and totals are always derived here from summed numerators and
-    denominators, which is what makes a national merge exact.
+    Closed lists (freins, fundings, end reasons, exit reasons, contract types)
+    always give all their rows; open lists (certifications, jobs) give the
+    codes with at least one count.
     """
     indicators: list[Indicator] = []
 
@@ -545,9 +342,12 @@ def assemble(raw: Counter[str], delays: dict[str, Counter[int]]) -> list[Indicat
 
     raw["barriers_identified"] = sum(raw[f"barriers_identified.{c.value}"] for c in BarrierCategory)
     raw["barriers_resolved"] = sum(raw[f"barriers_resolved.{c.value}"] for c in BarrierCategory)
+    # Réalisation
     for code in (
         "entries",
+        "entries_persons",
         "accompanied",
+        "accompanied_persons",
         "info_sessions_held",
         "info_session_attendees",
         "orientation_weeks_held",
@@ -555,34 +355,45 @@ def assemble(raw: Counter[str], delays: dict[str, Counter[int]]) -> list[Indicat
         "projects_validated",
         "immersions_started",
         "trainings_started",
-        "contracts_signed",
     ):
         add(code)
+    for certification in _suffixes(raw, "trainings_started."):
+        if not certification.startswith("funding."):
+            add(f"trainings_started.{certification}")
+    for funding in FundingScheme:
+        add(f"trainings_started.funding.{funding.value}")
+    add("trainings_in_employment")
+    add("contracts_signed")
     for prefix in ("barriers_identified", "barriers_resolved"):
         add(prefix)
         for category in BarrierCategory:
             add(f"{prefix}.{category.value}")
+    # Résultat
     for code in (
         "access_training_or_job",
         "access_rate",
+        "access_sector_training_or_job",
+        "access_sector_rate",
         "positive_exits",
         "training_certified",
         "training_partial",
+        "training_not_certified",
         "training_dropouts",
         "training_dropout_rate",
-        "median_days_to_training",
-        "median_days_to_contract",
+        "contracts_ended_early",
     ):
         add(code)
-    for reason in ExitReason:
-        add(f"exits.{reason.value}")
+    for reason in ContractEndReason:
+        add(f"contracts_ended.{reason.value}")
+    for code in MEDIAN_CODES:
+        add(code)
+    for exit_reason in ExitReason:
+        add(f"exits.{exit_reason.value}")
+    # Impact
     for code in CONTRACT_CODES:
         add(f"contracts.{code}")
     add("contracts_share_home_care")
-    jobs = sorted(
-        (key.removeprefix("jobs.") for key in raw if key.startswith("jobs.") and raw[key]),
-        key=lambda job: (-raw[f"jobs.{job}"], job),
-    )
+    jobs = _suffixes(raw, "jobs.")
     for job in jobs:
         add(f"jobs.{job}")
     for job in jobs:
@@ -592,217 +403,23 @@ def assemble(raw: Counter[str], delays: dict[str, Counter[int]]) -> list[Indicat
     return indicators
 
 
-def assemble_breakdowns(
-    counts: dict[str, dict[str, list[int]]], territories: Iterable[str] = ()
-) -> dict[str, list[BreakdownRow]]:
-    """Breakdown rows from {dimension: {modality: [accompanied, access]}}, fixed modalities first."""
-    result = {}
-    for dimension in BREAKDOWN_TITLES:
-        cells = counts.get(dimension, {})
-        codes = modalities_of(dimension, territories)
-        codes += sorted(code for code in cells if code not in codes and code != NOT_GIVEN)
-        if cells.get(NOT_GIVEN, [0])[0]:
-            codes.append(NOT_GIVEN)
-        result[dimension] = [
-            BreakdownRow(code, modality_label(dimension, code), *cells.get(code, [0, 0])) for code in codes
-        ]
-    return result
-
-
-def label_of(code: str) -> str:
-    """The French label of an indicator code, suffixes included."""
-    if code in LABELS:
-        return LABELS[code]
-    prefix, _, suffix = code.partition(".")
-    if prefix in ("barriers_identified", "barriers_resolved"):
-        return f"{LABELS[prefix]} : {BarrierCategory(suffix).label}"
-    if prefix == "exits":
-        return f"Sorties anticipées : {ExitReason(suffix).label}"
-    if prefix == "contracts":
-        return f"Contrats signés : {CONTRACT_CODES[suffix]}"
-    if prefix == "jobs":
-        return f"Contrats signés pour le métier {suffix}"
-    if prefix == "jobs_share":
-        return f"Part des contrats pour le métier {suffix}"
-    return code
-
-
-def modality_label(dimension: str, code: str) -> str:
-    if code == NOT_GIVEN:
-        return NOT_GIVEN_LABEL
-    if dimension == "publics":
-        return PublicCategory(code).label
-    if dimension == "sexe":
-        return Sex(code).label
-    if dimension == "age":
-        return AGE_BANDS[code]
-    if dimension == "diplome":
-        return DIPLOMA_GROUPS.get(code, code)
-    if dimension == "prescripteur":
-        return PrescriberType(code).label
-    return code
-
-
-def modalities_of(dimension: str, territories: Iterable[str] = ()) -> list[str]:
-    """The modalities always shown for a dimension, zero or not (stable sheets)."""
-    return {
-        "publics": [c.value for c in PublicCategory],
-        "sexe": [s.value for s in Sex],
-        "age": list(AGE_BANDS),
-        "diplome": list(DIPLOMA_GROUPS),
-        "prescripteur": [p.value for p in PrescriberType],
-        "territoire": list(territories),
-    }[dimension]
-
-
-def _count(session: Session, model: Any, ids: list[int], column: Any, start: date, end: date) -> int:
-    return session.scalar(
-        sa.select(sa.func.count())
-        .select_from(model)
-        .where(model.platform_id.in_(ids), column.between(start, end))
-    )
-
-
-def _info_sessions(session: Session, ids: list[int], start: date, end: date) -> tuple[int, int]:
-    held = _count(session, InfoSession, ids, InfoSession.held_on, start, end)
-    attendees = session.scalar(
-        sa.select(sa.func.count(sa.distinct(InfoSessionAttendance.person_id)))
-        .join(InfoSession, InfoSession.id == InfoSessionAttendance.session_id)
-        .where(
-            InfoSession.platform_id.in_(ids),
-            InfoSession.held_on.between(start, end),
-            InfoSessionAttendance.present.is_(True),
-        )
-    )
-    return held, attendees
-
-
-def _event_counts(session: Session, ids: list[int], start: date, end: date) -> Counter[Trigger]:
-    rows = session.execute(
-        sa.select(PathwayEvent.trigger, sa.func.count())
-        .join(Pathway, Pathway.id == PathwayEvent.pathway_id)
-        .where(Pathway.platform_id.in_(ids), PathwayEvent.occurred_on.between(start, end))
-        .group_by(PathwayEvent.trigger)
-    ).all()
-    return Counter({Trigger(trigger): n for trigger, n in rows})
-
-
-def _exits(session: Session, ids: list[int], start: date, end: date) -> tuple[Counter[str], int]:
-    # One expression object in SELECT and GROUP BY: PostgreSQL compares their bound parameters.
-    reason = event_reason()
-    rows = session.execute(
-        sa.select(reason, PathwayEvent.from_state, sa.func.count())
-        .join(Pathway, Pathway.id == PathwayEvent.pathway_id)
-        .where(
-            Pathway.platform_id.in_(ids),
-            PathwayEvent.trigger == Trigger.EXIT,
-            PathwayEvent.occurred_on.between(start, end),
-        )
-        .group_by(reason, PathwayEvent.from_state)
-    ).all()
-    by_reason: Counter[str] = Counter()
-    dropouts = 0
-    for reason, from_state, n in rows:
-        by_reason[reason or ExitReason.OTHER.value] += n
-        if from_state is State.TRAINING:
-            dropouts += n
-    return by_reason, dropouts
-
-
-def _contracts(session: Session, ids: list[int], start: date, end: date) -> list[tuple[Any, ...]]:
-    long_cdd = sa.case((Contract.cdd_months >= 12, 1), else_=0)
-    return [
-        tuple(row)
-        for row in session.execute(
-            sa.select(
-                Contract.contract_type, long_cdd, Contract.employer_type, Contract.job_code, sa.func.count()
-            )
-            .select_from(PathwayEvent)
-            .join(Pathway, Pathway.id == PathwayEvent.pathway_id)
-            .join(Contract, Contract.id == event_contract_id())
-            .where(
-                Pathway.platform_id.in_(ids),
-                PathwayEvent.trigger == Trigger.SIGN_CONTRACT,
-                PathwayEvent.occurred_on.between(start, end),
-            )
-            .group_by(Contract.contract_type, long_cdd, Contract.employer_type, Contract.job_code)
-        ).all()
-    ]
-
-
-def _in_training(session: Session, ids: list[int], start: date, end: date) -> int:
-    following = sa.orm.aliased(PathwayEvent)
-    return session.scalar(
-        sa.select(sa.func.count(sa.distinct(PathwayEvent.pathway_id)))
-        .join(Pathway, Pathway.id == PathwayEvent.pathway_id)
-        .outerjoin(
-            following,
-            sa.and_(
-                following.pathway_id == PathwayEvent.pathway_id,
-                following.sequence == PathwayEvent.sequence + 1,
-            ),
-        )
-        .where(
-            Pathway.platform_id.in_(ids),
-            PathwayEvent.to_state == State.TRAINING,
-            PathwayEvent.occurred_on <= end,
-            sa.or_(following.id.is_(None), following.occurred_on >= start),
-        )
-    )
-
-
-def _training_results(session: Session, ids: list[int], start: date, end: date) -> Counter[str]:
-    rows = session.execute(
-        sa.select(Training.result, sa.func.count())
-        .join(Pathway, Pathway.id == Training.pathway_id)
-        .where(Pathway.platform_id.in_(ids), Training.ends_on.between(start, end))
-        .group_by(Training.result)
-    ).all()
-    return Counter({TrainingResult(result).value: n for result, n in rows})
-
-
-def _barriers(session: Session, ids: list[int], start: date, end: date) -> tuple[Counter[str], Counter[str]]:
-    identified = session.execute(
-        sa.select(Barrier.category, sa.func.count())
-        .join(Pathway, Pathway.id == Barrier.pathway_id)
-        .where(Pathway.platform_id.in_(ids), Barrier.identified_on.between(start, end))
-        .group_by(Barrier.category)
-    ).all()
-    resolved = session.execute(
-        sa.select(Barrier.category, sa.func.count(sa.distinct(Barrier.id)))
-        .join(BarrierStatusChange, BarrierStatusChange.barrier_id == Barrier.id)
-        .join(Pathway, Pathway.id == Barrier.pathway_id)
-        .where(
-            Pathway.platform_id.in_(ids),
-            BarrierStatusChange.status == BarrierStatus.RESOLVED,
-            BarrierStatusChange.changed_on.between(start, end),
-        )
-        .group_by(Barrier.category)
-    ).all()
-    return (
-        Counter({BarrierCategory(c).value: n for c, n in identified}),
-        Counter({BarrierCategory(c).value: n for c, n in resolved}),
-    )
-
-
-def _checkpoints(session: Session, ids: list[int], start: date, end: date) -> tuple[int, int, int]:
-    six = sa.select(Checkpoint).join(Pathway, Pathway.id == Checkpoint.pathway_id)
-    base = [Pathway.platform_id.in_(ids), Checkpoint.month == 6]
-    recorded = session.execute(
-        sa.select(Checkpoint.still_in_post, sa.func.count())
-        .join(Pathway, Pathway.id == Checkpoint.pathway_id)
-        .where(*base, Checkpoint.recorded_on.between(start, end))
-        .group_by(Checkpoint.still_in_post)
-    ).all()
-    in_post = sum(n for still, n in recorded if still)
-    total = sum(n for _still, n in recorded)
-    missing = session.scalar(
-        sa.select(sa.func.count()).select_from(
-            six.where(
-                *base,
-                Checkpoint.due_on.between(start, end),
-                sa.or_(Checkpoint.recorded_on.is_(None), Checkpoint.recorded_on > end),
-            ).subquery()
-        )
-    )
-    return in_post, total, missing
+__all__ = [
+    "AGE_BANDS",
+    "BREAKDOWN_TITLES",
+    "MEDIAN_CODES",
+    "NOT_GIVEN",
+    "TERMINAL_STATES",
+    "Bilan",
+    "BreakdownRow",
+    "Indicator",
+    "age_at",
+    "age_band",
+    "assemble",
+    "assemble_breakdowns",
+    "compute_bilan",
+    "event_reason",
+    "is_rate",
+    "label_of",
+    "level_of",
+    "rate_terms",
+]

@@ -21,7 +21,12 @@ EXPORT_FAILURE = (
     "Le fichier n'a pas pu être produit malgré plusieurs essais. Relancez l'export dans quelques "
     "minutes ; si l'échec se répète, prévenez l'administrateur de la plateforme."
 )
-EXPORT_KINDS = {"bilan": "export.bilan", "national": "export.national", "cohort": "export.cohort"}
+EXPORT_KINDS = {
+    "bilan": "export.bilan",
+    "national": "export.national",
+    "cohort": "export.cohort",
+    "report": "export.report",
+}
 
 
 def _period_text(start: date, end: date) -> str:
@@ -36,6 +41,8 @@ def download_name(kind: str, platform: Platform, start: date, end: date, identif
         return f"national-{platform.slug}-{suffix}.xlsx"
     if kind == "cohort":
         return f"cohorte-{'nominative' if identified else 'pseudonymisee'}-{platform.slug}-{suffix}.xlsx"
+    if kind == "report":
+        return f"bilan-{platform.slug}-{suffix}.pdf"
     return f"bilan-{platform.slug}-{suffix}.xlsx"
 
 
@@ -45,6 +52,8 @@ def title(kind: str, start: date, end: date, *, with_cohort: bool = False, ident
         return f"Fichier national, {period}"
     if kind == "cohort":
         return f"Cohorte {'nominative' if identified else 'pseudonymisée'}, {period}"
+    if kind == "report":
+        return f"Bilan d'activité en PDF, {period}"
     return f"Bilan d'activité{' avec la cohorte' if with_cohort else ''}, {period}"
 
 
@@ -62,7 +71,7 @@ def request_export(
 ) -> BackgroundJob:
     """Ask for an export of ``platform`` for [start, end]; the same form sent twice gives one job.
 
-    :param kind: ``bilan``, ``national`` or ``cohort``.
+    :param kind: ``bilan``, ``national``, ``cohort`` or ``report`` (the bilan as a PDF report).
     :param request_token: the form's one-time token (double submission, reload of the POST).
     :raises CohortRefused: a non-manager asked for names.
     """
@@ -138,3 +147,16 @@ def export_cohort(context: JobContext) -> JobResult:
     except CohortRefused as refused:
         raise JobFailed(refused.message) from None
     return JobResult(path, download_name("cohort", platform, start, end, identified), {"rows": rows})
+
+
+@job_kind("export.report", label="Bilan en PDF", failure_message=EXPORT_FAILURE)
+def export_report(context: JobContext) -> JobResult:
+    from exports.pdf import write_bilan_pdf
+
+    platform, (start, end) = _platform(context), _period(context)
+    context.report_progress(0, 1, "Calcul des indicateurs et mise en page du rapport")
+    path = context.result_path(".pdf")
+    bilan = write_bilan_pdf(context.session, platform, start, end, path, actor=context.actor)
+    return JobResult(
+        path, download_name("report", platform, start, end), {"accompanied": bilan.value("accompanied")}
+    )

@@ -4,14 +4,19 @@ openpyxl in write-only mode: each row is serialised as soon as it is
 appended, so memory stays flat whatever the number of rows, and rows can come
 straight from a query (``yield_per``). The writer makes the files usable as
 they are: real dates, rates as numbers with a percent format, the header
-frozen, filters on, widths set. Every text cell is stripped of control
-characters and then neutralised against formula injection: a value typed by a
-user (a name, an employer) must never run as a formula in the manager's
-spreadsheet, whatever invisible characters precede its ``=``.
+frozen, filters on, widths set. A workbook may also be made for print and
+for reading (``PrintSetup``): A4 landscape fitted to the page width, the
+header row repeated on each page, whose document and which period in each
+page's header and in the file's properties, and Excel charts beside their
+tables. Every text cell is stripped of control characters and then
+neutralised against formula injection: a value typed by a user (a name, an
+employer) must never run as a formula in the manager's spreadsheet, whatever
+invisible characters precede its ``=``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Generator, Iterable, Sequence
@@ -25,6 +30,7 @@ from typing import IO, Any
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart._chart import ChartBase
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -85,6 +91,8 @@ class Column:
     header: str
     kind: Kind = Kind.TEXT
     width: float | None = None
+    # Left indent of the cells, in characters: text after a right-aligned number column.
+    indent: int = 0
 
     @property
     def sheet_width(self) -> float:
@@ -95,9 +103,51 @@ class Column:
         return float(min(max(default, len(self.header) + 2), 60))
 
 
-HEADER_FONT = Font(bold=True)
+# Named like the workbook's default font: LibreOffice substitutes both the same way.
+HEADER_FONT = Font(name="Calibri", bold=True)
+HEADER_LINE_HEIGHT = 14.5  # points, for an 11-point font
 HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+A4 = 9  # the paper size code of the SpreadsheetML standard
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """What each printed page of a workbook says: whose document, which period, what it is.
+
+    ``title`` and ``subject`` also go to the file's properties.
+    """
+
+    owner: str
+    period: str
+    title: str
+    subject: str = ""
+
+
+def header_text(value: str) -> str:
+    """Text for a page header or footer: ``&`` starts a code there, so it is doubled."""
+    return CONTROL_CHARACTERS.sub("", value).replace("&", "&&")
+
+
+def _prepare_print(sheet: WriteOnlyWorksheet, setup: PrintSetup, pages_tall: int) -> None:
+    """A4 landscape, fitted to the page width (and to ``pages_tall`` pages when not 0)."""
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = pages_tall
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.header = sheet.page_margins.footer = 0.25
+    sheet.oddHeader.left.text = header_text(setup.owner)
+    sheet.oddHeader.center.text = "&A"  # the sheet's name
+    sheet.oddHeader.right.text = header_text(setup.period)
+    sheet.oddFooter.left.text = header_text(setup.title)
+    sheet.oddFooter.right.text = "Page &P / &N"
+    for part in (sheet.oddHeader.left, sheet.oddHeader.center, sheet.oddHeader.right):
+        part.size = 9
+    for part in (sheet.oddFooter.left, sheet.oddFooter.right):
+        part.size = 8
 
 
 XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -142,23 +192,34 @@ class StreamedSheet(WriteOnlyWorksheet):
 
 
 class SheetWriter:
-    """Rows appended to one write-only sheet, converted by column kind."""
+    """Rows appended to one write-only sheet, converted by column kind.
 
-    def __init__(self, sheet: StreamedSheet, columns: Sequence[Column]) -> None:
+    ``filters`` puts the auto-filter on the first table (a sheet holding
+    several tables has none); ``print_setup`` prepares it for print, its
+    header row repeated on each page.
+    """
+
+    def __init__(
+        self,
+        sheet: StreamedSheet,
+        columns: Sequence[Column],
+        *,
+        filters: bool = True,
+        print_setup: PrintSetup | None = None,
+        pages_tall: int = 0,
+    ) -> None:
         self.sheet = sheet
         self.columns = tuple(columns)
         self.rows = 0
+        self.filters = filters
         for index, column in enumerate(self.columns, 1):
             sheet.column_dimensions[get_column_letter(index)].width = column.sheet_width
+        # Everything above the rows is written with the first row: set it now.
+        if print_setup is not None:
+            _prepare_print(sheet, print_setup, pages_tall)
+            sheet.print_title_rows = "1:1"
         sheet.freeze_panes = "A2"
-        header = []
-        for column in self.columns:
-            cell = WriteOnlyCell(sheet, value=safe_text(column.header))
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.alignment = HEADER_ALIGNMENT
-            header.append(cell)
-        sheet.append(header)
+        self._heading([column.header for column in self.columns], row=1)
         # One styled cell per column, reused: a write-only sheet serialises
         # each row as it is appended, so the cell is free again at the next row.
         self._styled: list[WriteOnlyCell | None] = []
@@ -168,17 +229,60 @@ class SheetWriter:
                 Kind.RATE: RATE_FORMAT,
                 Kind.NUMBER: NUMBER_FORMAT,
             }.get(column.kind)
-            if number_format is None:
+            if number_format is None and not column.indent:
                 self._styled.append(None)
             else:
                 cell = WriteOnlyCell(sheet)
-                cell.number_format = number_format
+                if number_format is not None:
+                    cell.number_format = number_format
+                if column.indent:
+                    cell.alignment = Alignment(indent=column.indent)
                 self._styled.append(cell)
         self._percent: dict[int, WriteOnlyCell] = {}
         self._letters = [get_column_letter(index) for index in range(1, len(self.columns) + 1)]
         # The style index of each column's number format, in the workbook's style table.
         self._style_ids = [None if cell is None else str(cell.style_id) for cell in self._styled]
         self._epoch = sheet.parent.epoch
+
+    def _heading(self, values: Sequence[str | None], *, row: int) -> None:
+        # A wrapped header needs a row tall enough for its lines: neither
+        # Excel nor LibreOffice resizes a row written without a height.
+        lines = max(
+            (
+                math.ceil(len(value) / max(column.sheet_width - 2, 1))
+                for value, column in zip(values, self.columns, strict=False)
+                if value
+            ),
+            default=1,
+        )
+        if lines > 1:
+            self.sheet.row_dimensions[row].height = HEADER_LINE_HEIGHT * lines + 2
+        header = []
+        for value in values:
+            cell = WriteOnlyCell(self.sheet, value=safe_text(value) if value else None)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = HEADER_ALIGNMENT
+            header.append(cell)
+        self.sheet.append(header)
+
+    @property
+    def last_row(self) -> int:
+        """The sheet's row number of the last row written (the header is row 1)."""
+        return self.rows + 1
+
+    def heading(self, values: Sequence[str | None]) -> None:
+        """A header row of another table further down the sheet."""
+        self._heading(values, row=self.last_row + 1)
+        self.rows += 1
+
+    def blank(self) -> None:
+        self.sheet.append([])
+        self.rows += 1
+
+    def add_chart(self, chart: ChartBase, anchor: str) -> None:
+        """An Excel chart (drawn by Excel and LibreOffice alike) with its top left corner at ``anchor``."""
+        self.sheet.add_chart(chart, anchor)
 
     def _percent_cell(self, index: int) -> WriteOnlyCell:
         cell = self._percent.get(index)
@@ -217,6 +321,8 @@ class SheetWriter:
 
     def close(self) -> None:
         """Turn the filters on over what was written (called before the workbook is saved)."""
+        if not self.filters:
+            return
         last = get_column_letter(max(len(self.columns), 1))
         self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
 
@@ -241,18 +347,42 @@ def cell_value(value: Any) -> Any:
 
 
 class WorkbookWriter:
-    """A write-only workbook: add sheets, stream rows, save once."""
+    """A write-only workbook: add sheets, stream rows, save once.
 
-    def __init__(self) -> None:
+    With ``print_setup`` every sheet is prepared for print and the file's
+    properties name the document.
+    """
+
+    def __init__(self, print_setup: PrintSetup | None = None) -> None:
         self.workbook = Workbook(write_only=True)
         self._sheets: list[SheetWriter] = []
+        self.print_setup = print_setup
+        if print_setup is not None:
+            properties = self.workbook.properties
+            properties.title = safe_text(print_setup.title)
+            properties.subject = safe_text(print_setup.subject or print_setup.period)
+            properties.creator = "Pathways"
+            properties.keywords = safe_text(f"{print_setup.owner}; {print_setup.period}")
 
-    def sheet(self, title: str, columns: Sequence[Column]) -> SheetWriter:
+    def sheet(
+        self,
+        title: str,
+        columns: Sequence[Column],
+        *,
+        filters: bool = True,
+        hidden: bool = False,
+        pages_tall: int = 0,
+    ) -> SheetWriter:
+        """A new sheet; ``hidden`` ones are not printed; ``pages_tall`` caps its printed height."""
         # Sheet titles are limited to 31 characters and some punctuation.
         clean = re.sub(r"[\[\]\*\?/\\:]", "-", title)[:31]
         sheet = StreamedSheet(parent=self.workbook, title=clean)
         self.workbook._add_sheet(sheet)
-        writer = SheetWriter(sheet, columns)
+        if hidden:
+            sheet.sheet_state = "hidden"
+        writer = SheetWriter(
+            sheet, columns, filters=filters, print_setup=self.print_setup, pages_tall=pages_tall
+        )
         self._sheets.append(writer)
         return writer
 

@@ -38,7 +38,11 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
     "access": ("Accès refusés", {"access.refused": "Accès refusé"}),
     "person": (
         "Personnes",
-        {"person.create": "Création d'une personne", "person.view": "Consultation d'une personne"},
+        {
+            "person.create": "Création d'une personne",
+            "person.update": "Correction de l'identité ou de la situation",
+            "person.view": "Consultation d'une personne",
+        },
     ),
     "pathway": (
         "Parcours",
@@ -52,6 +56,12 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "checkpoint.record": "Point de suivi dans l'emploi",
             "immersion.assess": "Bilan de PMSMP",
             "training.result": "Résultat de formation",
+            "training.in_employment": "Formation pendant l'emploi",
+            "pathway.prescriber": "Prescripteur du parcours corrigé",
+            "planned_step.create": "Étape prévue",
+            "planned_step.update": "Étape prévue modifiée",
+            "planned_step.confirm": "Étape prévue confirmée",
+            "planned_step.cancel": "Étape prévue annulée",
         },
     ),
     "barrier": (
@@ -94,10 +104,14 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "export.national": "Export du fichier national",
             "export.cohort": "Export de la cohorte pseudonymisée",
             "export.cohort_identified": "Export de la cohorte nominative",
+            "export.bilan_pdf": "Export du bilan en PDF",
+            "export.report": "Export du bilan en PDF",
+            "job.download": "Téléchargement d'un fichier préparé",
             "import": "Import",
             "import.verify": "Vérification d'un fichier à importer",
             "import.refused": "Import refusé",
             "import.caseload": "Import d'un fichier de suivi",
+            "import.file_refused": "Fichier d'import refusé",
         },
     ),
     "accounts": (

@@ -1,20 +1,27 @@
 """The manager's dashboard: funnel, outcomes by entry cohort, caseload per conseiller.
 
-Definitions (the figures a manager reads):
+Definitions (the figures a manager reads; the bilan draws the same two charts):
 
-- *funnel*: for each step of the parcours, how many distinct persons had a
-  pathway reach it (an event into that state), overall and in the given
-  year (the event dated that year);
-- *cohort*: the quarter of the pathway's entry (its ``refer`` event); the
-  outcome is where the pathway stands today: in progress, in follow-up in
-  the job, completed, positive exit (training or job outside the sector),
-  other exit;
+- *funnel*: of the persons whose pathway entered (its ``refer`` event) in a
+  window of time, how many reached each milestone *or a later one*, by a
+  given day (``as_of``): entered ⊇ accompanied (the orientation week or any
+  later step) ⊇ a PMSMP, a training or the job search (or a training or a job
+  outside the sector, a positive exit) ⊇ a work contract ⊇ still in post at
+  the 6-month checkpoint. A person counts once, at the furthest milestone of
+  their pathways entered in the window, so each step holds the next: the
+  funnel only narrows, whatever steps a path skips (Lyon has no orientation
+  week, a job dating hires on the spot);
+- *outcomes*: the same persons by quarter of entry, each at the standing of
+  their latest pathway entered in the window, on ``as_of``: in progress, in
+  follow-up in the job, completed, positive exit (training or job outside
+  the sector), other exit;
 - *caseload*: the pathways in progress each active conseiller follows.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,9 +29,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from pathways import clock
-from pathways.models import Pathway, PathwayEvent, User
+from pathways.models import Checkpoint, Pathway, PathwayEvent, User
 from pathways.services.caseload import alert_conditions
-from pathways.states import PARCOURS_ORDER, TERMINAL_STATES, ExitReason, State, Trigger
+from pathways.states import TERMINAL_STATES, ExitReason, State, Trigger
 from pathways.vocabulary import Role
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -34,13 +41,26 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
     ("positive_exit", "Sortie positive"),
     ("other_exit", "Autre sortie"),
 )
+# The milestones of the funnel, each reached by everyone counted at the next.
+MILESTONES: tuple[tuple[str, str], ...] = (
+    ("entered", "Entrée dans le parcours"),
+    ("accompanied", "Accompagnement engagé (pôle orientation ou au-delà)"),
+    ("step", "PMSMP, formation ou recherche d'emploi"),
+    ("contract", "Contrat de travail signé"),
+    ("six_months", "En poste au point de suivi à six mois"),
+)
+POSITIVE_EXIT_REASONS = tuple(r.value for r in ExitReason if r.is_positive)
+
+# A window of entry dates; None on a side leaves it open.
+Window = tuple[date | None, date | None]
 
 
 @dataclass(frozen=True)
 class FunnelStep:
-    state: State
-    overall: int
-    this_year: int
+    code: str
+    label: str
+    # Persons at this milestone or a later one, one count per window asked for.
+    counts: tuple[int, ...]
 
 
 @dataclass
@@ -66,22 +86,98 @@ class AdviserLoad:
     with_alert: int
 
 
-def funnel(session: Session, platform_id: int, year: int | None = None) -> list[FunnelStep]:
-    """Persons who reached each step of the parcours, overall and in ``year``."""
-    year = year or clock.today().year
-    in_year = PathwayEvent.occurred_on.between(date(year, 1, 1), date(year, 12, 31))
-    rows = session.execute(
+def _in_window(day: sa.ColumnElement[date], window: Window) -> sa.ColumnElement[bool]:
+    first, last = window
+    conditions = [sa.true()]
+    if first is not None:
+        conditions.append(day >= first)
+    if last is not None:
+        conditions.append(day <= last)
+    return sa.and_(*conditions)
+
+
+def _milestone() -> sa.ColumnElement[int]:
+    """The milestone an event reaches: 0 entered … 3 contract (the 6-month one is a checkpoint)."""
+    reason = PathwayEvent.details["reason"].as_string()
+    return sa.case(
+        (PathwayEvent.to_state.in_((State.FOLLOW_UP, State.COMPLETED)), 3),
+        (PathwayEvent.to_state.in_((State.IMMERSION, State.TRAINING, State.EMPLOYMENT)), 2),
+        (
+            PathwayEvent.trigger == Trigger.EXIT,
+            sa.case((reason.in_(POSITIVE_EXIT_REASONS), 2), else_=0),
+        ),
+        (PathwayEvent.to_state.in_((State.ORIENTATION, State.REINFORCEMENT)), 1),
+        else_=0,
+    )
+
+
+def _entries(platform_ids: Sequence[int], windows: Sequence[Window]) -> sa.Subquery:
+    """The pathways entered in any of ``windows``: (pathway_id, person_id, entry_on)."""
+    entry = aliased(PathwayEvent)
+    return (
         sa.select(
-            PathwayEvent.to_state,
-            sa.func.count(sa.distinct(Pathway.person_id)),
-            sa.func.count(sa.distinct(sa.case((in_year, Pathway.person_id)))),
+            Pathway.id.label("pathway_id"),
+            Pathway.person_id.label("person_id"),
+            entry.occurred_on.label("entry_on"),
         )
-        .join(Pathway, Pathway.id == PathwayEvent.pathway_id)
-        .where(Pathway.platform_id == platform_id)
-        .group_by(PathwayEvent.to_state)
-    ).all()
-    counts = {State(state): (overall, this_year) for state, overall, this_year in rows}
-    return [FunnelStep(state, *counts.get(state, (0, 0))) for state in PARCOURS_ORDER]
+        .join(entry, sa.and_(entry.pathway_id == Pathway.id, entry.sequence == 1))
+        .where(
+            Pathway.platform_id.in_(list(platform_ids)),
+            sa.or_(*[_in_window(entry.occurred_on, window) for window in windows]),
+        )
+        .subquery("entries")
+    )
+
+
+def funnel(
+    session: Session,
+    platform_ids: Sequence[int],
+    windows: Sequence[Window],
+    *,
+    as_of: date | None = None,
+) -> list[FunnelStep]:
+    """Persons entered in each window who reached each milestone or a later one by ``as_of``."""
+    as_of = as_of or clock.today()
+    entries = _entries(platform_ids, windows)
+    reached = (
+        sa.select(
+            entries.c.pathway_id,
+            entries.c.person_id,
+            entries.c.entry_on,
+            sa.func.max(_milestone()).label("milestone"),
+        )
+        .join(PathwayEvent, PathwayEvent.pathway_id == entries.c.pathway_id)
+        .where(PathwayEvent.occurred_on <= as_of)
+        .group_by(entries.c.pathway_id, entries.c.person_id, entries.c.entry_on)
+        .subquery("reached")
+    )
+    in_post = sa.exists().where(
+        Checkpoint.pathway_id == reached.c.pathway_id,
+        Checkpoint.month == 6,
+        Checkpoint.still_in_post.is_(True),
+        Checkpoint.recorded_on <= as_of,
+    )
+    level = sa.case((in_post, 4), else_=reached.c.milestone)
+    per_person = (
+        sa.select(
+            *[
+                sa.func.max(sa.case((_in_window(reached.c.entry_on, window), level), else_=-1)).label(f"w{i}")
+                for i, window in enumerate(windows)
+            ]
+        )
+        .group_by(reached.c.person_id)
+        .subquery("per_person")
+    )
+    columns = [per_person.c[f"w{i}"] for i in range(len(windows))]
+    levels: list[Counter[int]] = [Counter() for _ in windows]
+    for *values, n in session.execute(sa.select(*columns, sa.func.count()).group_by(*columns)):
+        for i, value in enumerate(values):
+            if value is not None and value >= 0:
+                levels[i][int(value)] += n
+    return [
+        FunnelStep(code, label, tuple(sum(n for at, n in counts.items() if at >= rank) for counts in levels))
+        for rank, (code, label) in enumerate(MILESTONES)
+    ]
 
 
 def _outcome(state: State, exit_reason: str | None) -> str:
@@ -98,28 +194,50 @@ def _outcome(state: State, exit_reason: str | None) -> str:
     return "in_progress"
 
 
-def cohorts(session: Session, platform_id: int) -> list[Cohort]:
-    """Outcomes of the pathways by quarter of entry, oldest first."""
-    entry = aliased(PathwayEvent)
-    leaving = aliased(PathwayEvent)
-    year = sa.extract("year", entry.occurred_on)
-    month = sa.extract("month", entry.occurred_on)
-    reason = leaving.details["reason"].as_string()
+def cohorts(
+    session: Session,
+    platform_ids: Sequence[int],
+    window: Window = (None, None),
+    *,
+    as_of: date | None = None,
+) -> list[Cohort]:
+    """The persons entered in ``window`` by quarter of entry, at their standing on ``as_of``, oldest first."""
+    as_of = as_of or clock.today()
+    entries = _entries(platform_ids, [window])
+    latest = sa.select(
+        entries.c.pathway_id,
+        entries.c.entry_on,
+        sa.func.row_number()
+        .over(
+            partition_by=entries.c.person_id,
+            order_by=(entries.c.entry_on.desc(), entries.c.pathway_id.desc()),
+        )
+        .label("rank"),
+    ).subquery("latest")
+    last_sequence = (
+        sa.select(sa.func.max(PathwayEvent.sequence))
+        .where(PathwayEvent.pathway_id == latest.c.pathway_id, PathwayEvent.occurred_on <= as_of)
+        .correlate(latest)
+        .scalar_subquery()
+    )
+    year = sa.extract("year", latest.c.entry_on)
+    month = sa.extract("month", latest.c.entry_on)
+    reason = PathwayEvent.details["reason"].as_string()
     rows = session.execute(
-        sa.select(year, month, Pathway.state, reason, sa.func.count())
-        .join(entry, sa.and_(entry.pathway_id == Pathway.id, entry.sequence == 1))
-        .outerjoin(leaving, sa.and_(leaving.pathway_id == Pathway.id, leaving.trigger == Trigger.EXIT))
-        .where(Pathway.platform_id == platform_id)
-        .group_by(year, month, Pathway.state, reason)
+        sa.select(year, month, PathwayEvent.to_state, reason, sa.func.count())
+        .select_from(latest)
+        .join(
+            PathwayEvent,
+            sa.and_(PathwayEvent.pathway_id == latest.c.pathway_id, PathwayEvent.sequence == last_sequence),
+        )
+        .where(latest.c.rank == 1)
+        .group_by(year, month, PathwayEvent.to_state, reason)
     ).all()
     by_quarter: dict[tuple[int, int], Cohort] = {}
-    for row_year, row_month, state, reason, count in rows:
+    for row_year, row_month, state, reason_code, count in rows:
         key = (int(row_year), (int(row_month) - 1) // 3 + 1)
-        cohort = by_quarter.setdefault(key, Cohort(*key, outcomes=dict.fromkeys(k for k, _ in OUTCOMES)))
-        outcome = _outcome(State(state), reason)
-        cohort.outcomes[outcome] = (cohort.outcomes[outcome] or 0) + count
-    for cohort in by_quarter.values():
-        cohort.outcomes = {k: v or 0 for k, v in cohort.outcomes.items()}
+        cohort = by_quarter.setdefault(key, Cohort(*key, outcomes=dict.fromkeys((k for k, _ in OUTCOMES), 0)))
+        cohort.outcomes[_outcome(State(state), reason_code)] += count
     return [by_quarter[key] for key in sorted(by_quarter)]
 
 

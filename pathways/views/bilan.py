@@ -39,6 +39,7 @@ KINDS = [
         "national", "Fichier national (synthèse et ventilations avec l'identifiant de la plateforme)"
     ),
     SelectChoice("cohort", "Cohorte : une ligne par parcours"),
+    SelectChoice("report", "Bilan en PDF : le rapport de la période, à transmettre tel quel"),
 ]
 
 

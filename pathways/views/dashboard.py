@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -43,15 +45,17 @@ def index() -> str:
     session = db.session
     platform_id = current_user.platform_id
     year = clock.today().year
-    steps = funnel(session, platform_id, year)
-    cohort_rows = cohorts(session, platform_id)
+    # Persons entered since the start, and those entered this year: each narrows.
+    steps = funnel(session, [platform_id], [(None, None), (date(year, 1, 1), date(year, 12, 31))])
+    cohort_rows = cohorts(session, [platform_id])
     counts = alert_counts(session, pathway_scope(current_user))
     charts = {
         "funnel": {
-            "labels": [s.state.label for s in steps],
+            "labels": [s.label for s in steps],
+            "horizontal": True,
             "datasets": [
-                {"label": "Depuis le début", "data": [s.overall for s in steps]},
-                {"label": f"En {year}", "data": [s.this_year for s in steps]},
+                {"label": "Entrées depuis le début", "data": [s.counts[0] for s in steps]},
+                {"label": f"Entrées en {year}", "data": [s.counts[1] for s in steps]},
             ],
         },
         "cohorts": {

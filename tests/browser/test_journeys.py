@@ -370,9 +370,9 @@ def test_a_manager_reassigns_a_caseload_and_reads_the_funnel(journey, world, liv
     page = j.page
     j.login(world.manager.email)
     expect(page.locator("h1")).to_have_text("Tableau de bord de la plateforme")
-    expect(page.locator("#table-funnel")).to_contain_text("Pôle orientation")
+    expect(page.locator("#table-funnel")).to_contain_text("Accompagnement engagé")
     funnel_orientation = page.locator(
-        "#table-funnel tr:has(th:text-is('Pôle orientation')) td"
+        "#table-funnel tr:has(th:text-is('Accompagnement engagé (pôle orientation ou au-delà)')) td"
     ).first.inner_text()
     assert int(funnel_orientation) >= 2
     expect(page.locator("#chart-funnel")).to_be_visible()

@@ -79,7 +79,7 @@ def test_download_bilan_national_and_cohort(web_app, world, session) -> None:
     response = export(client, {"kind": "national", "start": "2025-03-01", "end": "2025-12-31"})
     assert response.status_code == 200
     rows = workbook(response).get_sheet_by_name("Synthèse").to_python()
-    assert rows[1][4] == "yvelines"
+    assert rows[1][4:6] == ["réalisation", "yvelines"]  # E the level, then the platform
 
     response = export(client, {"kind": "cohort", "year": "2025", "identified": "y"})
     assert response.status_code == 200
@@ -119,3 +119,23 @@ def test_csrf_is_required(app, world) -> None:
         client.post("/login", data=data)
     response = client.post("/bilan/", data={"kind": "bilan", "year": "2025"})
     assert response.status_code == 400
+
+
+def test_download_the_bilan_as_pdf_beside_the_workbook(web_app, world, session) -> None:
+    client = login(web_app, world.manager)
+    page = client.get("/bilan/").get_data(as_text=True)
+    assert 'value="report"' in page
+    response = export(client, {"kind": "report", "year": "2025"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].endswith("bilan-yvelines-20250101-20251231.pdf")
+    assert response.data.startswith(b"%PDF-")
+    response = client.post("/bilan/", data={"kind": "report", "start": "2025-05-01", "end": "2025-01-01"})
+    assert response.mimetype == "text/html"
+    assert "précède son début" in response.get_data(as_text=True)
+    assert (
+        login(web_app, world.adviser).post("/bilan/", data={"kind": "report", "year": "2025"}).status_code
+        == 404
+    )
+    actions = set(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.user_id == world.manager.id)))
+    assert "export.bilan_pdf" in actions

@@ -41,7 +41,7 @@ def test_every_combination_of_quasi_identifiers_counts_at_least_k_rows(
     session: Session, today: date, tmp_path: Path, count: int
 ) -> None:
     world = make_world(session)
-    build_caseload(session, world, seed=count, count=count)
+    build_caseload(session, world, seed=count, count=count, field_paths=False)
     target = tmp_path / "cohorte.xlsx"
     rows = write_cohort(session, world.platform, target, actor=world.manager)
     data = sheet(target, "Cohorte")
@@ -58,15 +58,15 @@ def test_every_combination_of_quasi_identifiers_counts_at_least_k_rows(
             value = row[header.index(name)]
             assert value is None or value == SUPPRESSED or PERIOD.match(str(value)), (name, value)
     if count >= 100:
-        # A platform of some size keeps most rows: generalising did the work, masking the rest.
-        assert sum(1 for row in body if row[header.index("date_entree")] != SUPPRESSED) > count // 2
+        # A platform of some size keeps at least half its rows: generalising did the work, masking the rest.
+        assert sum(1 for row in body if row[header.index("date_entree")] != SUPPRESSED) >= count // 2
 
 
 def test_a_cohort_too_small_for_k_masks_everything_and_says_so(
     session: Session, today: date, tmp_path: Path
 ) -> None:
     world = make_world(session)
-    build_caseload(session, world, seed=3, count=3)
+    build_caseload(session, world, seed=3, count=3, field_paths=False)
     target = tmp_path / "petite.xlsx"
     write_cohort(session, world.platform, target, actor=world.manager)
     data = sheet(target, "Cohorte")

@@ -270,7 +270,7 @@ def creations(scene: Scene) -> dict[str, Creation]:
         "information collective": (
             Role.DELEGATE,
             "/informations-collectives/nouvelle",
-            {"held_on": "2026-07-01", "place": "Versailles", "seats": "12"},
+            {"held_on": "2026-07-01", "starts_at": "09:30", "ends_at": "12:00", "place": "Versailles", "seats": "12"},
             InfoSession,
             "/informations-collectives/nouvelle",
         ),

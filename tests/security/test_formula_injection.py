@@ -119,9 +119,9 @@ def _text_columns_of_every_export(session: Session, tmp_path: Path) -> list[tupl
     seen: list[tuple[str, list[Column]]] = []
     original = WorkbookWriter.sheet
 
-    def spy(self: WorkbookWriter, title: str, columns: list[Column]) -> Any:
+    def spy(self: WorkbookWriter, title: str, columns: list[Column], **options: Any) -> Any:
         seen.append((title, list(columns)))
-        return original(self, title, columns)
+        return original(self, title, columns, **options)
 
     world = hostile_world(session, "ordinaire")
     WorkbookWriter.sheet = spy  # type: ignore[method-assign]

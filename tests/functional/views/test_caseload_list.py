@@ -115,7 +115,9 @@ def test_export_of_the_whole_list_and_of_a_selection(caseload_of_80, login, sess
     assert response.status_code == 200
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
     assert len(rows) == 1 + 3
-    exports = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export")).all()
+    exports = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id)
+    ).all()
     assert [(e.details["report"], e.details["rows"], e.details["selection"]) for e in exports] == [
         ("caseload", 10, False),
         ("caseload", 3, True),

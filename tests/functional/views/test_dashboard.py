@@ -9,9 +9,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from pathways.models import AdviserAssignment, Employer, Pathway, Prescriber
+from pathways.services import pathway as pathway_service
 from pathways.services.dashboard import cohorts, funnel
 from pathways.services.platform import create_user
-from pathways.states import State
+from pathways.states import State, Trigger
 from pathways.vocabulary import Role
 from tests import factories
 
@@ -22,20 +23,39 @@ def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def test_funnel_and_cohorts(session, world):
+def test_funnel_narrows_and_outcomes_follow_the_same_persons(session, world):
     factories.make_pathway(session, world, State.COMPLETED, start=date(2025, 2, 3))
     factories.make_pathway(session, world, State.EXITED, start=date(2025, 2, 10))
     factories.make_pathway(session, world, State.EMPLOYMENT, start=date(2026, 1, 5))
+    # Hired on the spot at a job dating: no orientation week, yet counted at every step before.
+    person = factories.make_person(session, world)
+    hired = pathway_service.open_pathway(session, person, referred_on=date(2026, 2, 2), actor=world.delegate)
+    pathway_service.assign_adviser(session, hired, world.adviser, actor=world.manager, on=date(2026, 2, 2))
+    pathway_service.move(
+        session, hired, factories.full_request(world, Trigger.SIGN_CONTRACT, date(2026, 2, 4)), world.adviser
+    )
     session.flush()
-    steps = {s.state: s for s in funnel(session, world.platform.id, 2026)}
-    assert steps[State.REFERRED].overall == 3
-    assert steps[State.REFERRED].this_year == 1
-    assert steps[State.COMPLETED].overall == 1
-    assert steps[State.EMPLOYMENT].this_year == 1
-    rows = {c.label: c for c in cohorts(session, world.platform.id)}
+    windows = [(None, None), (date(2026, 1, 1), date(2026, 12, 31))]
+    steps = {s.code: s.counts for s in funnel(session, [world.platform.id], windows, as_of=TODAY)}
+    assert steps["entered"] == (4, 2)
+    assert steps["accompanied"] == (4, 2)
+    assert steps["step"] == (4, 2)  # the exit went to a job outside the sector
+    assert steps["contract"] == (2, 1)
+    assert steps["six_months"] == (1, 0)
+    for column in range(2):
+        counts = [s.counts[column] for s in funnel(session, [world.platform.id], windows)]
+        assert counts == sorted(counts, reverse=True)
+    rows = {c.label: c for c in cohorts(session, [world.platform.id])}
     assert rows["T1 2025"].outcomes["completed"] == 1
     assert rows["T1 2025"].outcomes["positive_exit"] == 1  # the factories exit to a job outside the sector
     assert rows["T1 2026"].outcomes["in_progress"] == 1
+    assert rows["T1 2026"].outcomes["follow_up"] == 1
+    # The outcomes as they stood on a past day.
+    # (the factory's completed pathway signed its contract from its first days; the exit had not entered)
+    before = {c.label: c for c in cohorts(session, [world.platform.id], as_of=date(2025, 2, 5))}
+    assert set(before) == {"T1 2025"}
+    assert before["T1 2025"].total == 1
+    assert before["T1 2025"].outcomes["follow_up"] == 1
 
 
 def test_dashboard_page(session, world, login):

@@ -92,6 +92,27 @@ def test_export_bilan_bad_arguments(app, world, tmp_path: Path, args: list[str],
     assert "Traceback" not in result.output
 
 
+def test_export_bilan_as_pdf(app, world, tmp_path: Path) -> None:
+    target = tmp_path / "bilan.pdf"
+    result = run(
+        app, "export-bilan", "--platform", "yvelines", "--year", "2025", "--pdf", "--output", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    assert "Rapport PDF du bilan yvelines du 01/01/2025 au 31/12/2025" in result.output
+    assert target.read_bytes().startswith(b"%PDF-")
+    result = run(
+        app, "export-bilan", "--platform", "yvelines", "--year", "2025", "--pdf", "--output", "x.xlsx"
+    )
+    assert result.exit_code == 2
+    assert "se terminer par .pdf" in result.output
+    result = run(
+        app, "export-bilan", "--platform", "yvelines", "--year", "2025", "--pdf", "--national",
+        "--output", str(target),
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "retirez --national" in result.output
+
+
 def test_export_cohort(app, world, tmp_path: Path) -> None:
     target = tmp_path / "cohorte.xlsx"
     result = run(app, "export-cohort", "--platform", "yvelines", "--output", str(target))

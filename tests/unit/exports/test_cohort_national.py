@@ -116,8 +116,18 @@ def test_merge_of_two_national_files_equals_the_bilan_of_their_union(session, to
     write_national(session, first.platform, *YEAR, tmp_path / "a.xlsx", actor=first.manager)
     write_national(session, second.platform, *YEAR, tmp_path / "b.xlsx", actor=second.manager)
     national_rows = sheet(tmp_path / "a.xlsx", "Synthèse")
-    assert national_rows[0][4:8] == ["plateforme", "nom_plateforme", "debut", "fin"]
-    assert national_rows[1][4] == "yvelines"
+    assert national_rows[0][:9] == [
+        "code",
+        "libelle",
+        "valeur",
+        "denominateur",
+        "niveau",
+        "plateforme",
+        "nom_plateforme",
+        "debut",
+        "fin",
+    ]
+    assert national_rows[1][5] == "yvelines"
 
     merged = tmp_path / "national.xlsx"
     merge_national([tmp_path / "a.xlsx", tmp_path / "b.xlsx"], merged)
@@ -130,20 +140,38 @@ def test_merge_of_two_national_files_equals_the_bilan_of_their_union(session, to
         assert value == (pytest.approx(indicator.value) if indicator.value is not None else None), (
             indicator.code
         )
-    # And the union agrees with the independent computation (medians included).
+    levels = {row[0]: row[4] for row in sheet(merged, "Synthèse")[1:]}
+    assert levels == {i.code: i.level for i in union.indicators}
+    # And the union agrees with the independent computation (medians, persons, v2 rows included).
     expected = oracle(session, [first.platform.id, second.platform.id], *YEAR)
-    assert got["median_days_to_contract"][0] == expected["median_days_to_contract"]
-    assert got["accompanied"][0] == expected["accompanied"]
-    assert got["access_rate"] == (pytest.approx(expected["access_rate"][0]), expected["access_rate"][1])
-    # Breakdowns summed, rates recomputed.
-    public = {row[0]: row[2:5] for row in sheet(merged, "Public")[1:]}
-    for code, accompanied, access, _rate in (
-        (r.code, r.accompanied, r.access, r.rate) for r in union.breakdowns["publics"]
+    for code in (
+        "median_days_to_orientation",
+        "median_days_to_training",
+        "median_days_to_contract",
+        "accompanied",
+        "accompanied_persons",
+        "entries_persons",
+        "contracts_ended_early",
+        "training_dropouts",
+        "trainings_in_employment",
+        "trainings_started.DEAS",
     ):
-        assert public[code][:2] == [accompanied, access]
+        assert got[code][0] == expected[code], code
+    # Persons add up across platforms: each counts its own records, none is shared.
+    a, b = synthese(tmp_path / "a.xlsx"), synthese(tmp_path / "b.xlsx")
+    assert got["accompanied_persons"][0] == a["accompanied_persons"][0] + b["accompanied_persons"][0]
+    assert got["access_rate"] == (pytest.approx(expected["access_rate"][0]), expected["access_rate"][1])
+    assert got["training_dropout_rate"] == (
+        pytest.approx(expected["training_dropout_rate"][0]),
+        expected["training_dropout_rate"][1],
+    )
+    # Breakdowns summed, rates recomputed.
+    public = {row[1]: row[3:6] for row in sheet(merged, "Ventilations")[1:] if row[0] == "Public"}
+    for row in union.breakdowns["publics"]:
+        assert public[row.code][:2] == [row.accompanied, row.access]
     # The platforms' own rows are kept.
     detail = sheet(merged, "Plateformes")
-    assert {row[4] for row in detail[1:]} == {"yvelines", "hauts-de-seine"}
+    assert {row[5] for row in detail[1:]} == {"yvelines", "hauts-de-seine"}
 
 
 def test_merge_refuses_mixed_periods_and_foreign_files(session, today, tmp_path: Path) -> None:
