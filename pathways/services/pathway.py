@@ -735,9 +735,7 @@ def _missing_day(request: MoveRequest) -> list[str]:
     return ["Indiquez la date de l'événement."]
 
 
-def dated_request(
-    request: MoveRequest, day: date | None, previous_on: date
-) -> tuple[MoveRequest, list[str]]:
+def dated_request(request: MoveRequest, day: date | None, previous_on: date) -> tuple[MoveRequest, list[str]]:
     """``request`` dated by the step's ``day`` (one date per fact), and what is wrong with that day.
 
     ``previous_on`` is the date of the pathway's last event: no move goes before it.
