@@ -23,9 +23,9 @@ from pathways.states import add_months
 FIRST_NAMES = ("Léa", "Karim", "Awa", "Jules", "Inès", "Mamadou", "Chloé", "Yanis", "Fatou", "Hugo")
 
 
-def _path_rows(today: date, adviser: str | None, delegate: str | None, territory: str | None) -> list[
-    Callable[[int], dict[str, Any]]
-]:
+def _path_rows(
+    today: date, adviser: str | None, delegate: str | None, territory: str | None
+) -> list[Callable[[int], dict[str, Any]]]:
     def ago(days: int) -> date:
         return today - timedelta(days=days)
 
@@ -38,7 +38,9 @@ def _path_rows(today: date, adviser: str | None, delegate: str | None, territory
             "sexe": "FMX"[i % 3],
             "publics": ("DE", "DE, BRSA", "RQTH", "QPV", "RECONVERSION")[i % 5],
             "niveau_diplome": ("infra3", "3", "4", "5")[i % 4],
-            "prescripteur": ("france_travail", "mission_locale", "departement", "candidature_spontanee")[i % 4],
+            "prescripteur": ("france_travail", "mission_locale", "departement", "candidature_spontanee")[
+                i % 4
+            ],
             "territoire": territory,
             "delegue": delegate,
             "metier_vise": "K1311",
@@ -219,9 +221,7 @@ def caseload_rows(
 ) -> list[dict[str, Any]]:
     """``count`` valid rows (one person each), cycling through the field's paths."""
     paths = _path_rows(today, adviser, delegate, territory)
-    return [
-        {k: v for k, v in paths[i % len(paths)](i).items() if v is not None} for i in range(count)
-    ]
+    return [{k: v for k, v in paths[i % len(paths)](i).items() if v is not None} for i in range(count)]
 
 
 def write_xlsx(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -244,7 +244,9 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
         for row in rows:
             writer.writerow(
                 [
-                    value.strftime("%d/%m/%Y") if isinstance(value, date) else ("" if value is None else value)
+                    value.strftime("%d/%m/%Y")
+                    if isinstance(value, date)
+                    else ("" if value is None else value)
                     for value in (row.get(c) for c in columns)
                 ]
             )
