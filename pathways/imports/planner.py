@@ -93,7 +93,7 @@ from pathways.services.pathway import (
     planning_refusals,
     step_record_values,
 )
-from pathways.services.person import AUDITED_FIELDS, person_refusals, same_person
+from pathways.services.person import AUDITED_FIELDS, identity_refusals, same_person
 from pathways.states import (
     DATED_BY_RECORD,
     TERMINAL_STATES,
@@ -422,7 +422,7 @@ class Planner:
         updates: list[Update] = []
         created = person is None
         if person is None:
-            messages = person_refusals(row.last_name, row.first_name, row.birth_date)
+            messages = identity_refusals(row.last_name.strip(), row.first_name.strip(), row.birth_date)
             if messages:
                 raise RowRefused("nom", messages)
             person = self._new_person(row, rows)
