@@ -394,3 +394,21 @@ class PublicCategory(LabelledEnum):
     BPI = "bpi"
     QPV = "qpv"
     ZRR = "zrr"
+
+
+@labelled(
+    {
+        "writing": "En cours d'écriture",
+        "done": "Terminé",
+        "undone": "Annulé",
+        "stuck": "Annulation incomplète",
+    }
+)
+class ImportStatus(LabelledEnum):
+    """Where an import written in several transactions stands."""
+
+    WRITING = "writing"
+    DONE = "done"
+    UNDONE = "undone"
+    # Undone as far as it could be: rows changed meanwhile by someone else were kept.
+    STUCK = "stuck"

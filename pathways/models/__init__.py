@@ -3,6 +3,7 @@
 from pathways.models.barrier import Barrier, BarrierStatusChange
 from pathways.models.base import Base
 from pathways.models.coaccompaniment import Exchange, Referent
+from pathways.models.imports import ImportBatch
 from pathways.models.orientation import (
     Diagnostic,
     InfoSession,
@@ -40,6 +41,7 @@ __all__ = [
     "Employer",
     "Exchange",
     "Immersion",
+    "ImportBatch",
     "InfoSession",
     "InfoSessionAttendance",
     "Job",
