@@ -24,13 +24,16 @@ Rules, from import-format.md (the history rules are in ``planner.py``):
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathways import audit, clock
@@ -44,13 +47,15 @@ from pathways.imports.planner import (
     Planner,
     References,
     RowRefused,
+    Update,
 )
 from pathways.imports.reader import Table, read_table
 from pathways.imports.rows import Lookups, Problem, RowPlan, display, read_row
-from pathways.imports.writer import write_rows
+from pathways.imports.writer import TABLE_ORDER, write_rows, written_ids
 from pathways.models import (
     Certification,
     Employer,
+    ImportBatch,
     InfoSession,
     InfoSessionAttendance,
     Job,
@@ -65,10 +70,18 @@ from pathways.models import (
 )
 from pathways.services.person import normalise_name
 from pathways.states import State
+from pathways.vocabulary import ImportStatus
 
 # A callback told how far the work is: done, total, what is being done (French).
 Progress = Callable[[int, int, str], None]
 IN_CHUNK = 500
+# Pathways written per transaction when an import is written in chunks (SQLite):
+# well under a second of holding the write lock each.
+CHUNK_ROWS = 500
+PAUSE_BETWEEN_CHUNKS = 0.05
+# A batch still writing but silent this long was left by a process that died.
+STALE_AFTER = timedelta(minutes=10)
+UPDATES_KEY = "_updates"
 T = TypeVar("T")
 
 
@@ -319,6 +332,210 @@ def run_import(
         details={"file": filename or path.name, "problems": len(report.problems), **report.counts()},
     )
     return report
+
+
+class ImportBusy(Exception):
+    """Another import is being written into the platform."""
+
+    message = (
+        "Un autre import est en cours d'écriture sur cette plateforme : réessayez quand il sera terminé."
+    )
+
+
+def _claim(session: Session, platform: Platform, actor: User | None, filename: str) -> int:
+    """The batch of this import, committed: one import writes into a platform at a time."""
+    now = clock.now()
+    batch = ImportBatch(
+        platform_id=platform.id,
+        user_id=actor.id if actor else None,
+        filename=filename[:200],
+        status=ImportStatus.WRITING,
+        written={},
+        updated_at=now,
+    )
+    session.add(batch)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ImportBusy() from None
+    return batch.id
+
+
+def _journal(written: dict[str, Any], rows: list[NewRow], old_values: list[list[Any]]) -> dict[str, Any]:
+    journal = {key: list(value) for key, value in written.items()}
+    for table, ids in written_ids(rows).items():
+        journal.setdefault(table, []).extend(ids)
+    journal.setdefault(UPDATES_KEY, []).extend(old_values)
+    return journal
+
+
+def _old_values(session: Session, updates: list[Update]) -> list[list[Any]]:
+    """What the rows an import changes held before, to put back if it is undone."""
+    old = []
+    for update in updates:
+        table = update.model.__table__
+        columns = [table.c[name] for name in update.values]
+        row = session.execute(sa.select(*columns).where(table.c.id == update.id)).one()
+        old.append([table.name, update.id, dict(zip(update.values, row, strict=True))])
+    return old
+
+
+def import_file(
+    session: Session,
+    platform: Platform,
+    path: Path,
+    *,
+    actor: User | None,
+    filename: str | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    chunked: bool | None = None,
+) -> ImportReport:
+    """Verify ``path`` and, when it is clean, write it into ``platform``: all or nothing. Commits.
+
+    PostgreSQL: one transaction (other writers are not held up by it).
+    SQLite (or ``chunked``): the rows are written ``chunk_rows`` pathways at a
+    time, each chunk its own short transaction, so that the database's one
+    write lock is never held long and other users keep saving; each chunk
+    journals what it wrote in the same transaction (``ImportBatch``), and a
+    failure undoes every chunk written (``undo``). A batch left writing by a
+    process that died is undone by the next import into the platform.
+    Raises ``ImportBusy`` while another import writes into the platform,
+    ``FileRefused`` for a file refused whole.
+    """
+    filename = filename or path.name
+    if chunked is None:
+        chunked = session.get_bind().dialect.name == "sqlite"
+    undo_stale(session, platform.id)
+    batch_id = _claim(session, platform, actor, filename)
+    try:
+        verification = verify(session, platform, path, actor=actor, filename=filename, progress=progress)
+    except BaseException:
+        session.rollback()
+        session.execute(sa.delete(ImportBatch).where(ImportBatch.id == batch_id))
+        session.commit()
+        raise
+    report = verification.report
+    if not report.ok:
+        session.rollback()
+        session.execute(sa.delete(ImportBatch).where(ImportBatch.id == batch_id))
+        session.commit()
+        return report
+    try:
+        _write_chunks(session, batch_id, verification, chunk_rows, chunked, progress)
+        audit.record(
+            session,
+            actor,
+            "import.caseload",
+            object_type="platform",
+            object_id=platform.id,
+            platform_id=platform.id,
+            details={"file": filename, "problems": 0, **report.counts()},
+        )
+        session.execute(
+            sa.update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(status=ImportStatus.DONE, updated_at=clock.now(), written={})
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        undo(session, batch_id)
+        raise
+    return report
+
+
+def _write_chunks(
+    session: Session,
+    batch_id: int,
+    verification: Verification,
+    chunk_rows: int,
+    chunked: bool,
+    progress: Progress | None,
+) -> None:
+    pathways = verification.pathways
+    total = len(pathways)
+    written: dict[str, Any] = {}
+    for start in range(0, total, chunk_rows):
+        chunk = pathways[start : start + chunk_rows]
+        # The batch's row first: on SQLite this write takes the lock before ids are reserved.
+        session.execute(
+            sa.update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(updated_at=clock.now(), rows_total=total)
+        )
+        rows = (verification.references if start == 0 else []) + [r for p in chunk for r in p.rows]
+        updates = [u for p in chunk for u in p.updates]
+        old_values = _old_values(session, updates) if chunked else []
+        write_rows(session.connection(), rows, updates)
+        done = min(start + chunk_rows, total)
+        if chunked:
+            written = _journal(written, rows, old_values)
+            session.execute(
+                sa.update(ImportBatch)
+                .where(ImportBatch.id == batch_id)
+                .values(written=written, rows_written=done)
+            )
+            session.commit()
+            # Let a save waiting for the write lock have it before the next chunk.
+            time.sleep(PAUSE_BETWEEN_CHUNKS)
+        if progress is not None:
+            progress(done, total, "Écriture des parcours")
+
+
+def undo(session: Session, batch_id: int) -> ImportStatus:
+    """Delete what the batch wrote and put back what it changed, in short transactions.
+
+    A row someone else has meanwhile built on (an event added to an
+    imported pathway) cannot go without their work: it is kept, with what it
+    needs, and the batch ends ``stuck`` instead of ``undone``.
+    """
+    batch = session.get(ImportBatch, batch_id)
+    assert batch is not None
+    journal = dict(batch.written or {})
+    kept = False
+    for model in reversed(TABLE_ORDER):
+        table = model.__table__
+        for chunk in _chunks(journal.get(table.name, [])):
+            try:
+                session.execute(sa.delete(table).where(table.c.id.in_(chunk)))
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                for row_id in chunk:
+                    try:
+                        session.execute(sa.delete(table).where(table.c.id == row_id))
+                        session.commit()
+                    except IntegrityError:
+                        session.rollback()
+                        kept = True
+    for table_name, row_id, values in journal.get(UPDATES_KEY, []):
+        table = sa.Table(table_name, ImportBatch.metadata)
+        session.execute(sa.update(table).where(table.c.id == row_id).values(**values))
+    status = ImportStatus.STUCK if kept else ImportStatus.UNDONE
+    session.execute(
+        sa.update(ImportBatch)
+        .where(ImportBatch.id == batch_id)
+        .values(status=status, updated_at=clock.now(), written={} if not kept else journal)
+    )
+    session.commit()
+    return status
+
+
+def undo_stale(session: Session, platform_id: int) -> None:
+    """Undo the imports of the platform left writing by a process that died."""
+    limit = clock.now() - STALE_AFTER
+    stale = session.scalars(
+        sa.select(ImportBatch.id).where(
+            ImportBatch.platform_id == platform_id,
+            ImportBatch.status == ImportStatus.WRITING,
+            ImportBatch.updated_at < limit,
+        )
+    ).all()
+    session.rollback()
+    for batch_id in stale:
+        undo(session, batch_id)
 
 
 def record_outcome(
