@@ -1,6 +1,7 @@
-"""The journal of a caseload import written in several transactions.
+"""Caseload imports: verification, confirmation, progress, and the journal of what was written.
 
-An import writes in chunks, each its own short transaction (SQLite keeps
+The import page follows an import by its row (rows checked, rows written,
+the report). An import writes in chunks, each its own short transaction (SQLite keeps
 its write lock about a second at most); ``import_batches`` keeps, with each
 chunk, the ids it wrote, so that a failure undoes the whole import. One
 import at a time writes into a platform (partial unique index).
@@ -28,7 +29,10 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(length=200), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("rows_total", sa.Integer(), nullable=False),
+        sa.Column("rows_checked", sa.Integer(), nullable=False),
         sa.Column("rows_written", sa.Integer(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=True),
+        sa.Column("stored_as", sa.String(length=100), nullable=True),
         sa.Column("written", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

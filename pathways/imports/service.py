@@ -105,6 +105,36 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def to_json(self) -> dict[str, Any]:
+        """The report as kept with its batch, for the import page."""
+        return {
+            "rows": self.rows,
+            "problems": [[p.row, p.column, p.value, p.message] for p in self.problems],
+            "unknown_columns": self.unknown_columns,
+            "states": dict(self.states),
+            "counts": {
+                "persons_created": self.persons_created,
+                "persons_matched": self.persons_matched,
+                "pathways_created": self.pathways_created,
+                "pathways_already_imported": self.pathways_already_imported,
+                "events": self.events,
+                "planned_steps": self.planned_steps,
+                "employers_created": self.employers_created,
+                "organisations_created": self.organisations_created,
+                "sessions_created": self.sessions_created,
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportReport:
+        return cls(
+            rows=data["rows"],
+            problems=[Problem(*problem) for problem in data["problems"]],
+            unknown_columns=data["unknown_columns"],
+            states=Counter(data["states"]),
+            **data["counts"],
+        )
+
     def counts(self) -> dict[str, int]:
         return {
             "lignes": self.rows,
@@ -342,24 +372,69 @@ class ImportBusy(Exception):
     )
 
 
-def _claim(session: Session, platform: Platform, actor: User | None, filename: str) -> int:
-    """The batch of this import, committed: one import writes into a platform at a time."""
+class StaleVerification(Exception):
+    """The verification to confirm is no longer waiting (confirmed already, or refused)."""
+
+    message = "Cette vérification n'est plus valable : déposez à nouveau le fichier."
+
+
+def _claim(
+    session: Session, platform: Platform, actor: User | None, filename: str, batch_id: int | None
+) -> int:
+    """The batch of this import, now writing, committed: one import writes into a platform at a time.
+
+    ``batch_id``: a verified batch to confirm; otherwise a new batch (the command line).
+    """
     now = clock.now()
-    batch = ImportBatch(
-        platform_id=platform.id,
-        user_id=actor.id if actor else None,
-        filename=filename[:200],
-        status=ImportStatus.WRITING,
-        written={},
-        updated_at=now,
-    )
-    session.add(batch)
     try:
+        if batch_id is not None:
+            claimed = session.execute(
+                sa.update(ImportBatch)
+                .where(
+                    ImportBatch.id == batch_id,
+                    ImportBatch.platform_id == platform.id,
+                    ImportBatch.status == ImportStatus.VERIFIED,
+                )
+                .values(status=ImportStatus.WRITING, updated_at=now, rows_written=0, written={})
+            ).rowcount
+            if not claimed:
+                session.rollback()
+                raise StaleVerification()
+        else:
+            batch = ImportBatch(
+                platform_id=platform.id,
+                user_id=actor.id if actor else None,
+                filename=filename[:200],
+                status=ImportStatus.WRITING,
+                written={},
+                updated_at=now,
+            )
+            session.add(batch)
+            session.flush()
+            batch_id = batch.id
         session.commit()
     except IntegrityError:
         session.rollback()
         raise ImportBusy() from None
-    return batch.id
+    return batch_id
+
+
+def _release(session: Session, batch_id: int, confirming: bool, report: ImportReport | None) -> None:
+    """A confirmation that found problems keeps them on its batch; a command-line batch goes."""
+    session.rollback()
+    if confirming:
+        session.execute(
+            sa.update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(
+                status=ImportStatus.REFUSED,
+                updated_at=clock.now(),
+                report=report.to_json() if report else None,
+            )
+        )
+    else:
+        session.execute(sa.delete(ImportBatch).where(ImportBatch.id == batch_id))
+    session.commit()
 
 
 def _journal(written: dict[str, Any], rows: list[NewRow], old_values: list[list[Any]]) -> dict[str, Any]:
@@ -391,6 +466,7 @@ def import_file(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     chunked: bool | None = None,
+    batch_id: int | None = None,
 ) -> ImportReport:
     """Verify ``path`` and, when it is clean, write it into ``platform``: all or nothing. Commits.
 
@@ -401,26 +477,26 @@ def import_file(
     journals what it wrote in the same transaction (``ImportBatch``), and a
     failure undoes every chunk written (``undo``). A batch left writing by a
     process that died is undone by the next import into the platform.
+    ``batch_id``: the verified batch this import confirms (the web); without
+    it, a batch is opened for the import (the command line).
     Raises ``ImportBusy`` while another import writes into the platform,
-    ``FileRefused`` for a file refused whole.
+    ``StaleVerification`` for a batch no longer waiting for its
+    confirmation, ``FileRefused`` for a file refused whole.
     """
     filename = filename or path.name
     if chunked is None:
         chunked = session.get_bind().dialect.name == "sqlite"
     undo_stale(session, platform.id)
-    batch_id = _claim(session, platform, actor, filename)
+    confirming = batch_id is not None
+    batch_id = _claim(session, platform, actor, filename, batch_id)
     try:
         verification = verify(session, platform, path, actor=actor, filename=filename, progress=progress)
     except BaseException:
-        session.rollback()
-        session.execute(sa.delete(ImportBatch).where(ImportBatch.id == batch_id))
-        session.commit()
+        _release(session, batch_id, confirming, None)
         raise
     report = verification.report
     if not report.ok:
-        session.rollback()
-        session.execute(sa.delete(ImportBatch).where(ImportBatch.id == batch_id))
-        session.commit()
+        _release(session, batch_id, confirming, report)
         return report
     try:
         _write_chunks(session, batch_id, verification, chunk_rows, chunked, progress)
@@ -436,7 +512,13 @@ def import_file(
         session.execute(
             sa.update(ImportBatch)
             .where(ImportBatch.id == batch_id)
-            .values(status=ImportStatus.DONE, updated_at=clock.now(), written={})
+            .values(
+                status=ImportStatus.DONE,
+                updated_at=clock.now(),
+                written={},
+                report=report.to_json(),
+                rows_written=len(verification.pathways),
+            )
         )
         session.commit()
     except BaseException:
@@ -459,12 +541,12 @@ def _write_chunks(
     written: dict[str, Any] = {}
     for start in range(0, total, chunk_rows):
         chunk = pathways[start : start + chunk_rows]
-        # The batch's row first: on SQLite this write takes the lock before ids are reserved.
-        session.execute(
-            sa.update(ImportBatch)
-            .where(ImportBatch.id == batch_id)
-            .values(updated_at=clock.now(), rows_total=total)
-        )
+        if chunked:
+            # The batch's row first: on SQLite this write takes the lock before ids are reserved.
+            # (In one transaction, PostgreSQL, the row is left to the progress, written aside.)
+            session.execute(
+                sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(updated_at=clock.now())
+            )
         rows = (verification.references if start == 0 else []) + [r for p in chunk for r in p.rows]
         updates = [u for p in chunk for u in p.updates]
         old_values = _old_values(session, updates) if chunked else []

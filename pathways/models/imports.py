@@ -1,4 +1,4 @@
-"""The journal of a caseload import written in several transactions (SQLite)."""
+"""A caseload import: its verification, its confirmation, its progress, and the journal of what it wrote."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from pathways.vocabulary import ImportStatus
 
 
 class ImportBatch(Base):
-    """One import being written, or written: what it wrote, so that a failure undoes it.
+    """One file sent to the import: verified, then confirmed and written, or refused.
 
+    ``rows_checked`` / ``rows_written`` are the progress the import page
+    shows; ``report`` the verification's report (counts, every problem).
     ``written`` is the journal: per table, the ids of the rows the import
     inserted, and the previous values of the rows it changed; each chunk
-    adds to it in the very transaction that writes the chunk's rows. Only one
-    import writes into a platform at a time (the partial unique index).
+    adds to it in the very transaction that writes the chunk's rows, so that
+    a failure undoes the import. Only one import writes into a platform at a
+    time (the partial unique index). ``stored_as`` names the file waiting for
+    its confirmation (deleted once confirmed or refused).
     """
 
     __tablename__ = "import_batches"
@@ -37,7 +41,10 @@ class ImportBatch(Base):
     filename: Mapped[str] = mapped_column(sa.String(200))
     status: Mapped[ImportStatus] = mapped_column(StrEnumType(ImportStatus, 16))
     rows_total: Mapped[int] = mapped_column(default=0)
+    rows_checked: Mapped[int] = mapped_column(default=0)
     rows_written: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict | None] = mapped_column(sa.JSON)
+    stored_as: Mapped[str | None] = mapped_column(sa.String(100))
     written: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

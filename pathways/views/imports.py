@@ -1,39 +1,40 @@
-"""``/import``: upload a caseload file, read the verification report or preview, confirm.
+"""``/import``: upload a caseload file, follow its verification, read the report, confirm, follow the import.
 
-Between the verification and the confirmation the uploaded file is kept
-server-side in ``instance/imports/`` under a random name; the name lives only
-in the manager's signed session, so nobody else can confirm it, and the
-manager does not upload the file twice. The confirmation runs the whole
-import again (the database may have changed meanwhile) and commits only if
-it is still clean; the file is deleted after a confirmed import, and files
-left behind by abandoned verifications are deleted after a day.
+Each file sent is an ``ImportBatch`` with its own page (``/import/<id>``):
+the verification, then — once the manager who sent it confirms — the
+import, each one piece of background work (``pathways.imports.tasks``)
+whose progress the page shows (rows checked, rows written). The verified
+file waits in ``instance/imports/`` under a random name known only to its
+batch, until it is confirmed (then deleted) or refused (deleted at once);
+waiting files are removed after a day.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, session, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
-from wtforms import HiddenField
 
+from pathways import clock
 from pathways.extensions import db
 from pathways.forms.base import Form
 from pathways.imports.reader import COLUMNS, REQUIRED
-from pathways.imports.safety import FileRefused
-from pathways.imports.service import ImportReport, record_outcome, run_import
+from pathways.imports.service import ImportBusy, ImportReport, StaleVerification
+from pathways.imports.tasks import open_batch, run_confirmation, run_verification
 from pathways.imports.template import write_template
-from pathways.models import Platform
-from pathways.security.access import roles_required
+from pathways.models import ImportBatch, Platform
+from pathways.security.access import get_platform_row_or_404, roles_required
 from pathways.states import State
 from pathways.templating import NAVIGATION, NavItem
-from pathways.vocabulary import Role
+from pathways.vocabulary import ImportStatus, Role
 
 blueprint = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -41,8 +42,6 @@ if not any(item.endpoint == "imports.index" for item in NAVIGATION):
     NAVIGATION.append(NavItem("Import", "imports.index", (Role.MANAGER,)))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SESSION_KEY = "pending_import"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 KEEP_SECONDS = 24 * 3600
 
 
@@ -53,7 +52,7 @@ class UploadForm(Form):
 
 
 class ConfirmForm(Form):
-    token = HiddenField()
+    pass
 
 
 def _folder() -> Path:
@@ -78,20 +77,37 @@ def _platform() -> Platform:
     return platform
 
 
-def _crumbs(*more: tuple[str, str | None]) -> list[tuple[str, str | None]]:
-    return [("Accueil", url_for("main.home")), ("Import", url_for("imports.index")), *more]
+def _start(task: Callable[..., ImportStatus], batch_id: int, path: Path) -> None:
+    """Run one half of the import.
+
+    In this request for now; with the job queue, this is where the job is
+    asked for (``pathways.imports.jobs``) and the page follows it.
+    """
+    task(db.session, batch_id, path)
+
+
+def _index(form: UploadForm) -> str:
+    batches = db.session.scalars(
+        sa.select(ImportBatch)
+        .where(ImportBatch.platform_id == current_user.platform_id)
+        .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+        .limit(10)
+    ).all()
+    return render_template(
+        "imports/index.html",
+        form=form,
+        columns=COLUMNS,
+        required=REQUIRED,
+        batches=batches,
+        timezone=clock.PLATFORM_TIMEZONE,
+        breadcrumb=[("Accueil", url_for("main.home")), ("Import", None)],
+    )
 
 
 @blueprint.get("/")
 @roles_required(Role.MANAGER)
 def index() -> str:
-    return render_template(
-        "imports/index.html",
-        form=UploadForm(),
-        columns=COLUMNS,
-        required=REQUIRED,
-        breadcrumb=[("Accueil", url_for("main.home")), ("Import", None)],
-    )
+    return _index(UploadForm())
 
 
 @blueprint.get("/modele.xlsx")
@@ -103,106 +119,94 @@ def template() -> Response:
     return send_file(output, mimetype=XLSX, as_attachment=True, download_name="modele-import-parcours.xlsx")
 
 
-def _report_page(
-    report: ImportReport | None, filename: str, *, refused: str | None = None, token: str | None = None
-) -> str:
-    states = []
-    if report is not None:
-        states = [(State(code).label, n) for code, n in sorted(report.states.items())]
-    return render_template(
-        "imports/report.html",
-        report=report,
-        refused=refused,
-        filename=filename,
-        states=states,
-        confirm=ConfirmForm(token=token) if token else None,
-        breadcrumb=_crumbs(("Vérification", None)),
-    )
-
-
 @blueprint.post("/verifier")
 @roles_required(Role.MANAGER)
 def verify() -> str | Response:
     form = UploadForm()
     if not form.validate():
-        return render_template(
-            "imports/index.html",
-            form=form,
-            columns=COLUMNS,
-            required=REQUIRED,
-            breadcrumb=[("Accueil", url_for("main.home")), ("Import", None)],
-        )
+        return _index(form)
     upload = form.file.data
-    filename = Path(upload.filename or "fichier").name
+    filename = Path(upload.filename or "fichier").name[:200]
     suffix = Path(filename).suffix.lower()
     folder = _folder()
     _clean_old(folder)
-    token = secrets.token_urlsafe(24)
-    path = folder / f"{token}{suffix if suffix in ('.xlsx', '.csv') else '.bin'}"
+    stored_as = f"{secrets.token_urlsafe(24)}{suffix if suffix in ('.xlsx', '.csv') else '.bin'}"
+    path = folder / stored_as
     upload.save(path)
-    platform = _platform()
-    try:
-        report = run_import(db.session, platform, path, actor=current_user, filename=filename)
-    except FileRefused as error:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        return _report_page(None, filename, refused=error.message)
-    db.session.rollback()  # a verification writes nothing but its audit line
-    record_outcome(
-        db.session, platform, report, actor=current_user, action="import.verify", filename=filename
-    )
-    db.session.commit()
-    if not report.ok:
-        path.unlink(missing_ok=True)
-        return _report_page(report, filename)
-    session[SESSION_KEY] = {"token": token, "file": path.name, "filename": filename, "platform": platform.id}
-    return _report_page(report, filename, token=token)
+    batch = open_batch(db.session, _platform(), current_user, filename, stored_as)
+    _start(run_verification, batch.id, path)
+    return redirect(url_for("imports.show", batch_id=batch.id))
 
 
-@blueprint.post("/confirmer")
+def _batch(batch_id: int) -> ImportBatch:
+    return get_platform_row_or_404(db.session, current_user, ImportBatch, batch_id)
+
+
+def _progress(batch: ImportBatch) -> dict[str, object]:
+    """What the page shows of how far the batch is (also sent to its refresh script)."""
+    writing = batch.status in (ImportStatus.WRITING, ImportStatus.DONE)
+    done = batch.rows_written if writing else batch.rows_checked
+    total = batch.rows_total or 0
+    return {
+        "status": batch.status.value,
+        "status_label": batch.status.label,
+        "running": batch.status.is_running,
+        "label": "Lignes écrites" if writing else "Lignes vérifiées",
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 0,
+    }
+
+
+@blueprint.get("/<int:batch_id>")
 @roles_required(Role.MANAGER)
-def confirm() -> str | Response:
+def show(batch_id: int) -> str:
+    batch = _batch(batch_id)
+    data = batch.report or {}
+    report = ImportReport.from_json(data) if "rows" in data else None
+    states = [(State(code).label, n) for code, n in sorted(report.states.items())] if report else []
+    confirmable = batch.status is ImportStatus.VERIFIED and batch.user_id == current_user.id
+    return render_template(
+        "imports/report.html",
+        batch=batch,
+        report=report,
+        refused=data.get("refused"),
+        states=states,
+        progress=_progress(batch),
+        confirm=ConfirmForm() if confirmable else None,
+        breadcrumb=[
+            ("Accueil", url_for("main.home")),
+            ("Import", url_for("imports.index")),
+            (batch.filename, None),
+        ],
+    )
+
+
+@blueprint.get("/<int:batch_id>/etat")
+@roles_required(Role.MANAGER)
+def progress(batch_id: int) -> Response:
+    return jsonify(_progress(_batch(batch_id)))
+
+
+@blueprint.post("/<int:batch_id>/confirmer")
+@roles_required(Role.MANAGER)
+def confirm(batch_id: int) -> Response:
+    batch = _batch(batch_id)
     form = ConfirmForm()
-    pending = session.get(SESSION_KEY)
+    path = _folder() / Path(batch.stored_as or "absent").name
     if (
         not form.validate()
-        or not pending
-        or not TOKEN.match(str(form.token.data or ""))
-        or not secrets.compare_digest(str(form.token.data), pending["token"])
-        or pending["platform"] != current_user.platform_id
+        or batch.user_id != current_user.id
+        or batch.status is not ImportStatus.VERIFIED
+        or not path.is_file()
     ):
         flash("Cette vérification n'est plus valable : déposez à nouveau le fichier.", "error")
         return redirect(url_for("imports.index"))
-    path = _folder() / Path(pending["file"]).name
-    if not path.is_file():
-        session.pop(SESSION_KEY, None)
-        flash("Le fichier vérifié n'est plus disponible : déposez-le à nouveau.", "error")
-        return redirect(url_for("imports.index"))
-    platform = _platform()
     try:
-        report = run_import(db.session, platform, path, actor=current_user, filename=pending["filename"])
-    except FileRefused as error:
-        db.session.rollback()
-        return _report_page(None, pending["filename"], refused=error.message)
-    if not report.ok:
-        db.session.rollback()
-        record_outcome(
-            db.session,
-            platform,
-            report,
-            actor=current_user,
-            action="import.refused",
-            filename=pending["filename"],
-        )
-        db.session.commit()
-        return _report_page(report, pending["filename"])
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    session.pop(SESSION_KEY, None)
-    flash(
-        f"Import terminé : {report.pathways_created} parcours créé(s), "
-        f"{report.persons_created} personne(s) créée(s), "
-        f"{report.persons_matched} reconnue(s), {report.pathways_already_imported} déjà importé(s).",
-        "success",
-    )
-    return redirect(url_for("imports.index"))
+        _start(run_confirmation, batch.id, path)
+    except (ImportBusy, StaleVerification) as error:
+        flash(error.message, "error")
+    except Exception:
+        # Undone already (the batch says so); the page tells the manager.
+        current_app.logger.exception("import %s failed", batch_id)
+    return redirect(url_for("imports.show", batch_id=batch_id))
