@@ -395,7 +395,9 @@ def _claim(
                     ImportBatch.platform_id == platform.id,
                     ImportBatch.status == ImportStatus.VERIFIED,
                 )
-                .values(status=ImportStatus.WRITING, updated_at=now, rows_written=0, written={})
+                .values(
+                    status=ImportStatus.WRITING, updated_at=now, rows_checked=0, rows_written=0, written={}
+                )
             ).rowcount
             if not claimed:
                 session.rollback()

@@ -43,10 +43,9 @@ class BatchProgress:
     database busy is skipped: progress is not worth waiting for.
     """
 
-    def __init__(self, engine: sa.Engine, batch_id: int, column: str) -> None:
+    def __init__(self, engine: sa.Engine, batch_id: int) -> None:
         self.engine = engine
         self.batch_id = batch_id
-        self.column = column
         self.last = 0.0
 
     def __call__(self, done: int, total: int, label: str) -> None:
@@ -54,12 +53,14 @@ class BatchProgress:
         if now - self.last < PROGRESS_INTERVAL and done < total:
             return
         self.last = now
+        # The rows are checked (the verification, and again before writing), then written.
+        column = "rows_written" if label.startswith("Écriture") else "rows_checked"
         try:
             with self.engine.begin() as connection:
                 connection.execute(
                     sa.update(ImportBatch)
                     .where(ImportBatch.id == self.batch_id)
-                    .values({self.column: done, "rows_total": total, "updated_at": clock.now()})
+                    .values({column: done, "rows_total": total, "updated_at": clock.now()})
                 )
         except OperationalError:
             logger.warning("progress of import %s not written (database busy)", self.batch_id)
@@ -96,7 +97,7 @@ def run_verification(session: Session, batch_id: int, path: Path) -> ImportStatu
     platform = session.get_one(Platform, batch.platform_id)
     actor = session.get(User, batch.user_id) if batch.user_id else None
     filename = batch.filename
-    progress = BatchProgress(session.get_bind(), batch_id, "rows_checked")
+    progress = BatchProgress(session.get_bind(), batch_id)
     try:
         report = verify(session, platform, path, actor=actor, filename=filename, progress=progress).report
     except FileRefused as refused:
@@ -131,7 +132,7 @@ def run_confirmation(session: Session, batch_id: int, path: Path) -> ImportStatu
     actor = session.get(User, batch.user_id) if batch.user_id else None
     filename = batch.filename
     session.rollback()
-    progress = BatchProgress(session.get_bind(), batch_id, "rows_written")
+    progress = BatchProgress(session.get_bind(), batch_id)
     try:
         report = import_file(
             session, platform, path, actor=actor, filename=filename, progress=progress, batch_id=batch_id

@@ -144,14 +144,17 @@ def _batch(batch_id: int) -> ImportBatch:
 
 def _progress(batch: ImportBatch) -> dict[str, object]:
     """What the page shows of how far the batch is (also sent to its refresh script)."""
-    writing = batch.status in (ImportStatus.WRITING, ImportStatus.DONE)
+    # Before writing, the import checks the file again (the platform may have changed).
+    writing = batch.status is ImportStatus.DONE or (
+        batch.status is ImportStatus.WRITING and batch.rows_written
+    )
     done = batch.rows_written if writing else batch.rows_checked
     total = batch.rows_total or 0
     return {
         "status": batch.status.value,
         "status_label": batch.status.label,
         "running": batch.status.is_running,
-        "label": "Lignes écrites" if writing else "Lignes vérifiées",
+        "label": "Parcours écrits" if writing else "Lignes vérifiées",
         "done": done,
         "total": total,
         "percent": round(100 * done / total) if total else 0,

@@ -105,7 +105,7 @@ def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Pa
         "status": "done",
         "status_label": "Importé",
         "running": False,
-        "label": "Lignes écrites",
+        "label": "Parcours écrits",
         "done": 4,
         "total": 4,
         "percent": 100,
