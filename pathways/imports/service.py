@@ -7,7 +7,10 @@ report lists every problem of every row at once, as (row, column, value,
 French message); without problems it says what the import will create.
 ``write_planned`` then writes the planned rows with Core inserts
 (``writer.py``). ``run_import`` does both inside the caller's transaction:
-the caller commits only when the report has no problem.
+the caller commits only when the report has no problem (the command line,
+the tests). ``import_file`` does both and commits, all or nothing, without
+holding SQLite's write lock more than a chunk at a time (the web, through
+``tasks.py``).
 
 Rules, from import-format.md (the history rules are in ``planner.py``):
 
