@@ -253,7 +253,7 @@ def test_version_2_carries_existing_pathways_over_and_back(empty_database: str, 
         assert (kind, week_id) == ("orientation_week", week)
         db.session.remove()
 
-        downgrade(revision="-1")
+        downgrade(revision=VERSION_1)
         back = db.session.execute(
             sa.text("SELECT occurred_on FROM pathway_events ORDER BY sequence")
         ).scalars()

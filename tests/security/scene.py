@@ -21,6 +21,7 @@ from pathways.models import (
     Barrier,
     Checkpoint,
     Immersion,
+    ImportBatch,
     Note,
     Pathway,
     Person,
@@ -33,7 +34,7 @@ from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
 from pathways.states import State, Trigger
-from pathways.vocabulary import Role
+from pathways.vocabulary import ImportStatus, Role
 from tests.factories import World, full_request, make_pathway, make_world, satisfy_orientation
 
 START = date(2025, 1, 6)
@@ -55,6 +56,7 @@ class Side:
     immersion: Immersion
     training: Training
     planned: PlannedStep
+    batch: ImportBatch
 
     def user(self, role: Role) -> User:
         return getattr(self.world, role.value)
@@ -96,8 +98,19 @@ def make_side(session: Session, slug: str) -> Side:
     checkpoint = session.query(Checkpoint).filter_by(pathway_id=pathway.id, month=1).one()
     immersion = session.query(Immersion).filter_by(pathway_id=pathway.id).one()
     training = session.query(Training).filter_by(pathway_id=pathway.id).one()
+    # A caseload file verified and waiting for its confirmation.
+    batch = ImportBatch(
+        platform_id=world.platform.id,
+        user_id=world.manager.id,
+        filename="suivi.xlsx",
+        status=ImportStatus.VERIFIED,
+        written={},
+        updated_at=clock.now(),
+    )
+    session.add(batch)
+    session.flush()
     return Side(
-        world, pathway, pathway.person, barrier, checkpoint, referent, note, immersion, training, planned
+        world, pathway, pathway.person, barrier, checkpoint, referent, note, immersion, training, planned, batch
     )
 
 
@@ -142,6 +155,8 @@ KINDS: dict[str, Kind] = {
     # A platform's reference list entry (employer, training organisation, prescriber).
     "entry_id": Kind(lambda side, role: side.world.employer.id, WORKERS),
     "territory_id": Kind(lambda side, role: side.world.territory.id, frozenset(Role), admin_everywhere=True),
+    # A caseload import of the platform: its managers'.
+    "batch_id": Kind(lambda side, role: side.batch.id, frozenset({Role.MANAGER})),
 }
 
 # Identifiers some routes take in the query string, by endpoint: {argument: id on a side}.
