@@ -117,39 +117,47 @@ def _insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str
     time of writing 200 000 rows).
     """
     dialect = connection.dialect
-    columns = list(table.columns)
     defaults = _defaults(table)
-    processors = [(c.key, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns]
+    columns = [
+        (c.key, c.type.dialect_impl(dialect).bind_processor(dialect), defaults.get(c.key))
+        for c in table.columns
+    ]
     if dialect.name == "postgresql":
-        _copy(connection, table, [defaults | values for values in rows], processors)
+        _copy(connection, table, rows, columns)
         return
-    compiled = sa.insert(table).values({c.key: sa.bindparam(c.key) for c in columns}).compile(dialect=dialect)
-    names = compiled.positiontup if compiled.positional else None
-    parameters: list[Any] = []
-    for values in rows:
-        full = defaults | values
-        processed = {key: full[key] if process is None else process(full[key]) for key, process in processors}
-        parameters.append(tuple(processed[name] for name in names) if names is not None else processed)
-    connection.exec_driver_sql(compiled.string, parameters)
+    compiled = (
+        sa.insert(table).values({c.key: sa.bindparam(c.key) for c in table.columns}).compile(dialect=dialect)
+    )
+    assert compiled.positional, "SQLite takes its parameters by position"
+    order = {key: index for index, key in enumerate(compiled.positiontup or ())}
+    columns.sort(key=lambda column: order[column[0]])
+    connection.exec_driver_sql(compiled.string, [_processed(values, columns) for values in rows])
+
+
+def _processed(values: dict[str, Any], columns: list[tuple[str, Any, Any]]) -> tuple[Any, ...]:
+    """One row's values in the columns' order, each as its type binds it."""
+    get = values.get
+    # A list built then frozen: quicker than a generator for tuple().
+    return tuple(
+        [get(key, fallback) if bind is None else bind(get(key, fallback)) for key, bind, fallback in columns]
+    )
 
 
 def _copy(
     connection: sa.Connection,
     table: sa.Table,
     rows: list[dict[str, Any]],
-    processors: list[tuple[str, Any]],
+    columns: list[tuple[str, Any, Any]],
 ) -> None:
     """PostgreSQL's bulk insert: ``COPY … FROM STDIN`` on the transaction's own connection."""
     quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(table.c[key].name) for key, _ in processors)
+    names = ", ".join(quote(table.c[key].name) for key, _, _ in columns)
     statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"  # names from the models, not from input
     driver_connection = connection.connection.dbapi_connection
     assert driver_connection is not None
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
         for values in rows:
-            copy.write_row(
-                [values[key] if process is None else process(values[key]) for key, process in processors]
-            )
+            copy.write_row(_processed(values, columns))
 
 
 def reserve_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[int]:

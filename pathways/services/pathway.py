@@ -743,7 +743,8 @@ def dated_request(request: MoveRequest, day: date | None, previous_on: date) -> 
     if day is None:
         return request, _missing_day(request)
     what = "du premier jour de l'étape" if request.trigger in DATED_BY_RECORD else "de l'événement"
-    return replace(request, occurred_on=day), date_refusals(day, what, not_before=previous_on)
+    dated = request if request.occurred_on == day else replace(request, occurred_on=day)
+    return dated, date_refusals(day, what, not_before=previous_on)
 
 
 def move(
