@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -181,23 +182,26 @@ SEQUENTIAL = re.compile(r"Seq Scan on (pathways|pathway_events)\b")
 
 def explain_pages(url: str, targets: list[Target]) -> list[str]:
     """Run each page once in-process, EXPLAIN every SELECT it sent; the sequential scans found."""
-    from flask import Flask
-
     from pathways import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    with app.app_context():
+        return explain_in(app, targets)
+
+
+def explain_in(app: Flask, targets: list[Target], echo: bool = True) -> list[str]:
+    """``explain_pages`` in ``app``'s context (the test of the plans runs it on its own app)."""
     from pathways.extensions import db
 
-    app: Flask = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True, "WTF_CSRF_ENABLED": False}
-    )
+    engine = db.engine
     failures: list[str] = []
-    with app.app_context():
-        engine = db.engine
+    csrf = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
         for goal in targets:
             for page, email, path in pages(goal):
                 client = app.test_client()
-                client.post(
-                    "/login", data={"email": email, "password": bench_password()}, follow_redirects=False
-                )
+                client.post("/login", data={"email": email, "password": bench_password()})
                 statements: list[tuple[str, Any]] = []
 
                 def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
@@ -222,11 +226,14 @@ def explain_pages(url: str, targets: list[Target]) -> list[str]:
                         if SEQUENTIAL.search(plan):
                             scans += 1
                             failures.append(f"{goal.slug} {page}: sequential scan\n{statement}\n{plan}")
-                print(
-                    f"[explain] {goal.slug:<15} {page:<16} {len(statements):>3} queries, "
-                    f"{scans} sequential scan(s) of pathways/pathway_events",
-                    flush=True,
-                )
+                if echo:
+                    print(
+                        f"[explain] {goal.slug:<15} {page:<16} {len(statements):>3} queries, "
+                        f"{scans} sequential scan(s) of pathways/pathway_events",
+                        flush=True,
+                    )
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = csrf
     return failures
 
 
