@@ -101,6 +101,18 @@ def last_contact_column(session: Session) -> sa.ColumnElement[date]:
     return Pathway.last_contact_on
 
 
+def _found(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """Whether a record of ``Pathway`` matches ``where``, looked up row by row.
+
+    An EXISTS would be the plain form, but PostgreSQL may turn one into a
+    hashed subplan that reads every matching record of the database once per
+    query; a first-match subquery (LIMIT 1) is always an index probe on the
+    pathway's own records, run only for the rows its guard lets through.
+    """
+    first = sa.select(sa.literal(1)).where(*where).limit(1).scalar_subquery()
+    return first.is_not(None)
+
+
 def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElement[bool]]:
     """One SQL condition on ``Pathway`` per alert, as of ``today``.
 
@@ -122,7 +134,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
         Alert.IMMERSION_ENDING: sa.and_(
             Pathway.state == State.IMMERSION,
             Pathway.immersion_ends_on >= today,
-            sa.exists().where(
+            _found(
                 Immersion.pathway_id == Pathway.id,
                 Immersion.outcome.is_(None),
                 Immersion.ends_on.between(today, soon),
@@ -132,13 +144,13 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             in_progress,
             Pathway.training_starts_on >= today,
             sa.or_(
-                sa.exists().where(
+                _found(
                     PlannedStep.pathway_id == Pathway.id,
                     PlannedStep.status == PlannedStepStatus.PLANNED,
                     PlannedStep.trigger == Trigger.START_TRAINING,
                     PlannedStep.planned_on.between(today, soon),
                 ),
-                sa.exists().where(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
+                _found(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
             ),
         ),
         Alert.LONG_SUSPENSION: sa.and_(
