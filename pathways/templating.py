@@ -87,5 +87,11 @@ def register(app: Flask) -> None:
         form_has_required=form_has_required,
     )
     app.jinja_env.filters.update(
-        de=wording.de, que=wording.que, plural=wording.count, hour=wording.hour, hours=wording.hours
+        de=wording.de,
+        que=wording.que,
+        plural=wording.count,
+        hour=wording.hour,
+        hours=wording.hours,
+        long_date=wording.long_date,
+        percent=wording.percent,
     )

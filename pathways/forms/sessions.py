@@ -42,12 +42,22 @@ class InfoSessionForm(Form):
         validators=[DataRequired(message="Indiquez le nombre de places."), NumberRange(min=1, max=200)],
     )
     territory_id = SelectField("Territoire", coerce=optional_int, validate_choice=False)
+    access = TextAreaField(
+        "Accès (facultatif, repris sur la convocation)",
+        description="Transports, entrée, étage : par exemple « Bus 12, arrêt Mairie ; 2e étage, salle 4 ».",
+        validators=[Optional(), Length(max=500)],
+    )
+    contact_phone = StringField(
+        "Téléphone à appeler (facultatif, repris sur la convocation)", validators=[Optional(), Length(max=32)]
+    )
 
 
 class WeekForm(Form):
     starts_on = DateField(
         "Premier jour de la semaine (un jour ouvré)", validators=[DataRequired(message="Indiquez une date.")]
     )
+    starts_at = TimeField("Heure de début chaque jour (facultatif)", validators=[Optional()])
+    ends_at = TimeField("Heure de fin chaque jour (facultatif)", validators=[Optional()])
     place = StringField(
         "Lieu", validators=[DataRequired(message="Le lieu est obligatoire."), Length(max=200)]
     )
@@ -57,6 +67,24 @@ class WeekForm(Form):
         validators=[DataRequired(message="Indiquez le nombre de places."), NumberRange(min=1, max=200)],
     )
     territory_id = SelectField("Territoire", coerce=optional_int, validate_choice=False)
+    access = TextAreaField(
+        "Accès (facultatif, repris sur la convocation)",
+        description="Transports, entrée, étage : par exemple « Bus 12, arrêt Mairie ; 2e étage, salle 4 ».",
+        validators=[Optional(), Length(max=500)],
+    )
+    contact_phone = StringField(
+        "Téléphone à appeler (facultatif, repris sur la convocation)", validators=[Optional(), Length(max=32)]
+    )
+
+
+class ConvokeForm(Form):
+    """Convoke a session's or a week's people (no field: the action and its one-time token)."""
+
+
+class CallBackForm(Form):
+    """The délégué called back a person who asked for it."""
+
+    record = HiddenField()
 
 
 class PersonForm(Form):

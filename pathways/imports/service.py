@@ -79,6 +79,7 @@ from pathways.states import (
     add_months,
 )
 from pathways.vocabulary import (
+    AttendanceStatus,
     ContractType,
     DiplomaLevel,
     EmployerType,
@@ -708,7 +709,7 @@ class Importer:
                 )
             )
             if attendance is not None:
-                attendance.present = True  # a date in the file is a fact: the person came
+                attendance.status = AttendanceStatus.PRESENT  # a date in the file is a fact: the person came
         elif trigger is Trigger.START_TRAINING and values["resultat_formation"] is not None:
             training = self.session.get(Training, event.details["training_id"])
             if training is not None:

@@ -4,6 +4,7 @@ from pathways.models.barrier import Barrier, BarrierStatusChange
 from pathways.models.base import Base
 from pathways.models.coaccompaniment import Exchange, Referent
 from pathways.models.job import BackgroundJob
+from pathways.models.messaging import OutgoingMessage
 from pathways.models.orientation import (
     Diagnostic,
     InfoSession,
@@ -52,6 +53,7 @@ __all__ = [
     "OrientationAttendance",
     "OrientationParticipant",
     "OrientationWeek",
+    "OutgoingMessage",
     "Pathway",
     "PathwayEvent",
     "Person",
