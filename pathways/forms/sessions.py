@@ -108,6 +108,15 @@ class PersonForm(Form):
         validators=[Optional(), Email(message="Adresse électronique invalide."), Length(max=254)],
     )
     phone = StringField("Téléphone (facultatif)", validators=[Optional(), Length(max=32)])
+    email_allowed = BooleanField(
+        "Accepte d'être convoqué·e et rappelé·e par courriel",
+        default=True,
+        description="Décochez si la personne refuse : ses convocations partiront par courrier.",
+    )
+    sms_allowed = BooleanField(
+        "Accepte les rappels par SMS",
+        description="Seulement si la personne l'a dit : rappels de ses rendez-vous, sur son mobile.",
+    )
     postal_code = StringField("Code postal (facultatif)", validators=[Optional(), Length(max=10)])
     city = StringField("Commune (facultatif)", validators=[Optional(), Length(max=120)])
     diploma_level = SelectField(
@@ -141,6 +150,9 @@ class PersonForm(Form):
             "is_job_seeker": bool(self.is_job_seeker.data),
             "is_rsa_beneficiary": bool(self.is_rsa_beneficiary.data),
             "is_rqth": bool(self.is_rqth.data),
+            "email_allowed": bool(self.email_allowed.data),
+            "sms_allowed": bool(self.sms_allowed.data),
+            "contact_preferences_on": clock.today(),
         }
         return values
 

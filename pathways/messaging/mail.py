@@ -18,12 +18,15 @@ carry into the jobs. Three backends, chosen by ``MAIL_BACKEND``:
 
 from __future__ import annotations
 
+import re
 import secrets
 import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
@@ -168,6 +171,39 @@ class CaptureBackend:
         if not self.folder.is_dir():
             return []
         return sorted(self.folder.glob("*.eml"), reverse=True)
+
+
+@dataclass(frozen=True)
+class CapturedMail:
+    """A captured message as the capture page shows it."""
+
+    name: str
+    to: str
+    subject: str
+    date: str
+    message_id: int | None
+    text: str
+    attachments: tuple[str, ...]
+
+
+CAPTURED_NAME = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}\.eml$")
+
+
+def read_captured(path: Path, header: str) -> CapturedMail:
+    """Parse a captured ``.eml`` (its text part and attachment names; ``header``: the log row's id)."""
+    message = BytesParser(policy=default_policy).parsebytes(path.read_bytes())
+    body = message.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    raw_id = str(message.get(header, ""))
+    return CapturedMail(
+        name=path.name,
+        to=str(message.get("To", "")),
+        subject=str(message.get("Subject", "")),
+        date=str(message.get("Date", "")),
+        message_id=int(raw_id) if raw_id.isascii() and raw_id.isdigit() else None,
+        text=text,
+        attachments=tuple(part.get_filename() or "" for part in message.iter_attachments()),
+    )
 
 
 BACKENDS = ("smtp", "capture", "off")

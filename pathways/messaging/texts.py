@@ -1,6 +1,6 @@
 """The words of each message: convocation, reminders, SMS, printed letters, the Monday digest.
 
-Templates in ``pathways/templates/messages/`` (plain text and HTML for each
+Templates in ``pathways/templates/mail/`` (plain text and HTML for each
 e-mail), rendered by a Jinja environment of their own — they are written
 in a job, outside any request. They name the person by their first name;
 what they say is the session (date, hours, place, access, what to bring,
@@ -29,7 +29,7 @@ def upper_first(text: str) -> str:
 
 
 _environment = Environment(
-    loader=PackageLoader("pathways", "templates/messages"),
+    loader=PackageLoader("pathways", "templates/mail"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -136,7 +136,6 @@ def digest_email(
     week_end: date,
     lines: Sequence[Any],
     agenda_url: str,
-    account_url: str,
 ) -> Email:
     """The Monday digest: counts and links, the recipient's first name, no one else's name."""
     context = {
@@ -145,7 +144,6 @@ def digest_email(
         "week_end": week_end,
         "lines": lines,
         "agenda_url": agenda_url,
-        "account_url": account_url,
     }
     return Email(
         to=to,

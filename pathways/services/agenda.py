@@ -518,6 +518,24 @@ def set_next_step_done(session: Session, exchange: Exchange, done: bool, actor: 
 # --- the Monday digest -----------------------------------------------------------------------
 
 
+def set_weekly_digest(session: Session, user: User, wanted: bool, actor: User | None) -> None:
+    """Opt in to (or out of) the Monday e-mail of the week's agenda."""
+    before = user.weekly_digest
+    if before == wanted:
+        return
+    user.weekly_digest = wanted
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.update",
+        object_type="user",
+        object_id=user.id,
+        platform_id=user.platform_id,
+        changes={"weekly_digest": (before, wanted)},
+    )
+
+
 @dataclass(frozen=True)
 class DigestLine:
     label: str
@@ -568,7 +586,6 @@ def digest_for(session: Session, user: User, recipient: str) -> object:
         week_end=agenda.week_end,
         lines=digest_lines(agenda),
         agenda_url=absolute_url("agenda.index"),
-        account_url=absolute_url("auth.account"),
     )
 
 

@@ -210,3 +210,30 @@ def period_attendance(
     for counts in week_counts(session, week_ids).values():
         week += counts
     return PeriodAttendance(len(session_ids), info, len(week_ids), week)
+
+
+def recent_attendance(
+    session: Session,
+    platform_id: int,
+    today: date,
+    *,
+    visibility_sessions: sa.ColumnElement[bool] | None = None,
+    visibility_weeks: sa.ColumnElement[bool] | None = None,
+) -> list[tuple[str, PeriodAttendance]]:
+    """The last 3 and 12 months up to ``today``, for the délégué's and the manager's pages."""
+    from pathways.audit import months_before
+
+    return [
+        (
+            label,
+            period_attendance(
+                session,
+                platform_id,
+                months_before(today, months),
+                today,
+                visibility_sessions=visibility_sessions,
+                visibility_weeks=visibility_weeks,
+            ),
+        )
+        for label, months in (("3 derniers mois", 3), ("12 derniers mois", 12))
+    ]

@@ -40,6 +40,7 @@ from pathways.vocabulary import AttendanceStatus, InvitationAnswer, MessageChann
 logger = logging.getLogger(__name__)
 
 SEND_JOB = "messages.send"
+MESSAGE_HEADER = "X-Pathways-Message"
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,9 @@ def deliver_message(session: Session, message_id: int, *, last_try: bool = True)
     config = current_app.config
     try:
         if message.channel is MessageChannel.EMAIL:
-            mail_backend(config).send(build_message(content, sender_of(config)))
+            mime = build_message(content, sender_of(config))
+            mime[MESSAGE_HEADER] = str(message.id)  # the log's row, for the capture page
+            mail_backend(config).send(mime)
         else:
             sms_gateway(config).send(recipient, content)
     except DeliveryError as error:
@@ -266,3 +269,75 @@ def _content(session: Session, message: OutgoingMessage, recipient: str) -> Any:
     if message.channel is MessageChannel.SMS:
         return texts.reminder_sms(convocation, answer_url, first_day=first_day, answered=answered)
     return texts.reminder_email(convocation, recipient, answer_url, first_day=first_day, answered=answered)
+
+
+# --- reading the log -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoggedMessage:
+    id: int
+    created_at: Any
+    sent_at: Any
+    kind: MessageKind
+    channel: MessageChannel
+    status: MessageStatus
+    recipient: str
+    error: str | None
+    attempts: int
+    first_name: str | None
+    last_name: str | None
+    pathway_id: int | None
+
+
+def message_log(session: Session, platform_id: int, *, limit: int = 200) -> list[LoggedMessage]:
+    """The platform's latest messages: to whom, what, when, sent or failed (never the text)."""
+    from pathways.models import Pathway
+
+    latest_pathway = (
+        sa.select(sa.func.max(Pathway.id))
+        .where(Pathway.person_id == OutgoingMessage.person_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            OutgoingMessage.id,
+            OutgoingMessage.created_at,
+            OutgoingMessage.sent_at,
+            OutgoingMessage.kind,
+            OutgoingMessage.channel,
+            OutgoingMessage.status,
+            OutgoingMessage.recipient,
+            OutgoingMessage.error,
+            OutgoingMessage.attempts,
+            Person.first_name,
+            Person.last_name,
+            latest_pathway,
+        )
+        .outerjoin(Person, Person.id == OutgoingMessage.person_id)
+        .where(OutgoingMessage.platform_id == platform_id)
+        .order_by(OutgoingMessage.created_at.desc(), OutgoingMessage.id.desc())
+        .limit(limit)
+    )
+    return [
+        LoggedMessage(
+            row[0],
+            row[1],
+            row[2],
+            MessageKind(row[3]),
+            MessageChannel(row[4]),
+            MessageStatus(row[5]),
+            *row[6:],
+        )
+        for row in rows
+    ]
+
+
+def message_platforms(session: Session, message_ids: list[int]) -> dict[int, int | None]:
+    return dict(
+        session.execute(
+            sa.select(OutgoingMessage.id, OutgoingMessage.platform_id).where(
+                OutgoingMessage.id.in_(message_ids)
+            )
+        ).all()
+    )
