@@ -687,6 +687,8 @@ def _info_session(context: _Context, day: date, territory_id: int) -> InfoSessio
             seats=15,
             actor=context.delegate,
             territory_id=territory_id,
+            access=ACCESS[territory_index(context, territory_id)],
+            contact_phone=CONTACT_PHONE,
         )
     return context.info_sessions[key]
 
@@ -698,10 +700,14 @@ def _week(context: _Context, monday: date, territory_id: int) -> OrientationWeek
             context.session,
             context.platform,
             starts_on=monday,
+            starts_at=time(9, 0),
+            ends_at=time(16, 30),
             place=_places(context, territory_id)[1],
             seats=12,
             actor=context.delegate,
             territory_id=territory_id,
+            access=ACCESS[territory_index(context, territory_id)],
+            contact_phone=CONTACT_PHONE,
         )
     return context.weeks[key]
 
@@ -758,6 +764,8 @@ def _answer(
     answers.record_answer(context.session, invitation, answer, reason)
     if answered_at is not None:
         record.answered_at = answered_at  # type: ignore[attr-defined]
+        if answer is InvitationAnswer.CALL_BACK:
+            record.called_back_on = answered_at.date() + timedelta(days=1)  # type: ignore[attr-defined]
 
 
 # Those referred in the last month wait for one of the two next sessions.
@@ -846,6 +854,18 @@ def _convoke_to_week(context: _Context, week: OrientationWeek, participant: Orie
             participant.answered_at = sent + timedelta(days=context.answers_rng.randint(1, 6))
         return
     _answer(context, participant, answers.WEEK, past=False, answered_at=None)
+
+
+# What the convocations say of the places (fictional numbers: 01 99 00 01 xx is reserved for fiction).
+CONTACT_PHONE = "01 99 00 01 78"
+ACCESS = (
+    "Gare de Mantes-la-Jolie à 10 minutes à pied ; bus 2, arrêt Hôtel de ville. Accès de plain-pied.",
+    "Gare de Versailles-Chantiers, puis bus 171 arrêt Préfecture ; ascenseur au fond du hall.",
+)
+
+
+def territory_index(context: _Context, territory_id: int) -> int:
+    return next(i for i, t in enumerate(context.territories) if t.id == territory_id)
 
 
 def _next_monday(day: date) -> date:

@@ -76,9 +76,15 @@ def build_message(email: Email, sender: str) -> EmailMessage:
         message.add_alternative(email.html, subtype="html", charset="utf-8")
     for attachment in email.attachments:
         maintype, subtype = attachment.content_type.split("/", 1)
-        message.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
+        if maintype == "text":
+            # A text part says its charset (an .ics holds accents).
+            message.add_attachment(
+                attachment.data.decode(), subtype=subtype, charset="utf-8", filename=attachment.filename
+            )
+        else:
+            message.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         part = message.get_payload()[-1]  # type: ignore[index]
         for name, value in attachment.params.items():
             part.set_param(name, value)

@@ -408,7 +408,9 @@ def delegate_agenda(
             to_note = max(0, found.registered * days_passed - noted)
         agenda.sessions.append(SessionOfWeek("week", wid, starts_on, place, found, unconvoked, to_note))
     agenda.sessions.sort(key=lambda s: (s.first_day, s.kind, s.id))
-    agenda.items.extend(_call_backs(session, scope, visibility_sessions, visibility_weeks, platform_id))
+    agenda.items.extend(
+        _call_backs(session, scope, visibility_sessions, visibility_weeks, platform_id, since=start)
+    )
     return agenda
 
 
@@ -418,8 +420,10 @@ def _call_backs(
     visibility_sessions: sa.ColumnElement[bool],
     visibility_weeks: sa.ColumnElement[bool],
     platform_id: int,
+    *,
+    since: date,
 ) -> list[AgendaItem]:
-    """The people who asked to be called back, not called yet (of sessions and weeks to come or this week)."""
+    """The people who asked to be called back, not called yet, for a session or week from ``since`` on."""
     items = []
     in_scope = sa.exists().where(Pathway.person_id == Person.id, scope)
     for aid, sid, held_on, first, last in session.execute(
@@ -438,6 +442,7 @@ def _call_backs(
             in_scope,
             InfoSessionAttendance.answer == InvitationAnswer.CALL_BACK,
             InfoSessionAttendance.called_back_on.is_(None),
+            InfoSession.held_on >= since,
         )
     ):
         items.append(
@@ -472,6 +477,7 @@ def _call_backs(
             scope,
             OrientationParticipant.answer == InvitationAnswer.CALL_BACK,
             OrientationParticipant.called_back_on.is_(None),
+            OrientationWeek.starts_on >= since - timedelta(days=ORIENTATION_WEEK_DAYS - 1),
         )
     ):
         items.append(

@@ -8,8 +8,9 @@ production, it holds the demo's fictional people.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from pathways.extensions import db
 from pathways.messaging.mail import CAPTURED_NAME, CaptureBackend, mail_backend, read_captured
@@ -54,11 +55,13 @@ def index() -> str:
 
 @blueprint.get("/capture")
 @roles_required(Role.MANAGER, Role.ADMIN)
-def captured() -> str:
+def captured() -> str | Response:
     """One captured e-mail (``?fichier=NAME``): its headers, text and attachments' names."""
     capture = _capture()
-    name = request.args.get("fichier", "")
-    if capture is None or not CAPTURED_NAME.fullmatch(name) or not (capture.folder / name).is_file():
+    name = request.args.get("fichier")
+    if capture is None or name is None:
+        return redirect(url_for("messages.index"))
+    if not CAPTURED_NAME.fullmatch(name) or not (capture.folder / name).is_file():
         refuse("captured_mail", None)
     mail = read_captured(capture.folder / name, MESSAGE_HEADER)
     if not _visible(
