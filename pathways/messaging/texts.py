@@ -106,7 +106,7 @@ def letters_html(convocations: Sequence[Convocation], answer_urls: Mapping[int, 
     from markupsafe import Markup
 
     title = convocations[0].title if convocations else "Convocations"
-    footer = Markup('"Convocation — ' + title.replace('"', "") + ' — page " counter(page)')  # noqa: S704
+    footer = Markup('"Convocation — ' + title.replace('"', "").replace("\\", "") + '"')  # noqa: S704
     return render(
         "letters.html",
         convocations=convocations,
