@@ -510,3 +510,31 @@ class MessageStatus(LabelledEnum):
     # Not sent: the person withdrew their consent (or the message lost its
     # object) between the asking and the sending.
     CANCELLED = "cancelled"
+
+
+@labelled(
+    {
+        "verifying": "Vérification en cours",
+        "verified": "Vérifié, en attente de confirmation",
+        "refused": "Refusé",
+        "writing": "Import en cours",
+        "done": "Importé",
+        "undone": "Échoué, rien n'a été enregistré",
+        "stuck": "Échoué, annulation incomplète",
+    }
+)
+class ImportStatus(LabelledEnum):
+    """Where an import stands, from its verification to its last written row."""
+
+    VERIFYING = "verifying"
+    VERIFIED = "verified"
+    REFUSED = "refused"
+    WRITING = "writing"
+    DONE = "done"
+    UNDONE = "undone"
+    # Undone as far as it could be: rows changed meanwhile by someone else were kept.
+    STUCK = "stuck"
+
+    @property
+    def is_running(self) -> bool:
+        return self in (ImportStatus.VERIFYING, ImportStatus.WRITING)

@@ -1,7 +1,7 @@
 """Convocations and answers, attendance statuses, contact preferences, the message log, dated next steps.
 
 Revision ID: 8fda351a4c94
-Revises: cc9fde792532
+Revises: 5d29db8a82dd
 Create Date: 2026-12-02 09:00:00.000000
 
 Attendance at an information session becomes a status. What was recorded
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "8fda351a4c94"
-down_revision = "cc9fde792532"
+down_revision = "5d29db8a82dd"
 branch_labels = None
 depends_on = None
 
