@@ -260,3 +260,44 @@ def test_the_printed_letters_say_everything_a_convocation_says(app, session, tod
         assert words in html, words
     pdf = letters_pdf(letters, {letters[0].record_id: None})
     assert pdf.startswith(b"%PDF")
+
+
+def test_no_message_carries_notes_or_health_details(app, session, today, mailbox, monkeypatch) -> None:
+    from pathways.services import barrier as barrier_service
+    from pathways.services import coaccompaniment
+    from pathways.services.enrolment import open_pathway_of
+    from pathways.services.reminders import queue_reminders
+    from pathways.workdays import working_days_before
+
+    convoked_at = datetime.combine(today, datetime.min.time(), tzinfo=clock.PLATFORM_TIMEZONE) + timedelta(
+        hours=10
+    )
+    monkeypatch.setattr(clock, "now", lambda: convoked_at)
+    case = make_upcoming_session(session, today, people=[{"first_name": "Awa", "email": "awa@exemple.test"}])
+    pathway = open_pathway_of(session, case.persons[0])
+    coaccompaniment.add_note(session, pathway, body="Note confidentielle 91bc", actor=case.world.delegate)
+    barrier_service.identify_barrier(
+        session,
+        pathway,
+        category="health",
+        identified_on=today,
+        actor=case.world.delegate,
+        details="Lombalgie chronique 7f3a",
+    )
+    convocations.convoke_info_session(
+        session, case.info_session, [case.attendances[0].id], case.world.delegate
+    )
+    session.commit()
+    due = working_days_before(case.info_session.held_on, 2)
+    moment = datetime.combine(due, datetime.min.time(), tzinfo=clock.PLATFORM_TIMEZONE) + timedelta(hours=9)
+    monkeypatch.setattr(clock, "now", lambda: moment)
+    monkeypatch.setattr(clock, "today", lambda: due)
+    assert queue_reminders(session) == 1
+    session.commit()
+    assert len(mailbox.messages) == 2
+    for mail in mailbox.messages:
+        # Every part decoded (the wire form is quoted-printable or base64).
+        raw = "".join(part.get_content() for part in mail.walk() if part.get_content_maintype() == "text")
+        assert "Awa" in raw
+        for secret in ("91bc", "7f3a", "Lombalgie", "confidentielle", "santé"):
+            assert secret not in raw, secret
