@@ -57,8 +57,45 @@ def engine_options(url: str) -> dict[str, Any]:
     return options
 
 
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "oui", "on")
+
+
+def mail_settings(instance_path: Path) -> dict[str, Any]:
+    """E-mail and SMS settings (``pathways.messaging``), all from the environment.
+
+    ``MAIL_BACKEND``: ``smtp`` (the default when ``MAIL_SERVER`` is set),
+    ``capture`` (development: ``.eml`` files in ``instance/mail-capture/``,
+    never chosen by default), or ``off`` (the default otherwise).
+    """
+    server = os.environ.get("MAIL_SERVER") or None
+    backend = (os.environ.get("MAIL_BACKEND") or ("smtp" if server else "off")).strip().lower()
+    use_ssl = _flag("MAIL_USE_SSL")
+    return {
+        "MAIL_BACKEND": backend,
+        "MAIL_SERVER": server,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or (465 if use_ssl else 587)),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", default=not use_ssl),
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER") or "Pathways <no-reply@localhost>",
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 30),
+        "MAIL_CAPTURE_FOLDER": os.environ.get("PATHWAYS_MAIL_CAPTURE") or str(instance_path / "mail-capture"),
+        "SMS_API_URL": os.environ.get("SMS_API_URL") or None,
+        "SMS_API_KEY": os.environ.get("SMS_API_KEY") or None,
+        "SMS_SENDER": os.environ.get("SMS_SENDER") or "Pathways",
+        # The address people reach the tool at: links in e-mails (the answer page).
+        "BASE_URL": (os.environ.get("PATHWAYS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+    }
+
+
 def defaults(instance_path: Path) -> dict[str, Any]:
     return {
+        **mail_settings(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         # Chosen per database in create_app (see engine_options).
         "SQLALCHEMY_ENGINE_OPTIONS": {},

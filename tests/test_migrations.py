@@ -263,3 +263,67 @@ def test_version_2_carries_existing_pathways_over_and_back(empty_database: str, 
         assert len(dates()) == 4
         db.session.remove()
         db.engine.dispose()
+
+
+ATTENDANCE_STATUSES = "8fda351a4c94"
+
+
+def test_attendance_becomes_a_status_with_nothing_lost_and_back(empty_database: str) -> None:
+    """Issue 11: present true → « présent », false → « absent », unknown → « inscrit »; and back."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision=f"{ATTENDANCE_STATUSES}-1")
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        tables = dict(metadata.tables)
+        with db.engine.begin() as c:
+            platform = _insert(c, tables, "platforms", slug="ic", name="Plateforme IC")
+            session_id = _insert(
+                c, tables, "info_sessions", platform_id=platform, held_on=date(2025, 3, 4), place="Mantes", seats=12
+            )
+            ids = {}
+            for name, present in (("Present", True), ("Absent", False), ("Inconnu", None)):
+                person = _insert(
+                    c,
+                    tables,
+                    "persons",
+                    platform_id=platform,
+                    last_name=name,
+                    first_name="Awa",
+                    birth_date=date(1990, 1, 1),
+                )
+                ids[name] = _insert(
+                    c,
+                    tables,
+                    "info_session_attendances",
+                    session_id=session_id,
+                    person_id=person,
+                    present=present,
+                )
+        upgrade()
+
+        def statuses() -> dict[int, str]:
+            with db.engine.connect() as c:
+                return dict(c.execute(sa.text("SELECT id, status FROM info_session_attendances")).all())
+
+        assert statuses() == {ids["Present"]: "present", ids["Absent"]: "absent", ids["Inconnu"]: "registered"}
+        with db.engine.connect() as c:
+            persons = c.execute(sa.text("SELECT email_allowed, sms_allowed FROM persons")).all()
+        assert {tuple(bool(v) for v in row) for row in persons} == {(True, False)}  # e-mail unless refused
+        with db.engine.begin() as c:
+            c.execute(
+                sa.text("UPDATE info_session_attendances SET status = 'excused' WHERE id = :id"),
+                {"id": ids["Inconnu"]},
+            )
+        downgrade(revision="-1")
+        with db.engine.connect() as c:
+            present = dict(c.execute(sa.text("SELECT id, present FROM info_session_attendances")).all())
+        assert {k: (None if v is None else bool(v)) for k, v in present.items()} == {
+            ids["Present"]: True,
+            ids["Absent"]: False,
+            ids["Inconnu"]: False,  # excused: absent, as version 1 knew it
+        }
+        upgrade()
+        assert statuses()[ids["Present"]] == "present"
+        db.session.remove()
+        db.engine.dispose()

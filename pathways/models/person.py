@@ -61,6 +61,13 @@ class Person(Base):
     is_bpi: Mapped[bool] = mapped_column(default=False)
     is_qpv_resident: Mapped[bool] = mapped_column(default=False)
     is_zrr_resident: Mapped[bool] = mapped_column(default=False)
+    # Contact preferences (issue 11): may the platform write to the person by
+    # e-mail (yes unless they said no: they gave the address for it), by SMS
+    # (only if they said yes: the text goes through a provider), and since when.
+    # Every message asks ``services.messaging.may_message``.
+    email_allowed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    sms_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    contact_preferences_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[created_at]
 
     pathways: Mapped[list[Pathway]] = relationship(  # noqa: F821

@@ -125,6 +125,25 @@ def last_contact_column(session: Session) -> sa.ColumnElement[date]:
     )
 
 
+# What each alert looks for in a pathway's records, also read by the agenda
+# (``services.agenda``) over a week instead of the alerts' windows.
+
+
+def checkpoint_to_record() -> sa.ColumnElement[bool]:
+    """A checkpoint neither recorded nor cancelled (by the end of its contract)."""
+    return sa.and_(Checkpoint.recorded_on.is_(None), Checkpoint.cancelled_on.is_(None))
+
+
+def immersion_to_assess() -> sa.ColumnElement[bool]:
+    return Immersion.outcome.is_(None)
+
+
+def step_still_planned(trigger: Trigger | None = None) -> sa.ColumnElement[bool]:
+    """A planned step nobody confirmed nor cancelled (of ``trigger`` when given)."""
+    planned = PlannedStep.status == PlannedStepStatus.PLANNED
+    return planned if trigger is None else sa.and_(planned, PlannedStep.trigger == trigger)
+
+
 def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElement[bool]]:
     """One SQL condition on ``Pathway`` per alert, as of ``today``."""
     in_progress = Pathway.state.not_in(TERMINAL_STATES)
@@ -134,8 +153,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             in_progress,
             sa.exists().where(
                 Checkpoint.pathway_id == Pathway.id,
-                Checkpoint.recorded_on.is_(None),
-                Checkpoint.cancelled_on.is_(None),
+                checkpoint_to_record(),
                 Checkpoint.due_on < today,
             ),
         ),
@@ -148,7 +166,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             Pathway.state == State.IMMERSION,
             sa.exists().where(
                 Immersion.pathway_id == Pathway.id,
-                Immersion.outcome.is_(None),
+                immersion_to_assess(),
                 Immersion.ends_on.between(today, soon),
             ),
         ),
@@ -157,8 +175,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             sa.or_(
                 sa.exists().where(
                     PlannedStep.pathway_id == Pathway.id,
-                    PlannedStep.status == PlannedStepStatus.PLANNED,
-                    PlannedStep.trigger == Trigger.START_TRAINING,
+                    step_still_planned(Trigger.START_TRAINING),
                     PlannedStep.planned_on.between(today, soon),
                 ),
                 sa.exists().where(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
@@ -172,7 +189,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             in_progress,
             sa.exists().where(
                 PlannedStep.pathway_id == Pathway.id,
-                PlannedStep.status == PlannedStepStatus.PLANNED,
+                step_still_planned(),
                 PlannedStep.planned_on < today - timedelta(days=PLANNED_STEP_GRACE_DAYS),
             ),
         ),

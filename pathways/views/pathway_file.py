@@ -27,6 +27,7 @@ from pathways.forms.pathway import (
     DatedStepForm,
     ExchangeForm,
     ImmersionAssessmentForm,
+    NextStepForm,
     NoteForm,
     PersonForm,
     ReassignForm,
@@ -40,6 +41,7 @@ from pathways.forms.sessions import DiagnosticForm
 from pathways.models import (
     Barrier,
     Checkpoint,
+    Exchange,
     Pathway,
     PlannedStep,
     Referent,
@@ -55,9 +57,11 @@ from pathways.security.access import (
     get_platform_user_or_404,
     roles_required,
 )
+from pathways.security.ids import parse_id
 from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
+from pathways.services.agenda import set_next_step_done
 from pathways.services.enrolment import record_immersion_assessment, record_training_result
 from pathways.services.pathway_file import pathway_file
 from pathways.services.person import PossibleDuplicate, update_person
@@ -494,6 +498,7 @@ def add_exchange(pathway_id: int) -> tuple[str, int] | Response:
                 participants=form.participants.data or "",
                 summary=form.summary.data or "",
                 next_step=form.next_step.data,
+                next_step_on=form.next_step_on.data,
                 referent=referent,
                 actor=current_user,
             ),
@@ -507,6 +512,34 @@ def add_exchange(pathway_id: int) -> tuple[str, int] | Response:
         submit="Enregistrer l'échange",
         status=422 if request.method == "POST" else 200,
     )
+
+
+@blueprint.post("/<int:pathway_id>/echanges/prochaine-etape")
+@roles_required(*WORKERS)
+def next_step_done(pathway_id: int) -> Response:
+    """Tick (or untick) the next step of one of the pathway's exchanges."""
+    pathway = _load(pathway_id)
+    form = NextStepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    exchange = db.session.scalar(
+        sa.select(Exchange).where(
+            Exchange.id == parse_id(form.exchange.data), Exchange.pathway_id == pathway.id
+        )
+    )
+    if exchange is None:
+        access.refuse("exchange", parse_id(form.exchange.data))
+    done = form.done.data == "1"
+    outcome = perform(None, lambda: set_next_step_done(db.session, exchange, done, current_user))
+    if outcome.ok:
+        flash("Prochaine étape faite." if done else "Prochaine étape remise à faire.", "success")
+    else:
+        flash(
+            " ".join(outcome.refusal.messages if outcome.refusal else ["Rien n'a été enregistré."]), "error"
+        )
+    if request.form.get("retour") == "agenda":
+        return redirect(url_for("agenda.index", semaine=request.form.get("semaine") or None))
+    return redirect(url_for("pathway_file.show", pathway_id=pathway.id, _anchor="co-accompagnement"))
 
 
 NOTE_REMINDER = (
