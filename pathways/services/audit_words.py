@@ -44,6 +44,17 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "person.view": "Consultation d'une personne",
         },
     ),
+    "privacy": (
+        "Données personnelles",
+        {
+            "person.informed": "Notice d'information remise",
+            "person.opposition": "Opposition aux messages",
+            "person.opposition_withdrawn": "Opposition aux messages retirée",
+            "person.access_export": "Export du dossier complet (droit d'accès)",
+            "person.anonymise": "Anonymisation d'une personne",
+            "retention.listed": "Anonymisations annoncées au responsable",
+        },
+    ),
     "pathway": (
         "Parcours",
         {
@@ -232,6 +243,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "platform_id": ("Plateforme", "platform"),
     "territories": ("Territoires", "territories"),
     "full_name": ("Nom", str),
+    "informed_on": ("Notice remise le", _day),
 }
 DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "trigger": ("Action choisie", _enum(Trigger)),
@@ -245,6 +257,9 @@ DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
             "scope": "hors de son périmètre",
             "role": "page d'un autre rôle",
             "csrf": "jeton de sécurité absent ou faux",
+            "anonymised": "dossier anonymisé",
+            "retention": "durée de conservation écoulée",
+            "request": "demande d'effacement de la personne",
         }.get(v, str(v)),
     ),
     "path": ("Adresse demandée", str),
@@ -274,6 +289,11 @@ DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "older_than_months": ("Plus anciennes que (mois)", str),
     "before": ("Avant le", _day),
     "deleted": ("Entrées supprimées", str),
+    "pathways": ("Parcours", str),
+    "persons": ("Personnes", str),
+    "format": ("Format", lambda v: {"pdf": "PDF", "xlsx": "tableur"}.get(v, str(v))),
+    "on": ("Le", _day),
+    "opposed_on": ("Opposée depuis le", _day),
 }
 # Never shown: how the request came, or what says nothing to a reader.
 HIDDEN_DETAILS = frozenset({"method", "has_comment"})
