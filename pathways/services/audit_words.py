@@ -294,6 +294,7 @@ DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "format": ("Format", lambda v: {"pdf": "PDF", "xlsx": "tableur"}.get(v, str(v))),
     "on": ("Le", _day),
     "opposed_on": ("Opposée depuis le", _day),
+    "page": ("Page", lambda v: {"donnees_personnelles": "Données personnelles"}.get(v, str(v))),
 }
 # Never shown: how the request came, or what says nothing to a reader.
 HIDDEN_DETAILS = frozenset({"method", "has_comment"})

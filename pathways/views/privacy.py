@@ -19,6 +19,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from pathways import clock
 from pathways.extensions import db
 from pathways.forms.base import Form, perform
 from pathways.forms.confirm import confirmed
@@ -35,6 +36,7 @@ from pathways.privacy.documents import Document, PrivacySettings, information_no
 from pathways.privacy.jobs import request_access_export
 from pathways.privacy.retention import RetentionSettings, candidates, person_retention
 from pathways.security.access import (
+    audit_view,
     can_act_for_person,
     get_person_or_404,
     pathway_scope,
@@ -173,7 +175,8 @@ def _person_page(person: Person, *, status: int = 200, **forms: Any) -> tuple[st
         else person_retention(db.session, person, RetentionSettings.of_current_app())
     )
     context = {
-        "information_form": InformationForm(formdata=None),
+        # A notice already given: the form corrects its date, so it starts from it.
+        "information_form": InformationForm(formdata=None, informed_on=person.informed_on or clock.today()),
         "opposition_form": OppositionForm(formdata=None),
         "withdraw_form": WithdrawOppositionForm(formdata=None),
         "export_form": AccessExportForm(formdata=None),
@@ -198,7 +201,11 @@ def _person_page(person: Person, *, status: int = 200, **forms: Any) -> tuple[st
 @blueprint.get("/personnes/<int:person_id>")
 @roles_required(*WORKERS)
 def person(person_id: int) -> tuple[str, int]:
-    return _person_page(_load(person_id))
+    person = _load(person_id)
+    audit_view(
+        db.session, current_user, person, page="donnees_personnelles"
+    )  # committed by the request's end
+    return _person_page(person)
 
 
 def _act(
