@@ -287,7 +287,8 @@ def _forget_files(session: Session, person: Person, folders: Folders) -> int:
         session.execute(sa.update(BackgroundJob).where(BackgroundJob.id == job_id).values(values))
     if folders.imports is not None and folders.imports.is_dir():
         for waiting in folders.imports.iterdir():
-            if waiting.is_file():
+            # A ".tmp" is an import being confirmed right now: its request deletes it before answering.
+            if waiting.is_file() and waiting.suffix != ".tmp":
                 waiting.unlink(missing_ok=True)
                 deleted += 1
     return deleted
