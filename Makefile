@@ -42,8 +42,8 @@ run: install ## Migrate, load the demo once, serve on http://127.0.0.1:5000 (wit
 
 serve: install ## Production-like: gunicorn, 4 workers, and the job consumer (set DATABASE_URL for PostgreSQL)
 	$(FLASK) db upgrade
-	# --timeout 600: importing a platform's whole spreadsheet (10 000 rows) takes minutes.
-	$(WITH_WORKER) $(VENV)/bin/gunicorn --workers 4 --preload --timeout 600 --bind $(HOST):$(PORT) wsgi:app
+	# Long work (imports, large exports) runs in the job consumer: a request never needs long.
+	$(WITH_WORKER) $(VENV)/bin/gunicorn --workers 4 --preload --timeout 60 --bind $(HOST):$(PORT) wsgi:app
 
 worker: install ## The job queue's consumer alone (servers of a deployment, with REDIS_URL)
 	$(FLASK) worker

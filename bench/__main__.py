@@ -53,6 +53,8 @@ def bench_backend(backend: str, url: str, pathways: int) -> list[engine.Figure]:
             exports_bench = None
         if exports_bench is not None and hasattr(exports_bench, "run"):
             figures.extend(exports_bench.run(db.session, db.engine, loaded))
+        # The import's, into a new platform of the same database.
+        figures.extend(importlib.import_module("bench.imports").run(db.session, db.engine, loaded))
         db.session.remove()
         db.engine.dispose()
     return figures

@@ -50,18 +50,42 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
-        occurred_at=clock.now(),
-        platform_id=platform_id if platform_id is not None else (actor.platform_id if actor else None),
-        user_id=actor.id if actor else None,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        changes={k: [_plain(b), _plain(a)] for k, (b, a) in changes.items()} if changes else None,
-        details={k: _plain(v) for k, v in details.items()} if details else None,
-        address=current_address.get(),
+        **entry_values(
+            actor,
+            action,
+            object_type=object_type,
+            object_id=object_id,
+            platform_id=platform_id,
+            changes=changes,
+            details=details,
+        )
     )
     session.add(entry)
     return entry
+
+
+def entry_values(
+    actor: User | None,
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    platform_id: int | None = None,
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit entry (``record`` adds it; the import writes them in bulk)."""
+    return {
+        "occurred_at": clock.now(),
+        "platform_id": platform_id if platform_id is not None else (actor.platform_id if actor else None),
+        "user_id": actor.id if actor else None,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "changes": {k: [_plain(b), _plain(a)] for k, (b, a) in changes.items()} if changes else None,
+        "details": {k: _plain(v) for k, v in details.items()} if details else None,
+        "address": current_address.get(),
+    }
 
 
 def audit_view(session: Session, user: User, viewed: Pathway | Person, **details: Any) -> AuditEntry:

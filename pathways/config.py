@@ -91,6 +91,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         # Result files (exports): a folder every server sees, kept this many hours.
         "JOBS_FOLDER": os.environ.get("PATHWAYS_JOBS_FOLDER") or str(instance_path / "jobs"),
         "JOBS_FILE_HOURS": int(os.environ.get("PATHWAYS_JOB_FILES_HOURS") or 24),
+        # Import files waiting for their verification or confirmation (encrypted): like the
+        # jobs' folder, one every server and the job consumer see.
+        "PATHWAYS_IMPORT_FOLDER": os.environ.get("PATHWAYS_IMPORT_FOLDER") or str(instance_path / "imports"),
         # None: jobs run synchronously when TESTING, through the queue otherwise.
         "JOBS_IMMEDIATE": None,
         # Notes and freins' details encrypted at rest (pathways.crypto): the first key

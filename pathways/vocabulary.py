@@ -411,3 +411,31 @@ class JobStatus(LabelledEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+
+
+@labelled(
+    {
+        "verifying": "Vérification en cours",
+        "verified": "Vérifié, en attente de confirmation",
+        "refused": "Refusé",
+        "writing": "Import en cours",
+        "done": "Importé",
+        "undone": "Échoué, rien n'a été enregistré",
+        "stuck": "Échoué, annulation incomplète",
+    }
+)
+class ImportStatus(LabelledEnum):
+    """Where an import stands, from its verification to its last written row."""
+
+    VERIFYING = "verifying"
+    VERIFIED = "verified"
+    REFUSED = "refused"
+    WRITING = "writing"
+    DONE = "done"
+    UNDONE = "undone"
+    # Undone as far as it could be: rows changed meanwhile by someone else were kept.
+    STUCK = "stuck"
+
+    @property
+    def is_running(self) -> bool:
+        return self in (ImportStatus.VERIFYING, ImportStatus.WRITING)

@@ -265,7 +265,7 @@ def test_version_2_carries_existing_pathways_over_and_back(empty_database: str, 
         db.engine.dispose()
 
 
-BEFORE_PRIVACY = "cc9fde792532"
+BEFORE_PRIVACY = "5d29db8a82dd"
 
 
 def test_personal_data_migration_encrypts_existing_rows_and_the_downgrade_decrypts(

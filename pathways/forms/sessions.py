@@ -186,6 +186,18 @@ class DiagnosticForm(Form):
     target_job_code = SelectField("Métier visé", coerce=optional_str, validate_choice=False)
     road_map = FieldList(FormField(RoadMapStepForm), min_entries=ROAD_MAP_ROWS, max_entries=ROAD_MAP_ROWS)
 
+    def diagnostic_values(self) -> dict[str, object]:
+        """What ``record_diagnostic`` takes from this form (the week or the interview is the caller's)."""
+        return {
+            "written_on": self.written_on.data,
+            "project_validated": self.project_validated.data == "yes",
+            "target_job_code": self.target_job_code.data,
+            "basic_skills": self.basic_skills.data,
+            "professional_values": self.professional_values.data,
+            "barriers_and_levers": self.barriers_and_levers.data,
+            "road_map": self.road_map_steps(),
+        }
+
     def road_map_steps(self) -> list[tuple[str, object]]:
         return [
             ((entry.form.title.data or "").strip(), entry.form.planned_on.data)

@@ -1,164 +1,91 @@
-"""The caseload import: verify every row, then rebuild each pathway through the services.
+"""The caseload import: read the file, judge every row in memory, write the accepted file in bulk.
 
-``run_import`` does the whole import inside the caller's transaction and
-returns a report; the caller commits only when the report has no problem and
-the user confirmed, and rolls back otherwise. The verification *is* the
-import rolled back: the preview shows exactly what the import will create,
-and a row the state machine refuses is reported with the machine's message.
+``verify`` reads the file and plans every row through the pathway rules
+(``planner.py``), reading the database only to know what the platform
+already holds (a few queries for the whole file); it writes nothing. The
+report lists every problem of every row at once, as (row, column, value,
+French message); without problems it says what the import will create.
+``write_planned`` then writes the planned rows with Core inserts
+(``writer.py``). ``run_import`` does both inside the caller's transaction:
+the caller commits only when the report has no problem (the command line,
+the tests). ``import_file`` does both and commits, all or nothing, without
+holding SQLite's write lock more than a chunk at a time (the web, through
+``tasks.py``).
 
-Rules, from import-format.md, and the choices made where it leaves room:
+Rules, from import-format.md (the history rules are in ``planner.py``):
 
-- Rows are processed in order of entry date (then row number), so that a
+- Rows are planned in order of entry date (then row number), so that a
   person's earlier pathway is closed before a later one opens.
-- A person is matched by ``find_duplicates`` (same name and birth date, or
-  same France Travail id), else created. A row whose person already has a
-  pathway entered on the same ``date_entree`` is already imported: skipped,
-  which makes re-importing the same file create nothing.
-- History is rebuilt with ``open_pathway`` and ``move`` in date order; two
-  steps of a row on the same date are an error. Planning guards are taken as
-  met: an information session / orientation week is found or created per
-  date (``Reprise de l'existant``), availability is confirmed, and a person
-  with a ``date_information_collective`` is marked present. Data guards
-  must be met by the row: the diagnostic (``projet_valide``) is dated at the
-  end of the orientation week (its Friday, or the day of the next step if
-  earlier); the ``conseiller`` is assigned on that date (on the entry date
-  when there is no orientation).
-- The follow-up checkpoints are recorded at contract start + 1, 3, 6 months;
-  a filled ``en_poste_6_mois`` completes the pathway on its 6-month date.
-- ``motif_sortie = autre`` needs a comment for the machine; the file has no
-  comment column, so the event says the file gave no detail.
-- Employers and training organisations are found by name, or created
-  (an employer only seen as a PMSMP host gets the type ``other``).
-- Each row runs in a savepoint: a refused row is rolled back alone and the
-  next rows are still checked, so the report lists every problem at once.
+- A person is matched as duplicate detection matches (``same_person``: same
+  name and birth date, or same France Travail id), else created. A row whose
+  person already has a pathway entered on the same ``date_entree`` is
+  already imported: skipped, which makes re-importing the same file create
+  nothing.
+- Employers and training organisations are found by name, or created;
+  information sessions and orientation weeks by date.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathways import audit, clock
+from pathways.imports.planner import (
+    Attendance,
+    KnownPathway,
+    NewRow,
+    People,
+    PersonEntry,
+    PlannedPathway,
+    Planner,
+    References,
+    RowRefused,
+    Update,
+)
 from pathways.imports.reader import Table, read_table
+from pathways.imports.rows import Lookups, Problem, RowPlan, display, read_row
+from pathways.imports.writer import TABLE_ORDER, write_rows, written_ids
 from pathways.models import (
     Certification,
-    Checkpoint,
     Employer,
+    ImportBatch,
     InfoSession,
     InfoSessionAttendance,
     Job,
     OrientationWeek,
     Pathway,
     PathwayEvent,
+    Person,
     Platform,
     Territory,
-    Training,
     TrainingOrganisation,
     User,
 )
-from pathways.security.ids import parse_int
-from pathways.services import pathway as pathway_service
-from pathways.services.person import create_person, find_duplicates, normalise_name
-from pathways.states import (
-    ContractInput,
-    ExitReason,
-    ImmersionInput,
-    MoveRefused,
-    MoveRequest,
-    State,
-    TrainingInput,
-    Trigger,
-    add_months,
-)
-from pathways.vocabulary import (
-    ContractType,
-    DiplomaLevel,
-    EmployerType,
-    FundingScheme,
-    PrescriberType,
-    Role,
-    Sex,
-    TrainingResult,
-)
+from pathways.services.person import normalise_name
+from pathways.states import State
+from pathways.vocabulary import ImportStatus
 
-IMPORT_PLACE = "Reprise de l'existant"
-OTHER_EXIT_COMMENT = "Reprise de l'existant : motif « autre » sans précision dans le fichier."
-
-PUBLICS = {
-    "DE": "is_job_seeker",
-    "BRSA": "is_rsa_beneficiary",
-    "RECONVERSION": "is_reconversion",
-    "RQTH": "is_rqth",
-    "BPI": "is_bpi",
-    "QPV": "is_qpv_resident",
-    "ZRR": "is_zrr_resident",
-}
-FUNDING = {f.value: f for f in FundingScheme} | {"autre": FundingScheme.OTHER}
-TRAINING_RESULTS = {
-    "en_cours": TrainingResult.IN_PROGRESS,
-    "obtenue": TrainingResult.OBTAINED,
-    "partielle": TrainingResult.PARTIAL,
-    "echec": TrainingResult.FAILED,
-}
-CONTRACT_TYPES = {
-    "cdi": ContractType.CDI,
-    "cdd": ContractType.CDD,
-    "interim": ContractType.INTERIM,
-    "apprentissage": ContractType.APPRENTICESHIP,
-    "professionnalisation": ContractType.PROFESSIONALISATION,
-    "autre": ContractType.OTHER,
-}
-EMPLOYER_TYPES = {
-    "saad": EmployerType.SAAD,
-    "ehpad": EmployerType.EHPAD,
-    "esms_ph": EmployerType.ESMS_PH,
-    "etablissement_sante": EmployerType.HEALTH_FACILITY,
-    "particulier_employeur": EmployerType.PRIVATE_EMPLOYER,
-    "autre": EmployerType.OTHER,
-}
-EXIT_REASONS = {
-    "reorientation": ExitReason.REORIENTATION,
-    "autre_formation": ExitReason.OTHER_TRAINING,
-    "autre_emploi": ExitReason.OTHER_JOB,
-    "abandon": ExitReason.DROPPED_OUT,
-    "sante": ExitReason.HEALTH,
-    "demenagement": ExitReason.MOVED,
-    "autre": ExitReason.OTHER,
-}
-YES_NO = {"oui": True, "o": True, "non": False, "n": False}
-DATE_PATTERNS = (
-    (re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$"), ("d", "m", "y")),
-    (re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"), ("y", "m", "d")),
-)
-STEP_COLUMNS: dict[str, Trigger] = {
-    "date_information_collective": Trigger.REGISTER_INFO_SESSION,
-    "date_pole_orientation": Trigger.START_ORIENTATION,
-    "date_renforcement": Trigger.START_REINFORCEMENT,
-    "date_pmsmp": Trigger.START_IMMERSION,
-    "date_formation": Trigger.START_TRAINING,
-    "date_recherche_emploi": Trigger.SEEK_EMPLOYMENT,
-    "date_contrat": Trigger.SIGN_CONTRACT,
-    "date_sortie": Trigger.EXIT,
-}
-COMPLETION_COLUMN = "en_poste_6_mois"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem of the file: spreadsheet row, column, the value found, what is wrong (French)."""
-
-    row: int
-    column: str
-    value: str
-    message: str
+# A callback told how far the work is: done, total, what is being done (French).
+Progress = Callable[[int, int, str], None]
+IN_CHUNK = 500
+# Pathways written per transaction when an import is written in chunks (SQLite):
+# well under a second of holding the write lock each.
+CHUNK_ROWS = 500
+PAUSE_BETWEEN_CHUNKS = 0.05
+# A batch still writing but silent this long was left by a process that died.
+STALE_AFTER = timedelta(minutes=10)
+UPDATES_KEY = "_updates"
+T = TypeVar("T")
 
 
 @dataclass
@@ -171,6 +98,7 @@ class ImportReport:
     pathways_created: int = 0
     pathways_already_imported: int = 0
     events: int = 0
+    planned_steps: int = 0
     states: Counter[str] = field(default_factory=Counter)
     employers_created: int = 0
     organisations_created: int = 0
@@ -180,6 +108,36 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def to_json(self) -> dict[str, Any]:
+        """The report as kept with its batch, for the import page."""
+        return {
+            "rows": self.rows,
+            "problems": [[p.row, p.column, p.value, p.message] for p in self.problems],
+            "unknown_columns": self.unknown_columns,
+            "states": dict(self.states),
+            "counts": {
+                "persons_created": self.persons_created,
+                "persons_matched": self.persons_matched,
+                "pathways_created": self.pathways_created,
+                "pathways_already_imported": self.pathways_already_imported,
+                "events": self.events,
+                "planned_steps": self.planned_steps,
+                "employers_created": self.employers_created,
+                "organisations_created": self.organisations_created,
+                "sessions_created": self.sessions_created,
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportReport:
+        return cls(
+            rows=data["rows"],
+            problems=[Problem(*problem) for problem in data["problems"]],
+            unknown_columns=data["unknown_columns"],
+            states=Counter(data["states"]),
+            **data["counts"],
+        )
+
     def counts(self) -> dict[str, int]:
         return {
             "lignes": self.rows,
@@ -188,578 +146,195 @@ class ImportReport:
             "parcours_crees": self.pathways_created,
             "parcours_deja_importes": self.pathways_already_imported,
             "evenements": self.events,
+            "etapes_prevues": self.planned_steps,
         }
-
-
-def _display(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _code(value: Any) -> str:
-    """A closed-list value as a comparable code: lower case, no accents, ``_`` for separators."""
-    text = unicodedata.normalize("NFKD", _display(value))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower().strip()
-    return re.sub(r"[\s\-']+", "_", text)
-
-
-class RowReader:
-    """Typed access to one row's cells, collecting a Problem for every bad value."""
-
-    def __init__(self, number: int, cells: dict[str, Any]) -> None:
-        self.number = number
-        self.cells = cells
-        self.problems: list[Problem] = []
-
-    def problem(self, column: str, message: str) -> None:
-        self.problems.append(Problem(self.number, column, _display(self.cells.get(column)), message))
-
-    def text(self, column: str, max_length: int | None = None) -> str | None:
-        value = self.cells.get(column)
-        if value is None:
-            return None
-        text = _display(value).strip()
-        if max_length is not None and len(text) > max_length:
-            self.problem(column, f"Valeur trop longue ({len(text)} caractères, {max_length} au plus).")
-            return None
-        return text or None
-
-    def date(self, column: str, required: bool = False) -> date | None:
-        value = self.cells.get(column)
-        if value is None:
-            if required:
-                self.problem(column, "Cette colonne est obligatoire.")
-            return None
-        found = self._parse_date(value)
-        if found is None:
-            self.problem(column, "Date invalide : attendu JJ/MM/AAAA ou AAAA-MM-JJ.")
-        elif not clock.plausible(found):
-            self.problem(column, clock.DATE_RANGE_MESSAGE)
-            return None
-        return found
-
-    @staticmethod
-    def _parse_date(value: Any) -> date | None:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        text = _display(value).strip()
-        for pattern, order in DATE_PATTERNS:
-            match = pattern.match(text)
-            if match:
-                parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
-                try:
-                    return date(parts["y"], parts["m"], parts["d"])
-                except ValueError:
-                    return None
-        return None
-
-    def choice(self, column: str, choices: dict[str, Any], expected: str) -> Any:
-        value = self.cells.get(column)
-        if value is None:
-            return None
-        found = choices.get(_code(value))
-        if found is None:
-            self.problem(column, f"Valeur inconnue : attendu {expected}.")
-        return found
-
-    def yes_no(self, column: str) -> bool | None:
-        return self.choice(column, YES_NO, "oui ou non")
-
-    def integer(self, column: str) -> int | None:
-        value = self.cells.get(column)
-        if value is None:
-            return None
-        number = parse_int(_display(value).strip(), low=0)
-        if number is None:
-            self.problem(column, "Nombre entier attendu (en chiffres de 0 à 9).")
-        return number
 
 
 @dataclass
-class RowPlan:
-    """What one valid-looking row asks for, before the machine judges it."""
+class Verification:
+    """A file judged: its report and, when the report is clean, the rows to write."""
 
-    number: int
-    cells: dict[str, Any]
-    person_fields: dict[str, Any]
-    last_name: str
-    first_name: str
-    birth_date: date
-    entry_on: date
-    territory: Territory | None
-    prescriber: PrescriberType | None
-    delegate: User | None
-    adviser: User | None
-    target_job: str | None
-    project_validated: bool | None
-    steps: list[tuple[date, Trigger, str]]
-    values: dict[str, Any]
+    report: ImportReport
+    pathways: list[PlannedPathway] = field(default_factory=list)
+    references: list[NewRow] = field(default_factory=list)
 
 
-class Importer:
-    """One import run over a platform: caches of the references found or created."""
+def _chunks(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
-    def __init__(self, session: Session, platform: Platform, actor: User | None) -> None:
-        self.session = session
-        self.platform = platform
-        self.actor = actor
-        self.report = ImportReport()
-        self.today = clock.today()
-        self._territories = {
+
+def _lookups(session: Session, platform: Platform) -> Lookups:
+    return Lookups(
+        territories={
             normalise_name(t.name): t
             for t in session.scalars(sa.select(Territory).where(Territory.platform_id == platform.id))
-        }
-        self._users = {
+        },
+        users={
             u.email.lower(): u
             for u in session.scalars(sa.select(User).where(User.platform_id == platform.id))
-        }
-        self._jobs = set(session.scalars(sa.select(Job.rome_code)))
-        self._certifications = {c.upper(): c for c in session.scalars(sa.select(Certification.code))}
-        self._info_sessions: dict[date, InfoSession] = {}
-        self._weeks: dict[date, OrientationWeek] = {}
-        self._employers: dict[str, Employer] = {}
-        self._organisations: dict[str, TrainingOrganisation] = {}
+        },
+        jobs=set(session.scalars(sa.select(Job.rome_code))),
+        certifications={c.upper(): c for c in session.scalars(sa.select(Certification.code))},
+    )
 
-    # --- reading a row ---------------------------------------------------
 
-    def plan(self, number: int, cells: dict[str, Any]) -> tuple[RowPlan | None, list[Problem]]:
-        row = RowReader(number, cells)
-        last_name = row.text("nom", 120)
-        first_name = row.text("prenom", 120)
-        if last_name is None and "nom" not in cells:
-            row.problem("nom", "Cette colonne est obligatoire.")
-        if first_name is None and "prenom" not in cells:
-            row.problem("prenom", "Cette colonne est obligatoire.")
-        birth_date = row.date("date_naissance", required=True)
-        entry_on = row.date("date_entree", required=True)
-        fields: dict[str, Any] = {
-            "sex": row.choice("sexe", {s.value.lower(): s for s in Sex}, "F, M ou X"),
-            "email": row.text("email", 254),
-            "phone": row.text("telephone", 32),
-            "postal_code": row.text("code_postal", 10),
-            "city": row.text("commune", 120),
-            "france_travail_id": row.text("identifiant_france_travail", 20),
-            "diploma_level": row.choice(
-                "niveau_diplome", {d.value: d for d in DiplomaLevel}, "infra3, 3, 4, 5, 6, 7 ou 8"
-            ),
-        }
-        publics = row.text("publics")
-        if publics:
-            for token in re.split(r"[,;/\s]+", publics.upper()):
-                if not token:
-                    continue
-                if token in PUBLICS:
-                    fields[PUBLICS[token]] = True
-                else:
-                    row.problem("publics", f"Public inconnu « {token} » : attendu {', '.join(PUBLICS)}.")
-        prescriber = row.choice(
-            "prescripteur", {p.value: p for p in PrescriberType}, ", ".join(p.value for p in PrescriberType)
-        )
-        territory = None
-        if (name := row.text("territoire")) is not None:
-            territory = self._territories.get(normalise_name(name))
-            if territory is None:
-                row.problem("territoire", "Territoire inconnu sur la plateforme.")
-        delegate = self._user(row, "delegue", Role.DELEGATE, "délégué·e")
-        adviser = self._user(row, "conseiller", Role.ADVISER, "conseiller·ère")
-        target_job = self._job(row, "metier_vise")
-        project_validated = row.yes_no("projet_valide")
+def _first_by(session: Session, model: Any, key: Any, platform_id: int) -> dict[Any, int]:
+    """Per key (a date, a name), the platform's first row with it (the oldest)."""
+    found: dict[Any, int] = {}
+    for value, row_id in session.execute(
+        sa.select(key, model.id).where(model.platform_id == platform_id).order_by(model.id)
+    ):
+        found.setdefault(value, row_id)
+    return found
 
-        values: dict[str, Any] = {
-            "date_fin_pmsmp": row.date("date_fin_pmsmp"),
-            "employeur_pmsmp": row.text("employeur_pmsmp", 200),
-            "certification": self._certification(row),
-            "organisme_formation": row.text("organisme_formation", 200),
-            "financement_formation": row.choice(
-                "financement_formation", FUNDING, "prf, poei, poec, cpf, opco ou autre"
-            ),
-            "resultat_formation": row.choice(
-                "resultat_formation", TRAINING_RESULTS, "en_cours, obtenue, partielle ou echec"
-            ),
-            "date_fin_formation": row.date("date_fin_formation"),
-            "type_contrat": row.choice(
-                "type_contrat",
-                CONTRACT_TYPES,
-                "cdi, cdd, interim, apprentissage, professionnalisation ou autre",
-            ),
-            "duree_cdd_mois": row.integer("duree_cdd_mois"),
-            "employeur": row.text("employeur", 200),
-            "type_employeur": row.choice(
-                "type_employeur",
-                EMPLOYER_TYPES,
-                "saad, ehpad, esms_ph, etablissement_sante, particulier_employeur ou autre",
-            ),
-            "metier_emploi": self._job(row, "metier_emploi"),
-            "motif_sortie": row.choice(
-                "motif_sortie",
-                EXIT_REASONS,
-                "reorientation, autre_formation, autre_emploi, abandon, sante, demenagement ou autre",
-            ),
-        }
-        checkpoints = {month: row.yes_no(f"en_poste_{month}_mois") for month in (1, 3, 6)}
-        values["checkpoints"] = checkpoints
 
-        steps: list[tuple[date, Trigger, str]] = []
-        for column, trigger in STEP_COLUMNS.items():
-            day = row.date(column)
-            if day is not None:
-                steps.append((day, trigger, column))
-        contract_on = next((d for d, t, _ in steps if t is Trigger.SIGN_CONTRACT), None)
-        if contract_on is not None:
-            for month, answer in checkpoints.items():
-                if answer is not None and add_months(contract_on, month) > self.today:
-                    row.problem(
-                        f"en_poste_{month}_mois",
-                        f"Le point à {month} mois tombe le {add_months(contract_on, month):%d/%m/%Y}, "
-                        "dans le futur.",
-                    )
-            if checkpoints[6] is not None:
-                steps.append((add_months(contract_on, 6), Trigger.COMPLETE, COMPLETION_COLUMN))
-        elif any(answer is not None for answer in checkpoints.values()):
-            for month, answer in checkpoints.items():
-                if answer is not None:
-                    row.problem(f"en_poste_{month}_mois", "Un point de suivi demande une date_contrat.")
-        if project_validated is not None and not any(t is Trigger.START_ORIENTATION for _, t, _ in steps):
-            row.problem(
-                "projet_valide", "Le projet se valide à l'issue du pôle orientation : date_pole_orientation."
-            )
-        if values["motif_sortie"] is not None and not any(t is Trigger.EXIT for _, t, _ in steps):
-            row.problem("motif_sortie", "Un motif de sortie demande une date_sortie.")
-        seen: dict[date, str] = {}
-        if entry_on is not None:
-            seen[entry_on] = "date_entree"
-        for day, _trigger, column in sorted(steps):
-            if day in seen:
-                row.problem(
-                    column,
-                    f"Même date que {seen[day]} : deux étapes d'un parcours ne partagent pas une date.",
+def _references(session: Session, platform_id: int) -> References:
+    employers = _first_by(session, Employer, Employer.name, platform_id)
+    organisations = _first_by(session, TrainingOrganisation, TrainingOrganisation.name, platform_id)
+    return References(
+        platform_id,
+        info_sessions=_first_by(session, InfoSession, InfoSession.held_on, platform_id),
+        weeks=_first_by(session, OrientationWeek, OrientationWeek.starts_on, platform_id),
+        employers={normalise_name(name): i for name, i in reversed(employers.items())},
+        organisations={normalise_name(name): i for name, i in reversed(organisations.items())},
+    )
+
+
+def _people(session: Session, platform_id: int, plans: list[RowPlan]) -> People:
+    """The platform's persons a row may name (same birth date or France Travail id), with their pathways."""
+    births = sorted({plan.birth_date for plan in plans})
+    ft_ids = sorted({ft for plan in plans if (ft := plan.person_fields.get("france_travail_id"))})
+    persons: dict[int, PersonEntry] = {}
+    for column, values in ((Person.birth_date, births), (Person.france_travail_id, ft_ids)):
+        for chunk in _chunks(values):
+            for row in session.execute(
+                sa.select(
+                    Person.id,
+                    Person.last_name,
+                    Person.first_name,
+                    Person.birth_date,
+                    Person.france_travail_id,
+                ).where(Person.platform_id == platform_id, column.in_(chunk))
+            ):
+                persons.setdefault(
+                    row.id,
+                    PersonEntry(
+                        row.last_name, row.first_name, row.birth_date, row.france_travail_id, id=row.id
+                    ),
                 )
-            seen[day] = column
-        if birth_date is not None and entry_on is not None and birth_date >= entry_on:
-            row.problem("date_naissance", "La date de naissance doit précéder la date d'entrée.")
-        if row.problems or last_name is None or first_name is None or birth_date is None or entry_on is None:
-            return None, row.problems
-        return (
-            RowPlan(
-                number,
-                cells,
-                {k: v for k, v in fields.items() if v is not None},
-                last_name,
-                first_name,
-                birth_date,
-                entry_on,
-                territory,
-                prescriber,
-                delegate,
-                adviser,
-                target_job,
-                project_validated,
-                sorted(steps),
-                values,
-            ),
-            [],
-        )
-
-    def _user(self, row: RowReader, column: str, role: Role, label: str) -> User | None:
-        email = row.text(column)
-        if email is None:
-            return None
-        user = self._users.get(email.lower())
-        if user is None:
-            row.problem(column, "Aucun compte de la plateforme avec cette adresse.")
-        elif user.role is not role or not user.is_active:
-            row.problem(column, f"Ce compte n'est pas un·e {label} actif·ve de la plateforme.")
-            return None
-        return user
-
-    def _job(self, row: RowReader, column: str) -> str | None:
-        code = row.text(column)
-        if code is None:
-            return None
-        code = code.upper()
-        if code not in self._jobs:
-            row.problem(column, "Code ROME inconnu.")
-            return None
-        return code
-
-    def _certification(self, row: RowReader) -> str | None:
-        code = row.text("certification")
-        if code is None:
-            return None
-        found = self._certifications.get(code.upper().replace(" ", "_"))
-        if found is None:
-            row.problem(
-                "certification", "Certification inconnue : indiquez son code (DEAS, DEAES, TP_ADVF…)."
-            )
-        return found
-
-    # --- references found or created ---------------------------------------
-
-    def info_session(self, day: date) -> InfoSession:
-        if day not in self._info_sessions:
-            found = self.session.scalar(
-                sa.select(InfoSession)
-                .where(InfoSession.platform_id == self.platform.id, InfoSession.held_on == day)
-                .order_by(InfoSession.id)
-                .limit(1)
-            )
-            if found is None:
-                found = InfoSession(platform_id=self.platform.id, held_on=day, place=IMPORT_PLACE, seats=12)
-                self.session.add(found)
-                self.session.flush()
-                self.report.sessions_created += 1
-            self._info_sessions[day] = found
-        return self._info_sessions[day]
-
-    def week(self, day: date) -> OrientationWeek:
-        if day not in self._weeks:
-            found = self.session.scalar(
-                sa.select(OrientationWeek)
-                .where(OrientationWeek.platform_id == self.platform.id, OrientationWeek.starts_on == day)
-                .order_by(OrientationWeek.id)
-                .limit(1)
-            )
-            if found is None:
-                found = OrientationWeek(
-                    platform_id=self.platform.id, starts_on=day, place=IMPORT_PLACE, seats=10
-                )
-                self.session.add(found)
-                self.session.flush()
-                self.report.sessions_created += 1
-            self._weeks[day] = found
-        return self._weeks[day]
-
-    def employer(self, name: str, employer_type: EmployerType | None) -> Employer:
-        key = normalise_name(name)
-        if key not in self._employers:
-            found = next(
-                (
-                    e
-                    for e in self.session.scalars(
-                        sa.select(Employer).where(Employer.platform_id == self.platform.id)
-                    )
-                    if normalise_name(e.name) == key
-                ),
-                None,
-            )
-            if found is None:
-                found = Employer(
-                    platform_id=self.platform.id, name=name, employer_type=employer_type or EmployerType.OTHER
-                )
-                self.session.add(found)
-                self.session.flush()
-                self.report.employers_created += 1
-            self._employers[key] = found
-        return self._employers[key]
-
-    def organisation(self, name: str) -> TrainingOrganisation:
-        key = normalise_name(name)
-        if key not in self._organisations:
-            found = next(
-                (
-                    o
-                    for o in self.session.scalars(
-                        sa.select(TrainingOrganisation).where(
-                            TrainingOrganisation.platform_id == self.platform.id
-                        )
-                    )
-                    if normalise_name(o.name) == key
-                ),
-                None,
-            )
-            if found is None:
-                found = TrainingOrganisation(platform_id=self.platform.id, name=name)
-                self.session.add(found)
-                self.session.flush()
-                self.report.organisations_created += 1
-            self._organisations[key] = found
-        return self._organisations[key]
-
-    # --- writing a row ------------------------------------------------------
-
-    def apply(self, plan: RowPlan) -> None:
-        """Create the person (or match them) and rebuild the pathway; raises MoveRefused."""
-        session = self.session
-        matches = find_duplicates(
-            session,
-            self.platform.id,
-            last_name=plan.last_name,
-            first_name=plan.first_name,
-            birth_date=plan.birth_date,
-            france_travail_id=plan.person_fields.get("france_travail_id"),
-        )
-        person = matches[0] if matches else None
-        if person is not None:
-            already = session.scalar(
-                sa.select(sa.func.count())
-                .select_from(PathwayEvent)
-                .join(Pathway, Pathway.id == PathwayEvent.pathway_id)
-                .where(
-                    Pathway.person_id == person.id,
-                    PathwayEvent.sequence == 1,
-                    PathwayEvent.occurred_on == plan.entry_on,
-                )
-            )
-            if already:
-                self.report.pathways_already_imported += 1
-                return
-        current = "date_entree"
-        try:
-            if person is None:
-                current = "nom"
-                person = create_person(
-                    session,
-                    self.platform.id,
-                    last_name=plan.last_name,
-                    first_name=plan.first_name,
-                    birth_date=plan.birth_date,
-                    actor=self.actor,
-                    **plan.person_fields,
-                )
-                self.report.persons_created += 1
-            else:
-                self.report.persons_matched += 1
-            current = "date_entree"
-            pathway = pathway_service.open_pathway(
-                session,
-                person,
-                referred_on=plan.entry_on,
-                actor=self.actor,
-                territory_id=plan.territory.id if plan.territory else None,
-                prescriber_type=plan.prescriber,
-                delegate=plan.delegate,
-                target_job_code=plan.target_job,
-            )
-            events = 1
-            has_orientation = any(t is Trigger.START_ORIENTATION for _, t, _ in plan.steps)
-            if plan.adviser is not None and not has_orientation:
-                current = "conseiller"
-                pathway_service.assign_adviser(
-                    session, pathway, plan.adviser, actor=self.actor, on=plan.entry_on
-                )
-            for index, (day, trigger, column) in enumerate(plan.steps):
-                current = column
-                self._move(pathway, plan, trigger, day)
-                events += 1
-                if trigger is Trigger.START_ORIENTATION:
-                    next_day = plan.steps[index + 1][0] if index + 1 < len(plan.steps) else None
-                    self._after_orientation(pathway, plan, day, next_day)
-                elif trigger is Trigger.SIGN_CONTRACT:
-                    current = "en_poste_1_mois"
-                    self._checkpoints(pathway, plan, day)
-            self.report.pathways_created += 1
-            self.report.events += events
-            self.report.states[State(pathway.state).value] += 1
-        except MoveRefused as refused:
-            raise RowRefused(current, refused.messages) from refused
-
-    def _move(self, pathway: Pathway, plan: RowPlan, trigger: Trigger, day: date) -> None:
-        values = plan.values
-        request: dict[str, Any] = {"trigger": trigger, "occurred_on": day}
-        if trigger is Trigger.REGISTER_INFO_SESSION:
-            request["info_session_id"] = self.info_session(day).id
-        elif trigger is Trigger.START_ORIENTATION:
-            request["orientation_week_id"] = self.week(day).id
-            request["availability_confirmed"] = True
-        elif trigger is Trigger.START_IMMERSION:
-            host = values["employeur_pmsmp"]
-            request["immersion"] = ImmersionInput(
-                self.employer(host, None).id if host else None, day, values["date_fin_pmsmp"]
-            )
-        elif trigger is Trigger.START_TRAINING:
-            organisation = values["organisme_formation"]
-            request["training"] = TrainingInput(
-                self.organisation(organisation).id if organisation else None,
-                values["certification"],
-                values["financement_formation"],
-                day,
-            )
-            if values["date_fin_formation"] is not None:
-                request["extra"] = {"ends_on": values["date_fin_formation"]}
-        elif trigger is Trigger.SIGN_CONTRACT:
-            name = values["employeur"]
-            request["contract"] = ContractInput(
-                self.employer(name, values["type_employeur"]).id if name else None,
-                values["type_employeur"],
-                values["metier_emploi"],
-                values["type_contrat"],
-                day,
-                values["duree_cdd_mois"],
-            )
-        elif trigger is Trigger.EXIT:
-            request["exit_reason"] = values["motif_sortie"]
-            if values["motif_sortie"] is ExitReason.OTHER:
-                request["comment"] = OTHER_EXIT_COMMENT
-        event = pathway_service.move(self.session, pathway, MoveRequest(**request), self.actor)
-        if trigger is Trigger.REGISTER_INFO_SESSION:
-            attendance = self.session.scalar(
-                sa.select(InfoSessionAttendance).where(
-                    InfoSessionAttendance.session_id == request["info_session_id"],
-                    InfoSessionAttendance.person_id == pathway.person_id,
-                )
-            )
-            if attendance is not None:
-                attendance.present = True  # a date in the file is a fact: the person came
-        elif trigger is Trigger.START_TRAINING and values["resultat_formation"] is not None:
-            training = self.session.get(Training, event.details["training_id"])
-            if training is not None:
-                training.result = values["resultat_formation"]
-
-    def _after_orientation(self, pathway: Pathway, plan: RowPlan, day: date, next_day: date | None) -> None:
-        written_on = day + timedelta(days=4)
-        if next_day is not None:
-            written_on = min(written_on, next_day)
-        written_on = min(written_on, self.today)
-        if plan.project_validated is not None:
-            pathway_service.record_diagnostic(
-                self.session,
-                pathway,
-                written_on=written_on,
-                project_validated=plan.project_validated,
-                target_job_code=plan.target_job if plan.project_validated else None,
-                actor=self.actor,
-            )
-        if plan.adviser is not None:
-            pathway_service.assign_adviser(
-                self.session, pathway, plan.adviser, actor=self.actor, on=written_on
-            )
-
-    def _checkpoints(self, pathway: Pathway, plan: RowPlan, contract_on: date) -> None:
-        answers = plan.values["checkpoints"]
-        contract_id = self.session.scalar(
-            sa.select(PathwayEvent.details)
-            .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.trigger == Trigger.SIGN_CONTRACT)
-            .order_by(PathwayEvent.sequence.desc())
-            .limit(1)
-        )["contract_id"]
-        for checkpoint in self.session.scalars(
-            sa.select(Checkpoint).where(Checkpoint.contract_id == contract_id).order_by(Checkpoint.month)
+    ids = sorted(persons)
+    for chunk in _chunks(ids):
+        for person_id, state, entered_on in session.execute(
+            sa.select(Pathway.person_id, Pathway.state, PathwayEvent.occurred_on)
+            .join(PathwayEvent, PathwayEvent.pathway_id == Pathway.id)
+            .where(Pathway.person_id.in_(chunk), PathwayEvent.sequence == 1)
         ):
-            answer = answers.get(checkpoint.month)
-            if answer is not None:
-                pathway_service.record_checkpoint(
-                    self.session,
-                    checkpoint,
-                    recorded_on=add_months(contract_on, checkpoint.month),
-                    still_in_post=answer,
-                    actor=self.actor,
-                )
+            persons[person_id].pathways.append(KnownPathway(entered_on, State(state)))
+        for attendance_id, person_id, session_id, present, held_on in session.execute(
+            sa.select(
+                InfoSessionAttendance.id,
+                InfoSessionAttendance.person_id,
+                InfoSessionAttendance.session_id,
+                InfoSessionAttendance.present,
+                InfoSession.held_on,
+            )
+            .join(InfoSession, InfoSession.id == InfoSessionAttendance.session_id)
+            .where(InfoSessionAttendance.person_id.in_(chunk))
+        ):
+            persons[person_id].attendances[session_id] = Attendance(held_on, present, id=attendance_id)
+    return People(persons[i] for i in ids)
 
 
-class RowRefused(Exception):
-    def __init__(self, column: str, messages: list[str]) -> None:
-        super().__init__("; ".join(messages))
-        self.column = column
-        self.messages = messages
+def verify(
+    session: Session,
+    platform: Platform,
+    path: Path,
+    *,
+    actor: User | None,
+    filename: str | None = None,
+    progress: Progress | None = None,
+) -> Verification:
+    """Read and judge ``path`` for ``platform``; writes nothing. ``FileRefused`` for a file refused whole."""
+    table: Table = read_table(path, filename)
+    report = ImportReport(rows=len(table.rows), unknown_columns=table.unknown)
+    verification = Verification(report)
+    for column in table.missing:
+        report.problems.append(Problem(1, column, "", "Colonne obligatoire absente de la ligne d'en-tête."))
+    for number, column, value in table.formula_cells:
+        report.problems.append(Problem(number, column, value, "Les formules ne sont pas acceptées."))
+    if table.missing:
+        return verification
+    if not table.rows:
+        report.problems.append(Problem(2, "", "", "Le fichier ne contient aucune ligne de données."))
+        return verification
+
+    today = clock.today()
+    lookups = _lookups(session, platform)
+    total = len(table.rows)
+    plans: list[RowPlan] = []
+    for number, cells in table.rows:
+        read = read_row(number, cells, lookups, today)
+        if isinstance(read, RowPlan):
+            plans.append(read)
+        else:
+            report.problems.extend(read)
+    references = _references(session, platform.id)
+    planner = Planner(
+        platform_id=platform.id,
+        actor=actor,
+        today=today,
+        references=references,
+        people=_people(session, platform.id, plans),
+    )
+    for done, plan in enumerate(sorted(plans, key=lambda p: (p.entry_on, p.number)), 1):
+        if progress is not None and done % 500 == 0:
+            progress(done, total, "Vérification des lignes")
+        try:
+            planned = planner.plan(plan)
+        except RowRefused as refused:
+            value = display(plan.cells.get(refused.column))
+            report.problems.extend(Problem(plan.number, refused.column, value, m) for m in refused.messages)
+            continue
+        if planned is None:
+            report.pathways_already_imported += 1
+            continue
+        verification.pathways.append(planned)
+        report.pathways_created += 1
+        report.persons_created += planned.person_created
+        report.persons_matched += not planned.person_created
+        report.events += planned.events
+        report.planned_steps += planned.planned_steps
+        report.states[planned.state.value] += 1
+    if progress is not None:
+        progress(total, total, "Vérification des lignes")
+    report.problems.sort(key=lambda p: (p.row, p.column))
+    report.sessions_created = references.sessions_created
+    report.employers_created = references.employers_created
+    report.organisations_created = references.organisations_created
+    verification.references = references.created
+    if not report.ok:
+        verification.pathways = []
+    return verification
+
+
+def write_planned(session: Session, verification: Verification) -> None:
+    """Write a clean verification's rows in the session's transaction."""
+    assert verification.report.ok
+    connection = session.connection()
+    write_rows(connection, verification.references)
+    rows: list[NewRow] = []
+    updates = []
+    for planned in verification.pathways:
+        rows.extend(planned.rows)
+        updates.extend(planned.updates)
+    write_rows(connection, rows, updates)
 
 
 def run_import(
@@ -768,52 +343,17 @@ def run_import(
     """Read, check and import ``path`` into ``platform`` within the caller's transaction.
 
     Raises ``FileRefused`` for a file refused as a whole (nothing read into
-    the database). Otherwise returns the report; the caller commits only if
-    ``report.ok`` (and the user confirmed), else rolls back.
+    the database). Otherwise returns the report; nothing is written unless
+    the report is clean, and the caller commits only if ``report.ok``.
     """
-    table: Table = read_table(path, filename)
-    importer = Importer(session, platform, actor)
-    report = importer.report
-    report.unknown_columns = table.unknown
-    report.rows = len(table.rows)
-    for column in table.missing:
-        report.problems.append(Problem(1, column, "", "Colonne obligatoire absente de la ligne d'en-tête."))
-    for number, column, value in table.formula_cells:
-        report.problems.append(Problem(number, column, value, "Les formules ne sont pas acceptées."))
-    if table.missing:
-        return report
-    if not table.rows:
-        report.problems.append(Problem(2, "", "", "Le fichier ne contient aucune ligne de données."))
-        return report
-
-    plans: list[RowPlan] = []
-    for number, cells in table.rows:
-        plan, problems = importer.plan(number, cells)
-        report.problems.extend(problems)
-        if plan is not None:
-            plans.append(plan)
     # Lock the platform row: two imports into one platform run one after the
     # other, so that idempotence holds even when the same file is sent twice
-    # at once. On SQLite this first write also opens the transaction before
-    # any savepoint (the driver would otherwise let the outermost RELEASE commit).
+    # at once.
     session.execute(sa.update(Platform).where(Platform.id == platform.id).values(slug=Platform.slug))
-    for plan in sorted(plans, key=lambda p: (p.entry_on, p.number)):
-        savepoint = session.begin_nested()
-        try:
-            importer.apply(plan)
-        except RowRefused as refused:
-            savepoint.rollback()
-            for message in refused.messages:
-                report.problems.append(
-                    Problem(plan.number, refused.column, _display(plan.cells.get(refused.column)), message)
-                )
-            continue
-        except pathway_service.PathwayConflict as conflict:
-            savepoint.rollback()
-            report.problems.append(Problem(plan.number, "", "", conflict.message))
-            continue
-        savepoint.commit()
-    report.problems.sort(key=lambda p: (p.row, p.column))
+    verification = verify(session, platform, path, actor=actor, filename=filename)
+    report = verification.report
+    if report.ok:
+        write_planned(session, verification)
     # Kept only if the caller commits: who imported what, and how many rows.
     audit.record(
         session,
@@ -825,6 +365,264 @@ def run_import(
         details={"file": filename or path.name, "problems": len(report.problems), **report.counts()},
     )
     return report
+
+
+class ImportBusy(Exception):
+    """Another import is being written into the platform."""
+
+    message = (
+        "Un autre import est en cours d'écriture sur cette plateforme : réessayez quand il sera terminé."
+    )
+
+
+class StaleVerification(Exception):
+    """The verification to confirm is no longer waiting (confirmed already, or refused)."""
+
+    message = "Cette vérification n'est plus valable : déposez à nouveau le fichier."
+
+
+def _claim(
+    session: Session, platform: Platform, actor: User | None, filename: str, batch_id: int | None
+) -> int:
+    """The batch of this import, now writing, committed: one import writes into a platform at a time.
+
+    ``batch_id``: a verified batch to confirm; otherwise a new batch (the command line).
+    """
+    now = clock.now()
+    try:
+        if batch_id is not None:
+            claimed = session.execute(
+                sa.update(ImportBatch)
+                .where(
+                    ImportBatch.id == batch_id,
+                    ImportBatch.platform_id == platform.id,
+                    ImportBatch.status == ImportStatus.VERIFIED,
+                )
+                .values(
+                    status=ImportStatus.WRITING, updated_at=now, rows_checked=0, rows_written=0, written={}
+                )
+            ).rowcount
+            if not claimed:
+                session.rollback()
+                raise StaleVerification()
+        else:
+            batch = ImportBatch(
+                platform_id=platform.id,
+                user_id=actor.id if actor else None,
+                filename=filename[:200],
+                status=ImportStatus.WRITING,
+                written={},
+                updated_at=now,
+            )
+            session.add(batch)
+            session.flush()
+            batch_id = batch.id
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise ImportBusy() from None
+    return batch_id
+
+
+def _release(session: Session, batch_id: int, confirming: bool, report: ImportReport | None) -> None:
+    """A confirmation that found problems keeps them on its batch; a command-line batch goes."""
+    session.rollback()
+    if confirming:
+        session.execute(
+            sa.update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(
+                status=ImportStatus.REFUSED,
+                updated_at=clock.now(),
+                report=report.to_json() if report else None,
+            )
+        )
+    else:
+        session.execute(sa.delete(ImportBatch).where(ImportBatch.id == batch_id))
+    session.commit()
+
+
+def _journal(written: dict[str, Any], rows: list[NewRow], old_values: list[list[Any]]) -> dict[str, Any]:
+    journal = {key: list(value) for key, value in written.items()}
+    for table, ids in written_ids(rows).items():
+        journal.setdefault(table, []).extend(ids)
+    journal.setdefault(UPDATES_KEY, []).extend(old_values)
+    return journal
+
+
+def _old_values(session: Session, updates: list[Update]) -> list[list[Any]]:
+    """What the rows an import changes held before, to put back if it is undone."""
+    old = []
+    for update in updates:
+        table = update.model.__table__
+        columns = [table.c[name] for name in update.values]
+        row = session.execute(sa.select(*columns).where(table.c.id == update.id)).one()
+        old.append([table.name, update.id, dict(zip(update.values, row, strict=True))])
+    return old
+
+
+def import_file(
+    session: Session,
+    platform: Platform,
+    path: Path,
+    *,
+    actor: User | None,
+    filename: str | None = None,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    chunked: bool | None = None,
+    batch_id: int | None = None,
+) -> ImportReport:
+    """Verify ``path`` and, when it is clean, write it into ``platform``: all or nothing. Commits.
+
+    PostgreSQL: one transaction (other writers are not held up by it).
+    SQLite (or ``chunked``): the rows are written ``chunk_rows`` pathways at a
+    time, each chunk its own short transaction, so that the database's one
+    write lock is never held long and other users keep saving; each chunk
+    journals what it wrote in the same transaction (``ImportBatch``), and a
+    failure undoes every chunk written (``undo``). A batch left writing by a
+    process that died is undone by the next import into the platform.
+    ``batch_id``: the verified batch this import confirms (the web); without
+    it, a batch is opened for the import (the command line).
+    Raises ``ImportBusy`` while another import writes into the platform,
+    ``StaleVerification`` for a batch no longer waiting for its
+    confirmation, ``FileRefused`` for a file refused whole.
+    """
+    filename = filename or path.name
+    if chunked is None:
+        chunked = session.get_bind().dialect.name == "sqlite"
+    undo_stale(session, platform.id)
+    confirming = batch_id is not None
+    batch_id = _claim(session, platform, actor, filename, batch_id)
+    try:
+        verification = verify(session, platform, path, actor=actor, filename=filename, progress=progress)
+    except BaseException:
+        _release(session, batch_id, confirming, None)
+        raise
+    report = verification.report
+    if not report.ok:
+        _release(session, batch_id, confirming, report)
+        return report
+    try:
+        _write_chunks(session, batch_id, verification, chunk_rows, chunked, progress)
+        audit.record(
+            session,
+            actor,
+            "import.caseload",
+            object_type="platform",
+            object_id=platform.id,
+            platform_id=platform.id,
+            details={"file": filename, "problems": 0, **report.counts()},
+        )
+        session.execute(
+            sa.update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(
+                status=ImportStatus.DONE,
+                updated_at=clock.now(),
+                written={},
+                report=report.to_json(),
+                rows_written=len(verification.pathways),
+            )
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        undo(session, batch_id)
+        raise
+    return report
+
+
+def _write_chunks(
+    session: Session,
+    batch_id: int,
+    verification: Verification,
+    chunk_rows: int,
+    chunked: bool,
+    progress: Progress | None,
+) -> None:
+    pathways = verification.pathways
+    total = len(pathways)
+    written: dict[str, Any] = {}
+    for start in range(0, total, chunk_rows):
+        chunk = pathways[start : start + chunk_rows]
+        if chunked:
+            # The batch's row first: on SQLite this write takes the lock before ids are reserved.
+            # (In one transaction, PostgreSQL, the row is left to the progress, written aside.)
+            session.execute(
+                sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(updated_at=clock.now())
+            )
+        rows = (verification.references if start == 0 else []) + [r for p in chunk for r in p.rows]
+        updates = [u for p in chunk for u in p.updates]
+        old_values = _old_values(session, updates) if chunked else []
+        write_rows(session.connection(), rows, updates)
+        done = min(start + chunk_rows, total)
+        if chunked:
+            written = _journal(written, rows, old_values)
+            session.execute(
+                sa.update(ImportBatch)
+                .where(ImportBatch.id == batch_id)
+                .values(written=written, rows_written=done)
+            )
+            session.commit()
+            # Let a save waiting for the write lock have it before the next chunk.
+            time.sleep(PAUSE_BETWEEN_CHUNKS)
+        if progress is not None:
+            progress(done, total, "Écriture des parcours")
+
+
+def undo(session: Session, batch_id: int) -> ImportStatus:
+    """Delete what the batch wrote and put back what it changed, in short transactions.
+
+    A row someone else has meanwhile built on (an event added to an
+    imported pathway) cannot go without their work: it is kept, with what it
+    needs, and the batch ends ``stuck`` instead of ``undone``.
+    """
+    batch = session.get(ImportBatch, batch_id)
+    assert batch is not None
+    journal = dict(batch.written or {})
+    kept = False
+    for model in reversed(TABLE_ORDER):
+        table = model.__table__
+        for chunk in _chunks(journal.get(table.name, [])):
+            try:
+                session.execute(sa.delete(table).where(table.c.id.in_(chunk)))
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                for row_id in chunk:
+                    try:
+                        session.execute(sa.delete(table).where(table.c.id == row_id))
+                        session.commit()
+                    except IntegrityError:
+                        session.rollback()
+                        kept = True
+    for table_name, row_id, values in journal.get(UPDATES_KEY, []):
+        table = sa.Table(table_name, ImportBatch.metadata)
+        session.execute(sa.update(table).where(table.c.id == row_id).values(**values))
+    status = ImportStatus.STUCK if kept else ImportStatus.UNDONE
+    session.execute(
+        sa.update(ImportBatch)
+        .where(ImportBatch.id == batch_id)
+        .values(status=status, updated_at=clock.now(), written={} if not kept else journal)
+    )
+    session.commit()
+    return status
+
+
+def undo_stale(session: Session, platform_id: int) -> None:
+    """Undo the imports of the platform left writing by a process that died."""
+    limit = clock.now() - STALE_AFTER
+    stale = session.scalars(
+        sa.select(ImportBatch.id).where(
+            ImportBatch.platform_id == platform_id,
+            ImportBatch.status == ImportStatus.WRITING,
+            ImportBatch.updated_at < limit,
+        )
+    ).all()
+    session.rollback()
+    for batch_id in stale:
+        undo(session, batch_id)
 
 
 def record_outcome(
@@ -869,4 +667,13 @@ def record_refused_file(
     )
 
 
-__all__ = ["ImportReport", "Problem", "record_outcome", "record_refused_file", "run_import"]
+__all__ = [
+    "ImportReport",
+    "Problem",
+    "Verification",
+    "record_outcome",
+    "record_refused_file",
+    "run_import",
+    "verify",
+    "write_planned",
+]

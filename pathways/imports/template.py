@@ -1,9 +1,13 @@
-"""The downloadable import template: the header row and two example rows.
+"""The downloadable import template: the header row and example rows of the field's paths.
 
-The examples are dated relative to today (so every date is in the past and a
-completed follow-up is six months old) and, when a platform is given, use its
-first territory, délégué and conseiller, so that the template imports as it
-is: a conseiller is needed to leave the orientation week.
+The Yvelines method (orientation week, PMSMP, training, a CDD followed six
+months), an early exit, Lyon's guichet unique (information collective,
+individual diagnostic interview, PMSMP, training under way) and a CDD broken
+in its second month followed by a CDI. The examples are dated relative to
+today (so every date is in the past and a completed follow-up is six months
+old) and, when a platform is given, use its first territory, délégué and
+conseiller, so that the template imports as it is: a conseiller is needed
+before the PMSMP, the training or the job.
 """
 
 from __future__ import annotations
@@ -107,7 +111,74 @@ def example_rows(session: Session | None = None, platform: Platform | None = Non
         "date_sortie": ago(150),
         "motif_sortie": "abandon",
     }
-    return [first, second]
+    rows = [first, second]
+    if adviser is not None:
+        lyon_entry = 160
+        rows.append(
+            {
+                "nom": "Exemple",
+                "prenom": "Nadia",
+                "date_naissance": date(1979, 11, 23),
+                "date_entree": ago(lyon_entry),
+                "sexe": "F",
+                "publics": "RECONVERSION",
+                "niveau_diplome": "4",
+                "prescripteur": "candidature_spontanee",
+                "territoire": territory,
+                "conseiller": adviser,
+                "metier_vise": "J1501",
+                "date_information_collective": ago(lyon_entry - 3),
+                "date_entretien_diagnostic": ago(lyon_entry - 10),
+                "projet_valide": "oui",
+                "date_pmsmp": ago(lyon_entry - 20),
+                "date_fin_pmsmp": ago(lyon_entry - 30),
+                "employeur_pmsmp": "EHPAD Exemple",
+                "date_formation": ago(lyon_entry - 60),
+                "certification": "DEAS",
+                "organisme_formation": "IFAS Exemple",
+                "financement_formation": "prf",
+                "resultat_formation": "en_cours",
+            }
+        )
+        first_contract = ago(300)
+        second_contract = ago(240)
+        rows.append(
+            {
+                "nom": "Exemple",
+                "prenom": "Sofiane",
+                "date_naissance": date(1996, 6, 8),
+                "date_entree": ago(340),
+                "sexe": "M",
+                "publics": "DE",
+                "niveau_diplome": "3",
+                "prescripteur": "france_travail",
+                "territoire": territory,
+                "delegue": delegate,
+                "conseiller": adviser,
+                "metier_vise": "K1311",
+                "date_information_collective": ago(335),
+                "date_pole_orientation": ago(328),
+                "projet_valide": "oui",
+                "date_recherche_emploi": ago(315),
+                "date_contrat": first_contract,
+                "type_contrat": "cdd",
+                "duree_cdd_mois": 6,
+                "employeur": "SAAD Exemple",
+                "type_employeur": "saad",
+                "metier_emploi": "K1311",
+                "date_fin_contrat": first_contract + timedelta(days=45),
+                "motif_fin_contrat": "rupture_periode_essai_employeur",
+                "date_contrat_2": second_contract,
+                "type_contrat_2": "cdi",
+                "employeur_2": "EHPAD Exemple",
+                "type_employeur_2": "ehpad",
+                "metier_emploi_2": "J1501",
+                "en_poste_1_mois": "oui",
+                "en_poste_3_mois": "oui",
+                "en_poste_6_mois": "oui" if add_months(second_contract, 6) <= today else None,
+            }
+        )
+    return rows
 
 
 def write_template(

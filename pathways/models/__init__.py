@@ -3,6 +3,7 @@
 from pathways.models.barrier import Barrier, BarrierStatusChange
 from pathways.models.base import Base
 from pathways.models.coaccompaniment import Exchange, Referent
+from pathways.models.imports import ImportBatch
 from pathways.models.job import BackgroundJob
 from pathways.models.orientation import (
     Diagnostic,
@@ -44,6 +45,7 @@ __all__ = [
     "Exchange",
     "FormSubmission",
     "Immersion",
+    "ImportBatch",
     "InfoSession",
     "InfoSessionAttendance",
     "Job",

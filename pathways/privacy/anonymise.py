@@ -18,10 +18,11 @@ and those ages already say.
 
 Beyond the person's own rows: the audit trail's before/after values of
 their corrections, their form tokens, the exports that name them (their
-record's export, nominative cohorts of their platform) and the import
-files waiting for confirmation (encrypted under a key only the uploader
-holds, so nobody can tell whether one names the person: all are deleted;
-the uploader drops the file again).
+record's export, nominative cohorts of their platform), the refused cells
+of their platform's import reports that quote them, and their platform's
+import files waiting for verification or confirmation (encrypted under a
+key only the uploader holds, so nobody can tell whether one names the
+person: all are deleted; the uploader drops the file again).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from pathways.models import (
     BackgroundJob,
     Base,
     FormSubmission,
+    ImportBatch,
     Pathway,
     PathwayEvent,
     Person,
@@ -52,7 +54,8 @@ from pathways.privacy.declaration import TABLES, Action
 from pathways.services.enrolment import open_pathway_of
 from pathways.services.pathway import InvalidInput
 from pathways.states import ExitReason, Trigger
-from pathways.vocabulary import ContractEndReason
+from pathways.text import fold
+from pathways.vocabulary import ContractEndReason, ImportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ HANDLED_BY_NAME = frozenset(
         ("background_jobs", "title"),
         ("background_jobs", "params"),
         ("form_submissions", "target"),
+        ("import_batches", "report"),
     }
 )
 
@@ -228,6 +232,32 @@ def _scrub_planned_steps(session: Session, person_id: int) -> int:
     return changed
 
 
+def _scrub_import_reports(session: Session, platform_id: int, identity: list[str]) -> int:
+    """The refused cells of the platform's import reports that quote the person (name, id, contact)."""
+    needles = [fold(value) for value in identity if value and len(fold(value)) >= 3]
+    changed = 0
+    for batch_id, report in session.execute(
+        sa.select(ImportBatch.id, ImportBatch.report).where(
+            ImportBatch.platform_id == platform_id, ImportBatch.report.is_not(None)
+        )
+    ):
+        problems = (report or {}).get("problems") or []
+        kept = [
+            [*problem[:2], None, *problem[3:]]
+            if len(problem) > 2 and any(needle in fold(str(problem[2] or "")) for needle in needles)
+            else problem
+            for problem in problems
+        ]
+        if kept != problems:
+            session.execute(
+                sa.update(ImportBatch)
+                .where(ImportBatch.id == batch_id)
+                .values(report={**report, "problems": kept})
+            )
+            changed += 1
+    return changed
+
+
 def _forget_form_tokens(session: Session, person_id: int, pathway_ids: list[int]) -> int:
     """Tokens whose target is one of the person's pages (« /parcours/12/… », « …/personnes/7… »)."""
     prefixes = [f"/parcours/{pathway_id}" for pathway_id in pathway_ids]
@@ -285,10 +315,20 @@ def _forget_files(session: Session, person: Person, folders: Folders) -> int:
             values.update(result_file=None, idempotency_key=None)
             deleted += 1
         session.execute(sa.update(BackgroundJob).where(BackgroundJob.id == job_id).values(values))
-    if folders.imports is not None and folders.imports.is_dir():
-        for waiting in folders.imports.iterdir():
-            # A ".tmp" is an import being confirmed right now: its request deletes it before answering.
-            if waiting.is_file() and waiting.suffix != ".tmp":
+    if folders.imports is not None:
+        # The platform's files waiting for their verification or confirmation (encrypted under a
+        # key only the uploader holds: nobody can tell whether they name the person). One being
+        # written right now is left to finish; a deleted one makes its batch say « déposez-le à
+        # nouveau ».
+        for stored_as in session.scalars(
+            sa.select(ImportBatch.stored_as).where(
+                ImportBatch.platform_id == person.platform_id,
+                ImportBatch.stored_as.is_not(None),
+                ImportBatch.status != ImportStatus.WRITING,
+            )
+        ):
+            waiting = folders.imports / Path(str(stored_as)).name
+            if waiting.is_file():
                 waiting.unlink(missing_ok=True)
                 deleted += 1
     return deleted
@@ -327,6 +367,7 @@ def anonymise_person(
     today = today or clock.today()
     session.flush()  # the rows below are changed in SQL: what the session holds goes first
     person_id, platform_id = person.id, person.platform_id
+    identity = [person.last_name, person.france_travail_id, person.email, person.phone]
     pathway_ids = list(session.scalars(sa.select(Pathway.id).where(Pathway.person_id == person_id)))
     _generalise_birth_date(session, person_id)
     rows = _clear_owned_rows(session, person_id)
@@ -334,6 +375,7 @@ def anonymise_person(
     rows += _scrub_planned_steps(session, person_id)
     rows += audit.forget_person_values(session, person_id)
     rows += _forget_form_tokens(session, person_id, pathway_ids)
+    rows += _scrub_import_reports(session, platform_id, [v for v in identity if v])
     files = _forget_files(session, person, folders or Folders.of_current_app())
     session.execute(sa.update(Person).where(Person.id == person_id).values(anonymised_on=today))
     audit.record(

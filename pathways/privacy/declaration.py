@@ -168,6 +168,7 @@ class Retention(StrEnum):
     LOGIN_ATTEMPTS = "login_attempts"  # a day
     FORM_TOKENS = "form_tokens"  # two days
     JOBS = "jobs"  # result files 24 h, rows 90 days
+    IMPORTS = "imports"  # the import history of a platform: no purge yet (the import keeps it)
     NONE = "none"  # no personal data
 
 
@@ -692,6 +693,30 @@ TABLES: dict[str, TableDeclaration] = {
             "title": _f(TRACES, "Intitulé d'une tâche demandée", SCRUB, subject=Subject.PERSON),
             "params": _f(TRACES, "Paramètres d'une tâche (période, personne)", SCRUB, subject=Subject.PERSON),
             "user_id": _f(TRACES, "Auteur·rice d'une tâche"),
+        },
+    ),
+    "import_batches": TableDeclaration(
+        Subject.STAFF,
+        Retention.IMPORTS,
+        {
+            **_technical(
+                "id",
+                "platform_id",
+                "status",
+                "rows_total",
+                "rows_checked",
+                "rows_written",
+                "stored_as",
+                "updated_at",
+            ),
+            "user_id": _f(TRACES, "Auteur·rice d'un import"),
+            "filename": _f(TRACES, "Nom du fichier importé"),
+            "created_at": _f(TRACES, "Date d'un import"),
+            # A refused cell is quoted (« Traoré », a birth date): removed with the person it names.
+            "report": _f(
+                TRACES, "Rapport d'import (cellules refusées et leur valeur)", SCRUB, subject=Subject.PERSON
+            ),
+            "written": _f(TRACES, "Journal d'un import (lignes écrites, présences changées)"),
         },
     ),
     "form_submissions": TableDeclaration(

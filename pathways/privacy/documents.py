@@ -133,6 +133,9 @@ def retention_text(retention: Retention, settings: PrivacySettings, *, short: bo
         Retention.LOGIN_ATTEMPTS: _days(KEEP_ATTEMPTS.days),
         Retention.FORM_TOKENS: _days(KEEP_TOKENS.days),
         Retention.JOBS: f"fichiers produits : {settings.job_file_hours} heures ; suivi des tâches : 90 jours",
+        Retention.IMPORTS: "l'historique des imports de la plateforme, sans purge automatique à ce jour ; "
+        "fichier déposé supprimé après l'import ; valeurs de cellules effacées à l'anonymisation de la "
+        "personne qu'elles nomment",
         Retention.NONE: "—",
     }[retention]
 

@@ -216,21 +216,13 @@ def record_training_result(
         result = None
     abandon_reason = (abandon_reason or "").strip() or None
     blocks_obtained = (blocks_obtained or "").strip() or None
-    if result is not None and result.is_final and ends_on is None:
-        messages.append(
-            "Indiquez la date de l'abandon."
-            if result is TrainingResult.ABANDONED
-            else "Indiquez la date de fin de la formation."
-        )
-    if ends_on is not None:
-        if ends_on < training.starts_on:
-            messages.append("La date de fin de la formation précède sa date de début.")
-        if result is not None and result.is_final and ends_on > clock.today():
-            messages.append("Un résultat se constate : sa date ne peut pas être dans le futur.")
-    if result is TrainingResult.ABANDONED and abandon_reason is None:
-        messages.append("Indiquez le motif de l'abandon.")
-    if result is TrainingResult.PARTIAL and blocks_obtained is None:
-        messages.append("Indiquez les blocs de compétences obtenus (par exemple : CCP1, CCP2).")
+    messages += training_result_refusals(
+        result,
+        starts_on=training.starts_on,
+        ends_on=ends_on,
+        abandon_reason=abandon_reason,
+        blocks_obtained=blocks_obtained,
+    )
     if messages:
         raise InvalidInput(messages)
     assert result is not None
@@ -252,6 +244,34 @@ def record_training_result(
         changes={"result": (before.value if before else None, training.result.value)},
     )
     return training
+
+
+def training_result_refusals(
+    result: TrainingResult | None,
+    *,
+    starts_on: date,
+    ends_on: date | None,
+    abandon_reason: str | None,
+    blocks_obtained: str | None,
+) -> list[str]:
+    """Why a training that started on ``starts_on`` cannot take ``result`` (a final one is dated)."""
+    messages = []
+    if result is not None and result.is_final and ends_on is None:
+        messages.append(
+            "Indiquez la date de l'abandon."
+            if result is TrainingResult.ABANDONED
+            else "Indiquez la date de fin de la formation."
+        )
+    if ends_on is not None:
+        if ends_on < starts_on:
+            messages.append("La date de fin de la formation précède sa date de début.")
+        if result is not None and result.is_final and ends_on > clock.today():
+            messages.append("Un résultat se constate : sa date ne peut pas être dans le futur.")
+    if result is TrainingResult.ABANDONED and abandon_reason is None:
+        messages.append("Indiquez le motif de l'abandon.")
+    if result is TrainingResult.PARTIAL and blocks_obtained is None:
+        messages.append("Indiquez les blocs de compétences obtenus (par exemple : CCP1, CCP2).")
+    return messages
 
 
 # --- reference lists of a platform -----------------------------------------------------------

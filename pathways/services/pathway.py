@@ -31,7 +31,7 @@ Consistency rules decided here, as a conseiller would expect:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -321,7 +321,8 @@ def replay(events: list[PathwayEvent]) -> State:
 # --- writing ----------------------------------------------------------------
 
 
-def _check_date(day: date, what: str, not_before: date | None = None) -> list[str]:
+def date_refusals(day: date, what: str, not_before: date | None = None) -> list[str]:
+    """A day is never in the future, nor before the pathway's previous event (``not_before``)."""
     messages = []
     if day > clock.today():
         messages.append(f"La date {what} ({day:%d/%m/%Y}) ne peut pas être dans le futur.")
@@ -334,7 +335,11 @@ def _check_date(day: date, what: str, not_before: date | None = None) -> list[st
 
 
 def _not_before_entry(session: Session, pathway: Pathway, day: date, what: str) -> list[str]:
-    entered_on = entry_date(session, pathway)
+    return before_entry_refusals(day, entry_date(session, pathway), what)
+
+
+def before_entry_refusals(day: date, entered_on: date, what: str) -> list[str]:
+    """No step starts before the pathway's entry."""
     if day < entered_on:
         return [
             f"La date {what} ({day:%d/%m/%Y}) ne peut pas précéder l'entrée dans le parcours "
@@ -360,15 +365,16 @@ def _append_event(
     link = {"pathway_id": pathway.id} if pathway.id is not None else {"pathway": pathway}
     event = PathwayEvent(
         **link,
-        sequence=sequence,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=pathway.state,
-        occurred_on=occurred_on,
-        recorded_at=clock.now(),
-        recorded_by_id=actor.id if actor else None,
-        comment=(comment or "").strip() or None,
-        details=details,
+        **event_values(
+            sequence=sequence,
+            trigger=trigger,
+            from_state=from_state,
+            to_state=State(pathway.state),
+            occurred_on=occurred_on,
+            actor_id=actor.id if actor else None,
+            comment=comment,
+            details=details,
+        ),
     )
     session.add(event)
     if "pathway_id" in link:
@@ -376,6 +382,31 @@ def _append_event(
         session.expire(pathway, ["events"])
     pathway.last_event_on = occurred_on
     return event
+
+
+def event_values(
+    *,
+    sequence: int,
+    trigger: Trigger,
+    from_state: State | None,
+    to_state: State,
+    occurred_on: date,
+    actor_id: int | None,
+    comment: str | None,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """The columns of one history event (the import writes the same rows in bulk)."""
+    return {
+        "sequence": sequence,
+        "trigger": trigger,
+        "from_state": from_state,
+        "to_state": to_state,
+        "occurred_on": occurred_on,
+        "recorded_at": clock.now(),
+        "recorded_by_id": actor_id,
+        "comment": (comment or "").strip() or None,
+        "details": details,
+    }
 
 
 def _flush_or_conflict(session: Session) -> None:
@@ -415,7 +446,6 @@ def open_pathway(
     A person who left can come back: a new pathway, never a reopened one;
     but only one pathway of a person is open at a time.
     """
-    messages = _check_date(referred_on, "d'entrée")
     open_ones = session.scalar(
         sa.select(sa.func.count())
         .select_from(Pathway)
@@ -424,8 +454,9 @@ def open_pathway(
             Pathway.state.not_in([State.COMPLETED, State.EXITED]),
         )
     )
-    if person.id is not None and open_ones:
-        messages.append(f"{person.full_name} a déjà un parcours en cours.")
+    messages = opening_refusals(
+        referred_on, person_name=person.full_name, already_open=person.id is not None and bool(open_ones)
+    )
     if target_job_code and session.get(Job, target_job_code) is None:
         messages.append(f"Le code ROME « {target_job_code} » est inconnu.")
     if messages:
@@ -464,6 +495,14 @@ def open_pathway(
         details={"person_id": person.id, "referred_on": referred_on.isoformat()},
     )
     return pathway
+
+
+def opening_refusals(referred_on: date, *, person_name: str, already_open: bool) -> list[str]:
+    """A pathway opens on a day not to come, for a person with no other pathway open."""
+    messages = date_refusals(referred_on, "d'entrée")
+    if already_open:
+        messages.append(f"{person_name} a déjà un parcours en cours.")
+    return messages
 
 
 def _in_platform(session: Session, model: type, object_id: int | None, platform_id: int) -> Any:
@@ -559,20 +598,9 @@ def _step_records(session: Session, pathway: Pathway, request: MoveRequest) -> _
                 details["absence_override"] = request.absence_override.value
     elif trigger is Trigger.START_IMMERSION and request.immersion is not None:
         data = request.immersion
-        extra = dict(request.extra)
         messages += _unknown_references(
-            session, platform_id, employer_id=data.employer_id, job_code=extra.get("job_code")
+            session, platform_id, employer_id=data.employer_id, job_code=request.extra.get("job_code")
         )
-        if data.employer_id and data.starts_on and data.ends_on:
-            records.append(
-                Immersion(
-                    pathway_id=pathway.id,
-                    employer_id=data.employer_id,
-                    starts_on=data.starts_on,
-                    ends_on=data.ends_on,
-                    **{k: v for k, v in extra.items() if k in IMMERSION_EXTRA_FIELDS},
-                )
-            )
     elif trigger is Trigger.START_TRAINING and request.training is not None:
         data = request.training
         messages += _unknown_references(
@@ -581,17 +609,6 @@ def _step_records(session: Session, pathway: Pathway, request: MoveRequest) -> _
             organisation_id=data.organisation_id,
             certification_code=data.certification_code,
         )
-        if data.organisation_id and data.certification_code and data.funding and data.starts_on:
-            records.append(
-                Training(
-                    pathway_id=pathway.id,
-                    organisation_id=data.organisation_id,
-                    certification_code=data.certification_code,
-                    funding=data.funding,
-                    starts_on=data.starts_on,
-                    **{k: v for k, v in request.extra.items() if k in TRAINING_EXTRA_FIELDS},
-                )
-            )
     elif trigger is Trigger.SIGN_CONTRACT and request.contract is not None:
         data = request.contract
         with_training = data.contract_type in CONTRACTS_WITH_TRAINING
@@ -603,47 +620,21 @@ def _step_records(session: Session, pathway: Pathway, request: MoveRequest) -> _
             organisation_id=data.training_organisation_id if with_training else None,
             certification_code=data.training_certification_code if with_training else None,
         )
-        if (
-            data.employer_id
-            and data.employer_type
-            and data.job_code
-            and data.contract_type
-            and data.starts_on
-        ):
-            contract = Contract(
-                pathway_id=pathway.id,
-                employer_id=data.employer_id,
-                employer_type=data.employer_type,
-                job_code=data.job_code,
-                contract_type=data.contract_type,
-                cdd_months=data.cdd_months if data.contract_type == "cdd" else None,
-                starts_on=data.starts_on,
-                hours_per_week=request.extra.get("hours_per_week"),
-            )
-            records.append(contract)
-            records.extend(
-                Checkpoint(
-                    contract=contract,
-                    pathway_id=pathway.id,
-                    month=month,
-                    due_on=add_months(data.starts_on, month),
-                )
-                for month in CHECKPOINT_MONTHS
-            )
-            if with_training and data.training_organisation_id and data.training_certification_code:
-                # The training of a work-study contract runs while the person is employed.
-                records.append(
-                    Training(
-                        pathway_id=pathway.id,
-                        contract=contract,
-                        in_employment=True,
-                        organisation_id=data.training_organisation_id,
-                        certification_code=data.training_certification_code,
-                        funding=FundingScheme.OPCO,
-                        starts_on=data.starts_on,
-                    )
-                )
-    elif trigger is Trigger.END_CONTRACT and request.contract_end_reason is not None:
+    values = step_record_values(request)
+    if values.immersion is not None:
+        records.append(Immersion(pathway_id=pathway.id, **values.immersion))
+    if values.training is not None:
+        records.append(Training(pathway_id=pathway.id, **values.training))
+    if values.contract is not None:
+        contract = Contract(pathway_id=pathway.id, **values.contract)
+        records.append(contract)
+        records.extend(
+            Checkpoint(contract=contract, pathway_id=pathway.id, **checkpoint)
+            for checkpoint in values.checkpoints
+        )
+        if values.contract_training is not None:
+            records.append(Training(pathway_id=pathway.id, contract=contract, **values.contract_training))
+    if trigger is Trigger.END_CONTRACT and request.contract_end_reason is not None:
         details["reason"] = request.contract_end_reason.value
     elif trigger is Trigger.EXIT and request.exit_reason is not None:
         details["reason"] = request.exit_reason.value
@@ -658,12 +649,102 @@ IMMERSION_EXTRA_FIELDS = frozenset(
 TRAINING_EXTRA_FIELDS = frozenset({"hours", "ends_on"})
 
 
+@dataclass
+class StepRecordValues:
+    """The records a move creates, as column values without ids.
+
+    The one definition of those records, shared by the service (ORM objects)
+    and the import (rows written in bulk). ``checkpoints`` and
+    ``contract_training`` belong to ``contract``.
+    """
+
+    immersion: dict[str, Any] | None = None
+    training: dict[str, Any] | None = None
+    contract: dict[str, Any] | None = None
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    contract_training: dict[str, Any] | None = None
+
+
+def step_record_values(request: MoveRequest) -> StepRecordValues:
+    """What ``request`` creates (nothing when its details are incomplete: the guards say why)."""
+    values = StepRecordValues()
+    extra = request.extra
+    if request.trigger is Trigger.START_IMMERSION and request.immersion is not None:
+        immersion = request.immersion
+        if immersion.employer_id and immersion.starts_on and immersion.ends_on:
+            values.immersion = {
+                "employer_id": immersion.employer_id,
+                "starts_on": immersion.starts_on,
+                "ends_on": immersion.ends_on,
+                **{k: v for k, v in extra.items() if k in IMMERSION_EXTRA_FIELDS},
+            }
+    elif request.trigger is Trigger.START_TRAINING and request.training is not None:
+        training = request.training
+        complete = training.organisation_id and training.certification_code and training.funding
+        if complete and training.starts_on:
+            values.training = {
+                "organisation_id": training.organisation_id,
+                "certification_code": training.certification_code,
+                "funding": training.funding,
+                "starts_on": training.starts_on,
+                **{k: v for k, v in extra.items() if k in TRAINING_EXTRA_FIELDS},
+            }
+    elif request.trigger is Trigger.SIGN_CONTRACT and request.contract is not None:
+        contract = request.contract
+        if (
+            contract.employer_id
+            and contract.employer_type
+            and contract.job_code
+            and contract.contract_type
+            and contract.starts_on
+        ):
+            values.contract = {
+                "employer_id": contract.employer_id,
+                "employer_type": contract.employer_type,
+                "job_code": contract.job_code,
+                "contract_type": contract.contract_type,
+                "cdd_months": contract.cdd_months if contract.contract_type == "cdd" else None,
+                "starts_on": contract.starts_on,
+                "hours_per_week": extra.get("hours_per_week"),
+            }
+            values.checkpoints = [
+                {"month": month, "due_on": add_months(contract.starts_on, month)}
+                for month in CHECKPOINT_MONTHS
+            ]
+            if (
+                contract.contract_type in CONTRACTS_WITH_TRAINING
+                and contract.training_organisation_id
+                and contract.training_certification_code
+            ):
+                # The training of a work-study contract runs while the person is employed.
+                values.contract_training = {
+                    "in_employment": True,
+                    "organisation_id": contract.training_organisation_id,
+                    "certification_code": contract.training_certification_code,
+                    "funding": FundingScheme.OPCO,
+                    "starts_on": contract.starts_on,
+                }
+    return values
+
+
 def _missing_day(request: MoveRequest) -> list[str]:
     # The steps dated by their record say what is missing in their own guard
     # (start date, week): only a plain move lacks a generic message.
     if request.trigger in DATED_BY_RECORD:
         return []
     return ["Indiquez la date de l'événement."]
+
+
+def dated_request(request: MoveRequest, day: date | None, previous_on: date) -> tuple[MoveRequest, list[str]]:
+    """``request`` dated by the step's ``day`` (one date per fact), and what is wrong with that day.
+
+    ``previous_on`` is the date of the pathway's last event: no move goes before it.
+    """
+    if day is None:
+        return request, _missing_day(request)
+    what = "du premier jour de l'étape" if request.trigger in DATED_BY_RECORD else "de l'événement"
+    dated = request if request.occurred_on == day else replace(request, occurred_on=day)
+    return dated, date_refusals(day, what, not_before=previous_on)
 
 
 def move(
@@ -687,13 +768,8 @@ def move(
         session, pathway, FACTS_BY_TRIGGER.get(request.trigger, frozenset())
     )
     step = _step_records(session, pathway, request)
-    messages = list(step.messages)
-    if step.day is None:
-        messages += _missing_day(request)
-    else:
-        what = "du premier jour de l'étape" if request.trigger in DATED_BY_RECORD else "de l'événement"
-        messages += _check_date(step.day, what, not_before=previous.occurred_on)
-        request = replace(request, occurred_on=step.day)
+    request, day_refusals = dated_request(request, step.day, previous.occurred_on)
+    messages = step.messages + day_refusals
     if messages:
         # Report every problem at once, the machine's included.
         raise InvalidInput(messages + guard_refusals(facts, request))
@@ -771,16 +847,15 @@ def _end_current_contract(session: Session, pathway: Pathway, request: MoveReque
     assert contract is not None  # the guard checked a contract is in progress
     contract.ended_on = day
     contract.end_reason = request.contract_end_reason
-    session.execute(
-        sa.update(Checkpoint)
-        .where(
-            Checkpoint.contract_id == contract.id,
-            Checkpoint.recorded_on.is_(None),
-            Checkpoint.due_on > day,
-        )
-        .values(cancelled_on=day)
-    )
+    for checkpoint in contract.checkpoints:
+        if cancelled_by_contract_end(checkpoint.due_on, checkpoint.recorded_on, day):
+            checkpoint.cancelled_on = day
     return contract.id
+
+
+def cancelled_by_contract_end(due_on: date, recorded_on: date | None, ended_on: date) -> bool:
+    """A contract that ends cancels its checkpoints not yet due and not recorded (kept, never deleted)."""
+    return recorded_on is None and due_on > ended_on
 
 
 def _correct_info_session_absence(session: Session, pathway: Pathway, actor: User | None) -> None:
@@ -850,26 +925,7 @@ def _plan_refusals(
 ) -> tuple[_StepRecords, list[str]]:
     """Why ``request`` cannot be planned now (the guards as of today, references, dates)."""
     step = _step_records(session, pathway, request)
-    messages = list(step.messages)
-    state = State(pathway.state)
-    if request.trigger not in DATED_BY_RECORD:
-        messages.append("Seules les étapes qui ont leur propre premier jour peuvent être prévues.")
-    elif state.is_terminal:
-        messages.append("Ce parcours est terminé : aucune étape ne peut y être prévue.")
-    elif not is_allowed_from(request.trigger, state) and state is not State.ON_HOLD:
-        messages.append(f"« {request.trigger.label} » n'est pas possible depuis l'étape « {state.label} ».")
-    if step.day is not None:
-        if step.day <= clock.today():
-            messages.append(
-                f"Le premier jour ({step.day:%d/%m/%Y}) n'est pas à venir : enregistrez l'étape elle-même."
-            )
-        request = replace(request, occurred_on=step.day)
-    facts = pathway_facts(session, pathway)
-    guards = guard_refusals(facts, request)
-    if state is State.ON_HOLD:
-        # Planned during a suspension, it is judged as from the suspended state.
-        guards = guard_refusals(replace(facts, state=facts.suspended_from or state), request)
-    messages += guards
+    messages = step.messages + planning_refusals(pathway_facts(session, pathway), request, step.day)
     clash = session.scalar(
         sa.select(PlannedStep).where(
             PlannedStep.pathway_id == pathway.id,
@@ -884,6 +940,28 @@ def _plan_refusals(
             f"{clash.planned_on:%d/%m/%Y} : modifiez-la ou annulez-la."
         )
     return step, messages
+
+
+def planning_refusals(facts: PathwayFacts, request: MoveRequest, day: date | None) -> list[str]:
+    """Why ``request`` cannot be planned on its first ``day`` (a step of its own, to come, allowed now)."""
+    messages = []
+    state = facts.state
+    if request.trigger not in DATED_BY_RECORD:
+        messages.append("Seules les étapes qui ont leur propre premier jour peuvent être prévues.")
+    elif state.is_terminal:
+        messages.append("Ce parcours est terminé : aucune étape ne peut y être prévue.")
+    elif not is_allowed_from(request.trigger, state) and state is not State.ON_HOLD:
+        messages.append(f"« {request.trigger.label} » n'est pas possible depuis l'étape « {state.label} ».")
+    if day is not None:
+        if day <= clock.today():
+            messages.append(
+                f"Le premier jour ({day:%d/%m/%Y}) n'est pas à venir : enregistrez l'étape elle-même."
+            )
+        request = replace(request, occurred_on=day)
+    if state is State.ON_HOLD:
+        # Planned during a suspension, it is judged as from the suspended state.
+        facts = replace(facts, state=facts.suspended_from or state)
+    return messages + guard_refusals(facts, request)
 
 
 def plan_step(session: Session, pathway: Pathway, request: MoveRequest, actor: User | None) -> PlannedStep:
@@ -1076,17 +1154,18 @@ def assign_adviser(
 ) -> AdviserAssignment:
     """Hand ``pathway`` to ``adviser`` (the handover, or a reassignment), keeping who followed whom."""
     on = on or clock.today()
-    messages = _check_date(on, "d'affectation")
-    if adviser.role is not Role.ADVISER or not adviser.is_active:
-        messages.append(f"{adviser.display_name} n'est pas un·e conseiller·ère actif·ve.")
-    if adviser.platform_id != pathway.platform_id:
-        messages.append(f"{adviser.display_name} ne travaille pas sur cette plateforme.")
-    if State(pathway.state).is_terminal:
-        messages.append("Ce parcours est terminé : il ne peut plus être réaffecté.")
-    if pathway.adviser_id == adviser.id:
-        messages.append(f"{adviser.display_name} suit déjà ce parcours.")
+    week_started_on = latest_diagnostic_on = None
     if pathway.adviser_id is None and pathway.state is State.ORIENTATION:
-        messages += _week_diagnostic_missing(session, pathway)
+        week_started_on, latest_diagnostic_on = _week_and_latest_diagnostic(session, pathway)
+    messages = assignment_refusals(
+        adviser,
+        platform_id=pathway.platform_id,
+        state=State(pathway.state),
+        current_adviser_id=pathway.adviser_id,
+        on=on,
+        week_started_on=week_started_on,
+        latest_diagnostic_on=latest_diagnostic_on,
+    )
     if messages:
         raise InvalidInput(messages)
     current = session.scalar(
@@ -1119,20 +1198,52 @@ def assign_adviser(
     return assignment
 
 
-def _week_diagnostic_missing(session: Session, pathway: Pathway) -> list[str]:
-    """The handover at the end of an orientation week needs the week's diagnostic."""
+def assignment_refusals(
+    adviser: User,
+    *,
+    platform_id: int,
+    state: State,
+    current_adviser_id: int | None,
+    on: date,
+    week_started_on: date | None = None,
+    latest_diagnostic_on: date | None = None,
+) -> list[str]:
+    """Why ``adviser`` cannot take a pathway over on ``on``.
+
+    ``week_started_on`` and ``latest_diagnostic_on`` matter for the handover
+    at the end of an orientation week (first conseiller, state orientation).
+    """
+    messages = date_refusals(on, "d'affectation")
+    if adviser.role is not Role.ADVISER or not adviser.is_active:
+        messages.append(f"{adviser.display_name} n'est pas un·e conseiller·ère actif·ve.")
+    if adviser.platform_id != platform_id:
+        messages.append(f"{adviser.display_name} ne travaille pas sur cette plateforme.")
+    if state.is_terminal:
+        messages.append("Ce parcours est terminé : il ne peut plus être réaffecté.")
+    if current_adviser_id == adviser.id:
+        messages.append(f"{adviser.display_name} suit déjà ce parcours.")
+    if current_adviser_id is None and state is State.ORIENTATION:
+        messages += week_diagnostic_refusals(week_started_on, latest_diagnostic_on)
+    return messages
+
+
+def _week_and_latest_diagnostic(session: Session, pathway: Pathway) -> tuple[date | None, date | None]:
+    """The first day of the pathway's latest orientation week, and its latest diagnostic's date."""
     week_started = session.scalar(
         sa.select(PathwayEvent.occurred_on)
         .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.trigger == Trigger.START_ORIENTATION)
         .order_by(PathwayEvent.sequence.desc())
         .limit(1)
     )
-    written = session.scalar(
-        sa.select(sa.func.count()).where(
-            Diagnostic.pathway_id == pathway.id, Diagnostic.written_on >= (week_started or date.min)
-        )
+    latest = session.scalar(
+        sa.select(sa.func.max(Diagnostic.written_on)).where(Diagnostic.pathway_id == pathway.id)
     )
-    if not written:
+    return week_started, latest
+
+
+def week_diagnostic_refusals(week_started_on: date | None, latest_diagnostic_on: date | None) -> list[str]:
+    """The handover at the end of an orientation week needs a diagnostic written since the week began."""
+    if latest_diagnostic_on is None or latest_diagnostic_on < (week_started_on or date.min):
         return [
             "Le diagnostic de la semaine du pôle orientation doit être enregistré avant de passer "
             "le relais à un·e conseiller·ère."
@@ -1168,10 +1279,6 @@ def record_diagnostic(
     state (written by a délégué or a conseiller: ``DIAGNOSTIC_AUTHORS``,
     which the pages enforce).
     """
-    messages = _check_date(written_on, "du diagnostic")
-    messages += _not_before_entry(session, pathway, written_on, "du diagnostic")
-    if State(pathway.state).is_terminal:
-        messages.append("Ce parcours est terminé : un diagnostic ne peut plus y être ajouté.")
     kind = DiagnosticKind.ORIENTATION_WEEK if week_id is not None else (kind or DiagnosticKind.INTERVIEW)
     week: OrientationWeek | None = None
     if kind is DiagnosticKind.ORIENTATION_WEEK:
@@ -1185,16 +1292,13 @@ def record_diagnostic(
             .order_by(OrientationWeek.starts_on.desc())
             .limit(1)
         )
-        if week is None:
-            messages.append(
-                "Ce parcours ne compte pas cette semaine du pôle orientation : enregistrez le "
-                "diagnostic d'un entretien individuel."
-            )
-        elif written_on < week.starts_on:
-            messages.append(
-                "Le diagnostic de la semaine ne peut pas précéder son premier jour "
-                f"({week.starts_on:%d/%m/%Y})."
-            )
+    messages = diagnostic_refusals(
+        written_on,
+        entered_on=entry_date(session, pathway),
+        state=State(pathway.state),
+        kind=kind,
+        week_starts_on=week.starts_on if week is not None else None,
+    )
     if target_job_code and session.get(Job, target_job_code) is None:
         messages.append(f"Le code ROME « {target_job_code} » est inconnu.")
     for label, _planned_on in road_map or []:
@@ -1233,6 +1337,32 @@ def record_diagnostic(
         details={"kind": kind.value},
     )
     return diagnostic
+
+
+def diagnostic_refusals(
+    written_on: date, *, entered_on: date, state: State, kind: DiagnosticKind, week_starts_on: date | None
+) -> list[str]:
+    """Why a diagnostic cannot be written on ``written_on``.
+
+    ``week_starts_on``: the first day of the week an orientation-week
+    diagnostic concludes (None: the pathway has no such week).
+    """
+    messages = date_refusals(written_on, "du diagnostic")
+    messages += before_entry_refusals(written_on, entered_on, "du diagnostic")
+    if state.is_terminal:
+        messages.append("Ce parcours est terminé : un diagnostic ne peut plus y être ajouté.")
+    if kind is DiagnosticKind.ORIENTATION_WEEK:
+        if week_starts_on is None:
+            messages.append(
+                "Ce parcours ne compte pas cette semaine du pôle orientation : enregistrez le "
+                "diagnostic d'un entretien individuel."
+            )
+        elif written_on < week_starts_on:
+            messages.append(
+                "Le diagnostic de la semaine ne peut pas précéder son premier jour "
+                f"({week_starts_on:%d/%m/%Y})."
+            )
+    return messages
 
 
 def add_training_in_employment(
@@ -1303,23 +1433,14 @@ def record_checkpoint(
     action_taken: str | None = None,
 ) -> Checkpoint:
     """Record a follow-up checkpoint (1, 3 or 6 months)."""
-    contract = checkpoint.contract
-    messages = _check_date(recorded_on, "du point de suivi")
-    earliest = checkpoint.due_on - timedelta(days=CHECKPOINT_EARLIEST_DAYS)
-    if recorded_on < contract.starts_on:
-        messages.append("Un point de suivi ne peut pas précéder le début du contrat.")
-    elif recorded_on < earliest:
-        messages.append(
-            f"Le point de suivi à {checkpoint.month} mois, prévu le {checkpoint.due_on:%d/%m/%Y}, "
-            f"s'enregistre au plus tôt le {earliest:%d/%m/%Y}."
-        )
-    if checkpoint.recorded_on is not None:
-        messages.append(f"Le point de suivi à {checkpoint.month} mois est déjà enregistré.")
-    if checkpoint.cancelled_on is not None:
-        messages.append(
-            f"Le point de suivi à {checkpoint.month} mois a été annulé : le contrat a pris fin le "
-            f"{checkpoint.cancelled_on:%d/%m/%Y}."
-        )
+    messages = checkpoint_refusals(
+        checkpoint.month,
+        checkpoint.due_on,
+        recorded_on=recorded_on,
+        contract_starts_on=checkpoint.contract.starts_on,
+        already_recorded=checkpoint.recorded_on is not None,
+        cancelled_on=checkpoint.cancelled_on,
+    )
     if messages:
         raise InvalidInput(messages)
     checkpoint.recorded_on = recorded_on
@@ -1358,3 +1479,32 @@ def set_prescriber(
         platform_id=pathway.platform_id,
         changes={"prescriber_type": (before, prescriber_type)},
     )
+
+
+def checkpoint_refusals(
+    month: int,
+    due_on: date,
+    *,
+    recorded_on: date,
+    contract_starts_on: date,
+    already_recorded: bool,
+    cancelled_on: date | None,
+) -> list[str]:
+    """Why the ``month`` checkpoint, due on ``due_on``, cannot be recorded on ``recorded_on``."""
+    messages = date_refusals(recorded_on, "du point de suivi")
+    earliest = due_on - timedelta(days=CHECKPOINT_EARLIEST_DAYS)
+    if recorded_on < contract_starts_on:
+        messages.append("Un point de suivi ne peut pas précéder le début du contrat.")
+    elif recorded_on < earliest:
+        messages.append(
+            f"Le point de suivi à {month} mois, prévu le {due_on:%d/%m/%Y}, "
+            f"s'enregistre au plus tôt le {earliest:%d/%m/%Y}."
+        )
+    if already_recorded:
+        messages.append(f"Le point de suivi à {month} mois est déjà enregistré.")
+    if cancelled_on is not None:
+        messages.append(
+            f"Le point de suivi à {month} mois a été annulé : le contrat a pris fin le "
+            f"{cancelled_on:%d/%m/%Y}."
+        )
+    return messages

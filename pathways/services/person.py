@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -52,13 +52,44 @@ def find_duplicates(
     candidates = session.scalars(
         sa.select(Person).where(Person.platform_id == platform_id, sa.or_(*conditions))
     ).all()
-    wanted = (normalise_name(last_name), normalise_name(first_name))
     return [
         person
         for person in candidates
-        if (ft_id and person.france_travail_id == ft_id)
-        or (normalise_name(person.last_name), normalise_name(person.first_name)) == wanted
+        if same_person(
+            person,
+            last_name=last_name,
+            first_name=first_name,
+            birth_date=birth_date,
+            france_travail_id=ft_id,
+        )
     ]
+
+
+class Identity(Protocol):
+    last_name: str
+    first_name: str
+    birth_date: date
+    france_travail_id: str | None
+
+
+def same_person(
+    known: Identity,
+    *,
+    last_name: str,
+    first_name: str,
+    birth_date: date | None,
+    france_travail_id: str | None,
+) -> bool:
+    """Whether ``known`` is the person described: same France Travail id, or same name and birth date."""
+    ft_id = (france_travail_id or "").strip().upper()
+    if ft_id and known.france_travail_id == ft_id:
+        return True
+    return (
+        birth_date is not None
+        and known.birth_date == birth_date
+        and normalise_name(known.last_name) == normalise_name(last_name)
+        and normalise_name(known.first_name) == normalise_name(first_name)
+    )
 
 
 def create_person(
@@ -73,7 +104,7 @@ def create_person(
     **fields: Any,
 ) -> Person:
     """Create a person; refused when one with the same identity exists, unless told otherwise."""
-    messages = _identity_refusals(last_name.strip(), first_name.strip(), birth_date)
+    messages = identity_refusals(last_name.strip(), first_name.strip(), birth_date)
     if fields.get("france_travail_id"):
         fields["france_travail_id"] = fields["france_travail_id"].strip().upper()
     if not messages and not allow_duplicate:
@@ -161,7 +192,7 @@ def update_person(
     last_name = str(changes.get("last_name", person.last_name) or "").strip()
     first_name = str(changes.get("first_name", person.first_name) or "").strip()
     birth_date = changes.get("birth_date", person.birth_date)
-    messages = _identity_refusals(last_name, first_name, birth_date)
+    messages = identity_refusals(last_name, first_name, birth_date)
     if changes.get("france_travail_id"):
         changes["france_travail_id"] = str(changes["france_travail_id"]).strip().upper()
     changes["last_name"], changes["first_name"] = last_name, first_name
@@ -212,7 +243,8 @@ def update_person(
     return changed
 
 
-def _identity_refusals(last_name: str, first_name: str, birth_date: date | None) -> list[str]:
+def identity_refusals(last_name: str, first_name: str, birth_date: date | None) -> list[str]:
+    """What is missing or wrong in a person's identity (names already stripped)."""
     messages = []
     if not last_name:
         messages.append("Le nom est obligatoire.")

@@ -1,44 +1,58 @@
-"""``/import``: upload a caseload file, read the verification report or preview, confirm.
+"""``/import``: upload a caseload file, follow its verification, read the report, confirm, follow the import.
 
-The upload is checked and read from a temporary file deleted before the
-response, whatever happens (a refused file leaves nothing behind, and its
-refusal is in the audit trail). Between the verification and the
-confirmation the verified file waits in ``instance/imports/`` encrypted
-(``pathways.imports.waiting``) under a random name; its name and key live
-only in the manager's signed session, so nobody else can confirm it, the
-server alone cannot read it, and the manager does not upload the file twice.
-The confirmation runs the whole import again (the database may have changed
-meanwhile) and commits only if it is still clean; the waiting file is deleted
-after a confirmed import, and abandoned ones after a day.
+Each file sent is an ``ImportBatch`` with its own page (``/import/<id>``):
+the verification, then — once the manager who sent it confirms — the
+import, each a job of the queue (``pathways.imports.jobs``) whose progress
+the page shows (rows checked, rows written).
+
+The upload is checked as a whole first, in the request and before anything
+is parsed (``safety``: a hostile file is refused in milliseconds, its
+refusal audited, nothing kept). An accepted file then waits in
+``instance/imports/`` encrypted (``pathways.imports.waiting``) under a
+random name; its key lives in the uploader's signed session and in the
+parameters of the job working on it, which drops it when done: between the
+verification and the confirmation the server alone cannot read the file.
+The file is deleted once imported or refused, and abandoned ones after a day.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import secrets
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, session, url_for
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    send_file,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response
-from wtforms import HiddenField
 
+from pathways import clock
 from pathways.extensions import db
 from pathways.forms.base import Form
+from pathways.imports import jobs as import_jobs
 from pathways.imports import waiting
 from pathways.imports.reader import COLUMNS, REQUIRED
-from pathways.imports.safety import FileRefused
-from pathways.imports.service import ImportReport, record_outcome, record_refused_file, run_import
+from pathways.imports.safety import FileRefused, file_kind
+from pathways.imports.service import ImportReport, record_refused_file
+from pathways.imports.tasks import open_batch
 from pathways.imports.template import write_template
-from pathways.models import Platform
-from pathways.security.access import roles_required
+from pathways.models import ImportBatch, Platform
+from pathways.security.access import get_platform_row_or_404, roles_required
 from pathways.states import State
 from pathways.templating import NAVIGATION, NavItem
-from pathways.vocabulary import Role
-from pathways.wording import count
+from pathways.vocabulary import ImportStatus, Role
 
 blueprint = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -46,8 +60,6 @@ if not any(item.endpoint == "imports.index" for item in NAVIGATION):
     NAVIGATION.append(NavItem("Import", "imports.index", (Role.MANAGER,)))
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SESSION_KEY = "pending_import"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 KEEP_SECONDS = 24 * 3600
 
 
@@ -58,15 +70,10 @@ class UploadForm(Form):
 
 
 class ConfirmForm(Form):
-    token = HiddenField()
+    pass
 
 
-def _folder() -> Path:
-    folder = Path(
-        current_app.config.get("PATHWAYS_IMPORT_FOLDER") or Path(current_app.instance_path) / "imports"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+_folder = import_jobs.folder
 
 
 def _clean_old(folder: Path) -> None:
@@ -83,20 +90,47 @@ def _platform() -> Platform:
     return platform
 
 
-def _crumbs(*more: tuple[str, str | None]) -> list[tuple[str, str | None]]:
-    return [("Accueil", url_for("main.home")), ("Import", url_for("imports.index")), *more]
+# The session's keys of the waiting files, by batch id (never stored on the server).
+KEYS = "import_keys"
+
+
+def _remember_key(batch_id: int, key: str) -> None:
+    keys = dict(session.get(KEYS) or {})
+    # Only the latest few: an abandoned verification's key is of no use after a day anyway.
+    keys = dict(list(keys.items())[-4:])
+    keys[str(batch_id)] = key
+    session[KEYS] = keys
+
+
+def _forget_key(batch_id: int) -> str | None:
+    keys = dict(session.get(KEYS) or {})
+    key = keys.pop(str(batch_id), None)
+    session[KEYS] = keys
+    return key
+
+
+def _index(form: UploadForm) -> str:
+    batches = db.session.scalars(
+        sa.select(ImportBatch)
+        .where(ImportBatch.platform_id == current_user.platform_id)
+        .order_by(ImportBatch.created_at.desc(), ImportBatch.id.desc())
+        .limit(10)
+    ).all()
+    return render_template(
+        "imports/index.html",
+        form=form,
+        columns=COLUMNS,
+        required=REQUIRED,
+        batches=batches,
+        timezone=clock.PLATFORM_TIMEZONE,
+        breadcrumb=[("Accueil", url_for("main.home")), ("Import", None)],
+    )
 
 
 @blueprint.get("/")
 @roles_required(Role.MANAGER)
 def index() -> str:
-    return render_template(
-        "imports/index.html",
-        form=UploadForm(),
-        columns=COLUMNS,
-        required=REQUIRED,
-        breadcrumb=[("Accueil", url_for("main.home")), ("Import", None)],
-    )
+    return _index(UploadForm())
 
 
 @blueprint.get("/modele.xlsx")
@@ -108,35 +142,12 @@ def template() -> Response:
     return send_file(output, mimetype=XLSX, as_attachment=True, download_name="modele-import-parcours.xlsx")
 
 
-def _report_page(
-    report: ImportReport | None, filename: str, *, refused: str | None = None, token: str | None = None
-) -> str:
-    states = []
-    if report is not None:
-        states = [(State(code).label, n) for code, n in sorted(report.states.items())]
-    return render_template(
-        "imports/report.html",
-        report=report,
-        refused=refused,
-        filename=filename,
-        states=states,
-        confirm=ConfirmForm(token=token) if token else None,
-        breadcrumb=_crumbs(("Vérification", None)),
-    )
-
-
 @blueprint.post("/verifier")
 @roles_required(Role.MANAGER)
 def verify() -> str | Response:
     form = UploadForm()
     if not form.validate():
-        return render_template(
-            "imports/index.html",
-            form=form,
-            columns=COLUMNS,
-            required=REQUIRED,
-            breadcrumb=[("Accueil", url_for("main.home")), ("Import", None)],
-        )
+        return _index(form)
     upload = form.file.data
     filename = Path(upload.filename or "fichier").name[:200]
     folder = _folder()
@@ -147,88 +158,93 @@ def verify() -> str | Response:
     try:
         upload.save(plain)
         try:
-            report = run_import(db.session, platform, plain, actor=current_user, filename=filename)
-        except FileRefused as error:
-            return _refused(platform, filename, error)
-        db.session.rollback()  # a verification writes nothing but its audit line
-        record_outcome(
-            db.session, platform, report, actor=current_user, action="import.verify", filename=filename
-        )
-        db.session.commit()
-        if not report.ok:
-            return _report_page(report, filename)
+            file_kind(plain, filename)  # bounded checks, before anything is parsed
+        except FileRefused as refused:
+            return _refused(platform, filename, refused)
         sealed = folder / f"{token}.sealed"
         key = waiting.seal(plain, sealed)
     finally:
         plain.unlink(missing_ok=True)
-    session[SESSION_KEY] = {
-        "token": token,
-        "file": sealed.name,
-        "key": key,
-        "filename": filename,
-        "platform": platform.id,
-    }
-    return _report_page(report, filename, token=token)
+    batch = open_batch(db.session, platform, current_user, filename, sealed.name)
+    _remember_key(batch.id, key)
+    import_jobs.ask(db.session, import_jobs.VERIFY, batch, current_user, key)
+    return redirect(url_for("imports.show", batch_id=batch.id))
 
 
-def _refused(platform: Platform, filename: str, error: FileRefused) -> str:
-    """A file refused as a whole: nothing kept but the audit line, the reason shown in French."""
+def _refused(platform: Platform, filename: str, refused: FileRefused) -> Response:
+    """A file refused as a whole: nothing kept but its batch (the reason) and the audit line."""
     db.session.rollback()
-    record_refused_file(db.session, platform, actor=current_user, filename=filename, reason=error.message)
+    record_refused_file(db.session, platform, actor=current_user, filename=filename, reason=refused.message)
+    batch = open_batch(db.session, platform, current_user, filename, None)
+    batch.status = ImportStatus.REFUSED
+    batch.report = {"refused": refused.message}
     db.session.commit()
-    return _report_page(None, filename, refused=error.message)
+    return redirect(url_for("imports.show", batch_id=batch.id))
 
 
-@blueprint.post("/confirmer")
+def _batch(batch_id: int) -> ImportBatch:
+    return get_platform_row_or_404(db.session, current_user, ImportBatch, batch_id)
+
+
+def _progress(batch: ImportBatch) -> dict[str, object]:
+    """What the page shows of how far the batch is (also sent to its refresh script)."""
+    # Before writing, the import checks the file again (the platform may have changed).
+    writing = batch.status is ImportStatus.DONE or (
+        batch.status is ImportStatus.WRITING and batch.rows_written
+    )
+    done = batch.rows_written if writing else batch.rows_checked
+    total = batch.rows_total or 0
+    queued = not batch.status.is_running and import_jobs.waiting_for_the_queue(db.session, batch)
+    return {
+        "status": batch.status.value,
+        "status_label": "Demandé, en attente de son tour" if queued else batch.status.label,
+        "running": batch.status.is_running or queued,
+        "label": "Parcours écrits" if writing else "Lignes vérifiées",
+        "done": done,
+        "total": total,
+        "percent": round(100 * done / total) if total else 0,
+    }
+
+
+@blueprint.get("/<int:batch_id>")
 @roles_required(Role.MANAGER)
-def confirm() -> str | Response:
+def show(batch_id: int) -> str:
+    batch = _batch(batch_id)
+    data = batch.report or {}
+    report = ImportReport.from_json(data) if "rows" in data else None
+    states = [(State(code).label, n) for code, n in sorted(report.states.items())] if report else []
+    confirmable = batch.status is ImportStatus.VERIFIED and batch.user_id == current_user.id
+    return render_template(
+        "imports/report.html",
+        batch=batch,
+        report=report,
+        refused=data.get("refused"),
+        states=states,
+        progress=_progress(batch),
+        confirm=ConfirmForm() if confirmable else None,
+        breadcrumb=[
+            ("Accueil", url_for("main.home")),
+            ("Import", url_for("imports.index")),
+            (batch.filename, None),
+        ],
+    )
+
+
+@blueprint.get("/<int:batch_id>/etat")
+@roles_required(Role.MANAGER)
+def progress(batch_id: int) -> Response:
+    return jsonify(_progress(_batch(batch_id)))
+
+
+@blueprint.post("/<int:batch_id>/confirmer")
+@roles_required(Role.MANAGER)
+def confirm(batch_id: int) -> Response:
+    batch = _batch(batch_id)
     form = ConfirmForm()
-    pending = session.get(SESSION_KEY)
-    if (
-        not form.validate()
-        or not pending
-        or not TOKEN.match(str(form.token.data or ""))
-        or not secrets.compare_digest(str(form.token.data), pending["token"])
-        or pending["platform"] != current_user.platform_id
-    ):
+    path = _folder() / Path(batch.stored_as or "absent").name
+    key = _forget_key(batch.id) if form.validate() and batch.user_id == current_user.id else None
+    if key is None or batch.status is not ImportStatus.VERIFIED or not path.is_file():
         flash("Cette vérification n'est plus valable : déposez à nouveau le fichier.", "error")
         return redirect(url_for("imports.index"))
-    folder = _folder()
-    path = folder / Path(str(pending.get("file", ""))).name
-    platform = _platform()
-    try:
-        with waiting.unsealed(path, str(pending.get("key", "")), folder) as plain:
-            report = run_import(db.session, platform, plain, actor=current_user, filename=pending["filename"])
-    except waiting.Unreadable:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        session.pop(SESSION_KEY, None)
-        flash("Le fichier vérifié n'est plus disponible : déposez-le à nouveau.", "error")
-        return redirect(url_for("imports.index"))
-    except FileRefused as error:
-        path.unlink(missing_ok=True)
-        session.pop(SESSION_KEY, None)
-        return _refused(platform, pending["filename"], error)
-    if not report.ok:
-        db.session.rollback()
-        record_outcome(
-            db.session,
-            platform,
-            report,
-            actor=current_user,
-            action="import.refused",
-            filename=pending["filename"],
-        )
-        db.session.commit()
-        return _report_page(report, pending["filename"])
-    db.session.commit()
-    path.unlink(missing_ok=True)
-    session.pop(SESSION_KEY, None)
-    flash(
-        f"Import terminé : {count(report.pathways_created, 'parcours créé', 'parcours créés')}, "
-        f"{count(report.persons_created, 'personne créée', 'personnes créées')}, "
-        f"{count(report.persons_matched, 'reconnue', 'reconnues')}, "
-        f"{count(report.pathways_already_imported, 'déjà importé', 'déjà importés')}.",
-        "success",
-    )
-    return redirect(url_for("imports.index"))
+    import_jobs.ask(db.session, import_jobs.CONFIRM, batch, current_user, key)
+    return redirect(url_for("imports.show", batch_id=batch_id))

@@ -507,17 +507,7 @@ def diagnostic(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
         outcome = perform(
             form,
             lambda: pathway_service.record_diagnostic(
-                db.session,
-                pathway,
-                written_on=form.written_on.data,
-                project_validated=form.project_validated.data == "yes",
-                target_job_code=form.target_job_code.data,
-                week_id=week.id,
-                basic_skills=form.basic_skills.data,
-                professional_values=form.professional_values.data,
-                barriers_and_levers=form.barriers_and_levers.data,
-                road_map=form.road_map_steps(),  # type: ignore[arg-type]
-                actor=current_user,
+                db.session, pathway, week_id=week.id, actor=current_user, **form.diagnostic_values()
             ),
         )
         if outcome.ok:

@@ -94,6 +94,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory, live_clock: Clock) -> Ite
         JOBS_IMMEDIATE=False,
         JOBS_QUEUE_PATH=str(folder / "jobs-queue.db"),
         JOBS_FOLDER=str(folder / "jobs"),
+        PATHWAYS_IMPORT_FOLDER=str(folder / "imports"),
     )
     with app.app_context():
         upgrade()
@@ -126,6 +127,7 @@ def live_worker(live_app: Flask) -> Iterator[subprocess.Popen]:
         "DATABASE_URL": live_app.config["SQLALCHEMY_DATABASE_URI"],
         "PATHWAYS_JOBS_QUEUE": live_app.config["JOBS_QUEUE_PATH"],
         "PATHWAYS_JOBS_FOLDER": live_app.config["JOBS_FOLDER"],
+        "PATHWAYS_IMPORT_FOLDER": live_app.config["PATHWAYS_IMPORT_FOLDER"],
         "SECRET_KEY": "browser-worker",
         # The consumer reads what the live app encrypted.
         "PATHWAYS_ENCRYPTION_KEYS": ",".join(live_app.config["ENCRYPTION_KEYS"]),

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from pathways.models import AuditEntry, Pathway, User
+from pathways.models import AuditEntry, ImportBatch, Pathway, User
+from pathways.vocabulary import ImportStatus, Role
 from tests import factories
 from tests.unit.imports.files import write_csv
 
@@ -70,32 +71,50 @@ def test_only_managers(web_app, world) -> None:
     assert login(web_app, world.manager).get("/import/").status_code == 200
 
 
+def batch_page(client: FlaskClient, response) -> str:
+    """The batch page the upload or the confirmation redirected to."""
+    assert response.status_code == 302
+    assert "/import/" in response.headers["Location"]
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Path) -> None:
     client = login(web_app, world.manager)
     template = client.get("/import/modele.xlsx")
     assert template.status_code == 200
     path = tmp_path / "modele.xlsx"
     path.write_bytes(template.data)
-    page = upload(client, path)
-    text = page.get_data(as_text=True)
-    assert page.status_code == 200
+    response = upload(client, path)
+    text = batch_page(client, response)
     assert "Le fichier est valide" in text
     assert "Parcours terminé" in text
+    assert "Lignes vérifiées : <span id=\"import-count\">4 sur 4</span>" in text
     assert count_pathways(session) == 0
     folder = Path(web_app.config["PATHWAYS_IMPORT_FOLDER"])
     kept = list(folder.iterdir())
     # Only the encrypted copy waits (issue 9, class 10): not a workbook anyone can open.
     assert [p.suffix for p in kept] == [".sealed"]
     assert not kept[0].read_bytes().startswith(b"PK")
-    with client.session_transaction() as cookie:
-        token = cookie["pending_import"]["token"]
-    response = client.post("/import/confirmer", data={"token": token})
-    assert response.status_code == 302
-    assert count_pathways(session) == 2
-    assert not (Path(web_app.config["PATHWAYS_IMPORT_FOLDER"]) / kept[0].name).exists()
+    batch = session.scalars(sa.select(ImportBatch)).one()
+    assert batch.status is ImportStatus.VERIFIED
+    response = client.post(f"/import/{batch.id}/confirmer")
+    text = batch_page(client, response)
+    assert "Import terminé" in text
+    assert count_pathways(session) == 4
+    assert not list(folder.iterdir())  # the file is gone once imported
+    progress = client.get(f"/import/{batch.id}/etat").get_json()
+    assert progress == {
+        "status": "done",
+        "status_label": "Importé",
+        "running": False,
+        "label": "Parcours écrits",
+        "done": 4,
+        "total": 4,
+        "percent": 100,
+    }
     # The same file again: nothing new.
-    page = upload(client, path)
-    assert "0 parcours créé, 2 déjà importés" in page.get_data(as_text=True)
+    text = batch_page(client, upload(client, path))
+    assert "0 parcours créé, 4 déjà importés" in text
     actions = list(session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("import.%"))))
     assert "import.caseload" in actions
     assert "import.verify" in actions
@@ -104,23 +123,54 @@ def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Pa
 def test_report_lists_problems_and_nothing_is_kept(web_app, world, session, tmp_path: Path) -> None:
     client = login(web_app, world.manager)
     path = write_csv(tmp_path / "parcours.csv", [{**ROW, "motif_sortie": "lassitude"}])
-    text = upload(client, path).get_data(as_text=True)
+    text = batch_page(client, upload(client, path))
     assert "1 problème :" in text
     assert "lassitude" in text
     assert "Confirmer" not in text
     assert count_pathways(session) == 0
+    assert not list(Path(web_app.config["PATHWAYS_IMPORT_FOLDER"]).iterdir())
+
+
+def test_only_the_uploader_confirms_and_only_once(web_app, world, session, tmp_path: Path) -> None:
+    other = factories.create_user(
+        session, email="autre-responsable@example.fr", role=Role.MANAGER, password=factories.PASSWORD,
+        platform=world.platform,
+    )
+    session.commit()
+    client = login(web_app, world.manager)
+    batch_page(client, upload(client, write_csv(tmp_path / "parcours.csv", [ROW])))
+    batch = session.scalars(sa.select(ImportBatch)).one()
+    intruder = login(web_app, other)
+    assert "Confirmer" not in intruder.get(f"/import/{batch.id}").get_data(as_text=True)
+    intruder.post(f"/import/{batch.id}/confirmer")
+    assert count_pathways(session) == 0
+    client.post(f"/import/{batch.id}/confirmer")
+    again = client.post(f"/import/{batch.id}/confirmer")
+    assert again.status_code == 302
+    assert count_pathways(session) == 1
+
+
+def test_another_platform_never_sees_an_import(web_app, world, session, tmp_path: Path) -> None:
+    elsewhere = factories.make_world(session, slug="essonne")
+    session.commit()
+    client = login(web_app, world.manager)
+    batch_page(client, upload(client, write_csv(tmp_path / "parcours.csv", [ROW])))
+    batch = session.scalars(sa.select(ImportBatch)).one()
+    other = login(web_app, elsewhere.manager)
+    assert other.get(f"/import/{batch.id}").status_code == 404
+    assert other.get(f"/import/{batch.id}/etat").status_code == 404
+    assert other.post(f"/import/{batch.id}/confirmer").status_code == 404
 
 
 def test_hostile_file_refused(web_app, world, tmp_path: Path) -> None:
     client = login(web_app, world.manager)
     path = write_csv(tmp_path / "parcours.csv", [ROW])
-    text = upload(client, path, "parcours.xlsm").get_data(as_text=True)
+    text = batch_page(client, upload(client, path, "parcours.xlsm"))
     assert "Fichier refusé" in text
     assert "macros" in text
 
 
 def test_confirm_without_verification_is_refused(web_app, world, session) -> None:
     client = login(web_app, world.manager)
-    response = client.post("/import/confirmer", data={"token": "x" * 32})
-    assert response.status_code == 302
+    assert client.post("/import/999999/confirmer").status_code == 404
     assert count_pathways(session) == 0

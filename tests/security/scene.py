@@ -24,6 +24,7 @@ from pathways.models import (
     Barrier,
     Checkpoint,
     Immersion,
+    ImportBatch,
     Note,
     Pathway,
     Person,
@@ -36,7 +37,7 @@ from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
 from pathways.states import State, Trigger
-from pathways.vocabulary import JobStatus, Role
+from pathways.vocabulary import ImportStatus, JobStatus, Role
 from tests.factories import World, full_request, make_pathway, make_world, satisfy_orientation
 
 START = date(2025, 1, 6)
@@ -58,6 +59,7 @@ class Side:
     immersion: Immersion
     training: Training
     planned: PlannedStep
+    batch: ImportBatch
     # A finished export of each account of the platform, its file on disk.
     jobs: dict[Role, int] = field(default_factory=dict)
 
@@ -99,8 +101,19 @@ def make_side(session: Session, slug: str) -> Side:
     checkpoint = session.query(Checkpoint).filter_by(pathway_id=pathway.id, month=1).one()
     immersion = session.query(Immersion).filter_by(pathway_id=pathway.id).one()
     training = session.query(Training).filter_by(pathway_id=pathway.id).one()
+    # A caseload file verified and waiting for its confirmation.
+    batch = ImportBatch(
+        platform_id=world.platform.id,
+        user_id=world.manager.id,
+        filename="suivi.xlsx",
+        status=ImportStatus.VERIFIED,
+        written={},
+        updated_at=clock.now(),
+    )
+    session.add(batch)
+    session.flush()
     side = Side(
-        world, pathway, pathway.person, barrier, checkpoint, referent, note, immersion, training, planned
+        world, pathway, pathway.person, barrier, checkpoint, referent, note, immersion, training, planned, batch
     )
     side.jobs = {role: make_finished_job(session, side.user(role)).id for role in Role}
     return side
@@ -174,6 +187,8 @@ KINDS: dict[str, Kind] = {
     "territory_id": Kind(lambda side, role: side.world.territory.id, frozenset(Role), admin_everywhere=True),
     # A background job: only the account that asked for it sees it, whatever its role.
     "job_id": Kind(lambda side, role: side.jobs[role], frozenset(Role)),
+    # A caseload import of the platform: its managers'.
+    "batch_id": Kind(lambda side, role: side.batch.id, frozenset({Role.MANAGER})),
 }
 
 # Identifiers some routes take in the query string, by endpoint: {argument: id on a side}.

@@ -28,7 +28,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from pathways.imports.service import run_import
-from pathways.models import AuditEntry, Pathway
+from pathways.models import AuditEntry, BackgroundJob, Pathway
 from tests.factories import World, make_world
 from tests.security.hostile_files import HOSTILE, workbook
 from tests.security.scene import login
@@ -133,8 +133,9 @@ def test_every_hostile_upload_is_refused_in_french_audited_and_leaves_nothing(
         folder = tmp_path / kind
         folder.mkdir()
         response = upload(client, build(folder))
-        page = response.get_data(as_text=True)
-        assert response.status_code == 200, kind
+        # Refused in the request, before anything is parsed or queued: the batch's page says why.
+        assert response.status_code == 302, kind
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "Fichier refusé" in page, kind
         assert expected in page.replace("&#39;", "'"), kind
         assert list(uploads.iterdir()) == [], f"{kind} left a file behind"
@@ -194,15 +195,21 @@ def test_the_waiting_file_is_encrypted_and_useless_without_the_session(
     path.write_text("nom;prenom;date_naissance;date_entree\nSecretnom;Jules;02/02/2004;01/09/2025\n")
     client = app.test_client()
     login(client, world.manager)
-    assert "Le fichier est valide" in upload(client, path).get_data(as_text=True)
+    response = upload(client, path)
+    assert "Le fichier est valide" in client.get(response.headers["Location"]).get_data(as_text=True)
     [waiting] = list(uploads.iterdir())
     assert b"Secretnom" not in waiting.read_bytes()
+    # The key is no longer on the server once the verification is done: only the session has it.
+    jobs = session.scalars(sa.select(BackgroundJob).where(BackgroundJob.kind == "import.verify")).all()
+    assert [("key" in (job.params or {})) for job in jobs] == [False]
     with client.session_transaction() as cookie:
-        pending = cookie["pending_import"]
-        token = pending["token"]
-        pending["key"] = "A" * 43 + "="  # another key: the file cannot be read
-        cookie["pending_import"] = pending
-    response = client.post("/import/confirmer", data={"token": token})
+        keys = dict(cookie["import_keys"])
+        [batch_id] = keys
+        keys[batch_id] = "A" * 43 + "="  # another key: the file cannot be read
+        cookie["import_keys"] = keys
+    response = client.post(f"/import/{batch_id}/confirmer")
     assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True).replace("&#39;", "'")
+    assert "n'est plus disponible" in page
     assert list(uploads.iterdir()) == []
     assert session.scalar(sa.select(sa.func.count()).select_from(Pathway)) == 0

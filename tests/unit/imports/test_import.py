@@ -235,8 +235,11 @@ def test_template_imports_as_it_is(session, today, tmp_path: Path) -> None:
     write_template(path, session, world.platform)
     report = run_import(session, world.platform, path, actor=world.manager)
     assert report.problems == []
-    assert report.pathways_created == 2
-    assert report.states == {"completed": 1, "exited": 1}
+    # The Yvelines method, an early exit, Lyon's path, a broken CDD then a CDI.
+    assert report.pathways_created == 4
+    assert report.states == {"completed": 2, "exited": 1, "training": 1}
+    events = session.scalars(sa.select(PathwayEvent.trigger).order_by(PathwayEvent.pathway_id, PathwayEvent.sequence))
+    assert list(events).count(Trigger.END_CONTRACT) == 1
 
 
 def test_import_then_bilan_round_trip(session, today, tmp_path: Path) -> None:

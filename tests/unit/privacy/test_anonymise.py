@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exports.breakdowns import age_at
+from pathways import clock
 from pathways.models import (
     AuditEntry,
     BackgroundJob,
@@ -20,6 +22,7 @@ from pathways.models import (
     Contract,
     FormSubmission,
     Immersion,
+    ImportBatch,
     Pathway,
     PathwayEvent,
     Person,
@@ -35,7 +38,7 @@ from pathways.privacy.anonymise import (
 )
 from pathways.services.pathway import InvalidInput
 from pathways.states import State
-from pathways.vocabulary import BarrierCategory, TrainingResult
+from pathways.vocabulary import BarrierCategory, ImportStatus, TrainingResult
 from tests.factories import make_pathway, make_world
 from tests.unit.privacy.scene import make_full_person, make_record_export
 
@@ -101,24 +104,50 @@ def places_holding(session, needle: str) -> list[str]:
     return found
 
 
+def waiting_import(session, world, folder: Path, name: str, report: dict | None = None) -> Path:
+    """A file of ``world``'s platform waiting for its confirmation, and its batch."""
+    path = folder / name
+    path.write_bytes(b"sealed")
+    now = clock.now()
+    session.add(
+        ImportBatch(
+            platform_id=world.platform.id,
+            user_id=world.manager.id,
+            filename="suivi.xlsx",
+            status=ImportStatus.VERIFIED if report is None else ImportStatus.REFUSED,
+            stored_as=name if report is None else None,
+            report=report,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return path
+
+
 @pytest.fixture
 def two_persons(session, today, app, tmp_path):
-    app.config["PATHWAYS_IMPORT_FOLDER"] = str(tmp_path / "imports")
+    saved = app.config.get("PATHWAYS_IMPORT_FOLDER")
+    folder = tmp_path / "imports"
+    folder.mkdir()
+    app.config["PATHWAYS_IMPORT_FOLDER"] = str(folder)
     world = make_world(session)
+    elsewhere = make_world(session, "gironde")
     gone = make_full_person(session, world, "QZX")
     kept = make_full_person(session, world, "KWV")
     job, job_file = make_record_export(session, world, gone.person)
     other_job, other_file = make_record_export(session, world, kept.person)
-    (tmp_path / "imports").mkdir()
-    waiting = tmp_path / "imports" / "waiting-upload.bin"
-    waiting.write_bytes(b"sealed")
+    waiting = waiting_import(session, world, folder, "waiting-upload.bin")
+    other_platform = waiting_import(session, elsewhere, folder, "other-platform.bin")
+    # A refused row of an earlier import quoted her name: « ZarkovQZX » is not a valid sex.
+    problems = [[2, "sexe", "ZarkovQZX", "Valeur inconnue."], [3, "sexe", "Q", "Valeur inconnue."]]
+    waiting_import(session, world, folder, "refused.bin", {"rows": 2, "problems": problems})
     session.commit()
-    yield world, gone, kept, (job, job_file, other_job, other_file, waiting)
-    app.config.pop("PATHWAYS_IMPORT_FOLDER", None)
+    yield world, gone, kept, (job, job_file, other_job, other_file, waiting, other_platform)
+    app.config["PATHWAYS_IMPORT_FOLDER"] = saved
 
 
 def test_no_name_contact_or_free_text_left_anywhere(session, two_persons) -> None:
-    _world, gone, kept, (job, job_file, other_job, other_file, waiting) = two_persons
+    _world, gone, kept, (job, job_file, other_job, other_file, waiting, other_platform) = two_persons
     # Before: the tag is everywhere a person's data can be.
     before = set(places_holding(session, gone.tag))
     assert {
@@ -140,6 +169,7 @@ def test_no_name_contact_or_free_text_left_anywhere(session, two_persons) -> Non
         "checkpoints.difficulties",
         "diagnostics.basic_skills",
         "adviser_assignments.handover_note",
+        "import_batches.report",
     } <= before
 
     done = anonymise_person(session, gone.person, reason=Reason.RETENTION, actor=None)
@@ -148,13 +178,19 @@ def test_no_name_contact_or_free_text_left_anywhere(session, two_persons) -> Non
     assert places_holding(session, gone.tag) == []
     assert done.pathways == 1
     # The other person is untouched.
-    assert set(places_holding(session, kept.tag)) == before
+    assert set(places_holding(session, kept.tag)) == before - {"import_batches.report"}
     for text in kept.texts:
         assert places_holding(session, text), text
-    # Files that named the person are gone, the other person's stay; waiting imports are all gone.
+    # Files that named the person are gone, the other person's stay; the platform's waiting
+    # imports are gone (nobody can read whether they name her), another platform's stay.
     assert not job_file.exists()
     assert other_file.exists()
     assert not waiting.exists()
+    assert other_platform.exists()
+    problems = session.scalar(
+        sa.select(ImportBatch.report).where(ImportBatch.status == ImportStatus.REFUSED)
+    )["problems"]
+    assert problems == [[2, "sexe", None, "Valeur inconnue."], [3, "sexe", "Q", "Valeur inconnue."]]
     session.expire_all()
     assert session.get(BackgroundJob, job.id).title == ANONYMISED_JOB_TITLE
     assert session.get(BackgroundJob, job.id).result_file is None

@@ -11,7 +11,7 @@ hold — an information notice given, an opposition, an anonymisation —
 rather than losing it silently.
 
 Revision ID: 67ad18facb7e
-Revises: cc9fde792532
+Revises: 5d29db8a82dd
 Create Date: 2026-12-01 17:33:16.367659
 """
 
@@ -23,7 +23,7 @@ from alembic import op
 from pathways import crypto
 
 revision = "67ad18facb7e"
-down_revision = "cc9fde792532"
+down_revision = "5d29db8a82dd"
 branch_labels = None
 depends_on = None
 

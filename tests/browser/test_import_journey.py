@@ -1,0 +1,60 @@
+"""A manager takes the platform's spreadsheet in: template, verification, report, confirmation, result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from pathways.extensions import db
+from pathways.models import Pathway, PathwayEvent
+from pathways.states import Trigger
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_manager_imports_the_template_then_a_broken_file(
+    journey, world, live_app, live_worker, tmp_path: Path
+) -> None:
+    manager = journey()
+    manager.login(world.manager.email)
+    manager.goto("/import/")
+    manager.check("import")
+    manager.page.set_viewport_size({"width": 390, "height": 844})
+    manager.check("import-phone")
+    manager.page.set_viewport_size({"width": 1280, "height": 900})
+    with manager.page.expect_download() as download:
+        manager.page.click("text=Télécharger le modèle")
+    template = tmp_path / "modele-import-parcours.xlsx"
+    download.value.save_as(template)
+
+    manager.page.set_input_files("input[type=file]", str(template))
+    manager.page.click("text=Vérifier le fichier")
+    expect(manager.page.locator("main")).to_contain_text("Le fichier est valide")
+    expect(manager.page.locator("#import-bar")).to_have_attribute("value", "4")
+    manager.check("verified")
+    manager.page.click("text=Confirmer l'import")
+    expect(manager.page.locator("main")).to_contain_text("Import terminé")
+    manager.check("imported")
+    with live_app.app_context():
+        triggers = list(db.session.scalars(sa.select(PathwayEvent.trigger)))
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Pathway)) >= 4
+        assert Trigger.END_CONTRACT in triggers  # the broken CDD of the template
+        db.session.remove()
+
+    broken = tmp_path / "parcours.csv"
+    broken.write_text(
+        "nom;prenom;date_naissance;date_entree;date_contrat_2\nPetit;Jules;02/02/2004;01/09/2025;01/10/2025\n",
+        encoding="utf-8",
+    )
+    manager.goto("/import/")
+    manager.page.set_input_files("input[type=file]", str(broken))
+    manager.page.click("text=Vérifier le fichier")
+    expect(manager.page.locator("main")).to_contain_text("rien n'a été enregistré")
+    expect(manager.page.locator("main table")).to_contain_text("Un deuxième contrat suit la fin du premier")
+    manager.check("refused")
+    manager.page.set_viewport_size({"width": 390, "height": 844})
+    manager.check("refused-phone")
+    manager.assert_accessible()
