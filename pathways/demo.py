@@ -43,6 +43,7 @@ from pathways.models import (
     User,
 )
 from pathways.models.orientation import ORIENTATION_WEEK_DAYS
+from pathways.privacy import rights
 from pathways.services import answers, coaccompaniment, convocations
 from pathways.services import barrier as barrier_service
 from pathways.services import pathway as pathway_service
@@ -299,8 +300,10 @@ def seed_demo(session: Session, *, persons: int = 200, seed: int = 2026) -> dict
     users[Role.ADVISER][0].weekly_digest = True
     for index in range(persons):
         _one_person(context, index, persons)
+    archived = _archived_persons(context, random.Random(seed + 1))  # noqa: S311 - demo data
     return {
         "persons": persons,
+        "archived": archived,
         "pathways": session.scalar(
             sa.select(sa.func.count()).select_from(Pathway).where(Pathway.platform_id == platform.id)
         ),
@@ -368,6 +371,11 @@ def _one_person(context: _Context, index: int, total: int) -> None:
         delegate=context.delegate,
         target_job_code=rng.choice(SECTOR_JOBS),
     )
+    # Most were given the information notice at the first contact; the caseload flags the others.
+    if index % 8 != 3:
+        rights.record_information(session, person, on=entry, actor=context.delegate)
+    if index % 40 == 7:
+        rights.record_opposition(session, person, on=entry, actor=context.delegate)
     kind = FIELD_PATHS.get(index % 20)
     if kind == "lyon":
         _lyon(context, pathway, entry)
@@ -375,6 +383,51 @@ def _one_person(context: _Context, index: int, total: int) -> None:
         _job_dating(context, pathway, entry)
     else:
         _walk(context, pathway, entry, rsa, kind)
+
+
+# Persons whose pathway ended about two years ago: the retention list of « Données personnelles »
+# (last contact this many days short of 24 months: overdue, due in 12 days, due in a month and a half).
+ARCHIVED_DAYS_SHORT = (-20, 12, 45)
+
+
+def _archived_persons(context: _Context, rng: random.Random) -> int:
+    session = context.session
+    for index, days_short in enumerate(ARCHIVED_DAYS_SHORT):
+        last_contact = add_months(context.today, -24) + timedelta(days=days_short)
+        entry = add_months(last_contact, -5)
+        female = rng.random() < 0.78
+        person = create_person(
+            session,
+            context.platform.id,
+            last_name=rng.choice(LAST_NAMES),
+            first_name=rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M),
+            birth_date=context.today - timedelta(days=rng.randint(22 * 365, 55 * 365)),
+            actor=context.delegate,
+            allow_duplicate=True,
+            sex=Sex.F if female else Sex.M,
+            phone="06 " + " ".join(str(rng.randint(10, 99)) for _ in range(4)),
+            email=f"ancien{index + 1}@exemple.demo",
+            diploma_level=rng.choice(list(DiplomaLevel)[:4]),
+            is_job_seeker=True,
+        )
+        pathway = pathway_service.open_pathway(
+            session,
+            person,
+            referred_on=entry,
+            actor=context.delegate,
+            territory_id=context.territories[index % len(context.territories)].id,
+            delegate=context.delegate,
+        )
+        rights.record_information(session, person, on=entry, actor=context.delegate)
+        _exit(context, pathway, last_contact - timedelta(days=7), ExitReason.DROPPED_OUT, context.delegate)
+        coaccompaniment.add_note(
+            session,
+            pathway,
+            body="Plus de réponse aux appels ni aux courriels depuis la sortie ; dossier clos.",
+            actor=context.delegate,
+            written_on=last_contact,
+        )
+    return len(ARCHIVED_DAYS_SHORT)
 
 
 def _move(context: _Context, pathway: Pathway, request: MoveRequest, actor: User | None = None) -> bool:

@@ -315,7 +315,7 @@ def test_attendance_becomes_a_status_with_nothing_lost_and_back(empty_database: 
                 sa.text("UPDATE info_session_attendances SET status = 'excused' WHERE id = :id"),
                 {"id": ids["Inconnu"]},
             )
-        downgrade(revision="-1")
+        downgrade(revision=f"{ATTENDANCE_STATUSES}-1")
         with db.engine.connect() as c:
             present = dict(c.execute(sa.text("SELECT id, present FROM info_session_attendances")).all())
         assert {k: (None if v is None else bool(v)) for k, v in present.items()} == {
@@ -325,5 +325,102 @@ def test_attendance_becomes_a_status_with_nothing_lost_and_back(empty_database: 
         }
         upgrade()
         assert statuses()[ids["Present"]] == "present"
+        db.session.remove()
+        db.engine.dispose()
+
+
+BEFORE_PRIVACY = "8fda351a4c94"
+
+
+def test_personal_data_migration_encrypts_existing_rows_and_the_downgrade_decrypts(
+    empty_database: str, monkeypatch
+) -> None:
+    """Notes and freins written in clear before issue 12 are encrypted by the upgrade, readable through the
+    models, decrypted by the downgrade; the downgrade refuses once a notice given would be lost."""
+    from pathways import clock
+    from pathways.models import Barrier, BarrierStatusChange, Note
+
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 6, 15))
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision=BEFORE_PRIVACY)
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        tables = dict(metadata.tables)
+        with db.engine.begin() as c:
+            platform = _insert(c, tables, "platforms", slug="p12", name="Plateforme 12")
+            person = _insert(
+                c,
+                tables,
+                "persons",
+                platform_id=platform,
+                last_name="Clair",
+                first_name="Ada",
+                birth_date=date(1990, 1, 1),
+            )
+            pathway = _insert(
+                c,
+                tables,
+                "pathways",
+                platform_id=platform,
+                person_id=person,
+                state="referred",
+                last_event_on=date(2025, 1, 6),
+                version=1,
+            )
+            _insert(c, tables, "notes", pathway_id=pathway, written_on=date(2025, 1, 7), body="Note en clair")
+            barrier = _insert(
+                c,
+                tables,
+                "barriers",
+                pathway_id=pathway,
+                category="health",
+                status="identified",
+                identified_on=date(2025, 1, 7),
+                details="Précision en clair",
+                version=1,
+            )
+            _insert(
+                c,
+                tables,
+                "barrier_status_changes",
+                barrier_id=barrier,
+                status="identified",
+                changed_on=date(2025, 1, 7),
+                action_taken="Action en clair",
+                partner="Partenaire en clair",
+            )
+
+        def raw() -> list[str]:
+            return [
+                db.session.execute(sa.text(query)).scalar_one()
+                for query in (
+                    "SELECT body FROM notes",
+                    "SELECT details FROM barriers",
+                    "SELECT action_taken FROM barrier_status_changes",
+                    "SELECT partner FROM barrier_status_changes",
+                )
+            ]
+
+        clear = ["Note en clair", "Précision en clair", "Action en clair", "Partenaire en clair"]
+        upgrade()
+        assert all(value.startswith("gAAAAA") for value in raw()), raw()
+        assert db.session.scalar(sa.select(Note.body)) == "Note en clair"
+        assert db.session.scalar(sa.select(Barrier.details)) == "Précision en clair"
+        assert db.session.execute(
+            sa.select(BarrierStatusChange.action_taken, BarrierStatusChange.partner)
+        ).one() == ("Action en clair", "Partenaire en clair")
+        db.session.remove()
+        downgrade(revision=BEFORE_PRIVACY)
+        assert raw() == clear
+        db.session.remove()
+        upgrade()
+        db.session.execute(sa.text("UPDATE persons SET informed_on = '2025-01-06'"))
+        db.session.commit()
+        with pytest.raises(SystemExit):  # Flask-Migrate's exit on the migration's refusal
+            downgrade(revision=BEFORE_PRIVACY)
+        db.session.remove()
+        assert db.session.scalar(sa.text("SELECT count(*) FROM persons WHERE informed_on IS NOT NULL")) == 1
+        assert all(value.startswith("gAAAAA") for value in raw())
         db.session.remove()
         db.engine.dispose()

@@ -49,6 +49,7 @@ JOB_MODULES = (
     "pathways.jobs.messages",
     "exports.jobs",
     "pathways.imports.jobs",
+    "pathways.privacy.jobs",
 )
 
 __all__ = [

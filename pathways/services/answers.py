@@ -89,6 +89,8 @@ def read_token(session: Session, token: str) -> Invitation:
         if attendance is None:
             raise LinkInvalid
         person = session.get_one(Person, attendance.person_id)
+        if person.anonymised_on is not None:  # the person's data is gone: so is the link
+            raise LinkInvalid
         invitation = Invitation(
             kind,
             attendance,
@@ -103,6 +105,8 @@ def read_token(session: Session, token: str) -> Invitation:
         if participant is None:
             raise LinkInvalid
         pathway = session.get_one(Pathway, participant.pathway_id)
+        if pathway.person.anonymised_on is not None:
+            raise LinkInvalid
         invitation = Invitation(
             kind,
             participant,

@@ -46,6 +46,17 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "person.view": "Consultation d'une personne",
         },
     ),
+    "privacy": (
+        "Données personnelles",
+        {
+            "person.informed": "Notice d'information remise",
+            "person.opposition": "Opposition aux messages",
+            "person.opposition_withdrawn": "Opposition aux messages retirée",
+            "person.access_export": "Export du dossier complet (droit d'accès)",
+            "person.anonymise": "Anonymisation d'une personne",
+            "retention.listed": "Anonymisations annoncées au responsable",
+        },
+    ),
     "pathway": (
         "Parcours",
         {
@@ -245,6 +256,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "platform_id": ("Plateforme", "platform"),
     "territories": ("Territoires", "territories"),
     "full_name": ("Nom", str),
+    "informed_on": ("Notice remise le", _day),
 }
 DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "trigger": ("Action choisie", _enum(Trigger)),
@@ -258,6 +270,9 @@ DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
             "scope": "hors de son périmètre",
             "role": "page d'un autre rôle",
             "csrf": "jeton de sécurité absent ou faux",
+            "anonymised": "dossier anonymisé",
+            "retention": "durée de conservation écoulée",
+            "request": "demande d'effacement de la personne",
         }.get(v, str(v)),
     ),
     "path": ("Adresse demandée", str),
@@ -293,6 +308,12 @@ DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "by_email": ("Par courriel", str),
     "on_paper": ("Par courrier", str),
     "delivered": ("Envoyées par l'outil", _yes_no),
+    "pathways": ("Parcours", str),
+    "persons": ("Personnes", str),
+    "format": ("Format", lambda v: {"pdf": "PDF", "xlsx": "tableur"}.get(v, str(v))),
+    "on": ("Le", _day),
+    "opposed_on": ("Opposée depuis le", _day),
+    "page": ("Page", lambda v: {"donnees_personnelles": "Données personnelles"}.get(v, str(v))),
 }
 # Never shown: how the request came, or what says nothing to a reader.
 HIDDEN_DETAILS = frozenset({"method", "has_comment"})

@@ -21,7 +21,10 @@ them, and only on pathways still in progress:
 - ``long_suspension``: suspended for more than 60 days (on hold, the last
   event is the suspension);
 - ``planned_unconfirmed``: a planned step whose first day is more than 7
-  days past and that nobody confirmed (nor cancelled).
+  days past and that nobody confirmed (nor cancelled);
+- ``not_informed``: the person was never given the information notice
+  (``Person.informed_on``, pathways.privacy): the CNIL asks that it be
+  given at the first contact.
 
 A checkpoint cancelled by the end of its contract is never overdue. Each
 row also shows the next step planned on the pathway (« à venir »).
@@ -76,6 +79,7 @@ class Alert(StrEnum):
     TRAINING_STARTING = "training_starting"
     LONG_SUSPENSION = "long_suspension"
     PLANNED_UNCONFIRMED = "planned_unconfirmed"
+    NOT_INFORMED = "not_informed"
 
     @property
     def label(self) -> str:
@@ -93,6 +97,7 @@ ALERT_LABELS: dict[Alert, str] = {
     Alert.TRAINING_STARTING: f"Formation débutant sous {SOON_DAYS} jours",
     Alert.LONG_SUSPENSION: f"Suspendu depuis plus de {LONG_SUSPENSION_DAYS} jours",
     Alert.PLANNED_UNCONFIRMED: "Étape prévue non confirmée",
+    Alert.NOT_INFORMED: "Notice d'information non remise",
 }
 
 
@@ -148,6 +153,8 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
     """One SQL condition on ``Pathway`` per alert, as of ``today``."""
     in_progress = Pathway.state.not_in(TERMINAL_STATES)
     soon = today + timedelta(days=SOON_DAYS)
+    # Aliased: the caseload's own query joins Person, which an EXISTS would correlate away.
+    informed = aliased(Person)
     return {
         Alert.CHECKPOINT_OVERDUE: sa.and_(
             in_progress,
@@ -192,6 +199,10 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
                 step_still_planned(),
                 PlannedStep.planned_on < today - timedelta(days=PLANNED_STEP_GRACE_DAYS),
             ),
+        ),
+        Alert.NOT_INFORMED: sa.and_(
+            in_progress,
+            sa.exists().where(informed.id == Pathway.person_id, informed.informed_on.is_(None)),
         ),
     }
 

@@ -3,8 +3,9 @@
 ``may_message`` is the ONE place that decides whether a person may be sent a
 kind of message on a channel. Every message asks it twice: when it is
 asked for (``queue_message``) and again when the job sends it
-(``deliver_message``) — a person who says no in between gets nothing. (The
-person's GDPR opposition, when it exists, is checked there first.)
+(``deliver_message``) — a person who says no in between gets nothing. The
+person's GDPR opposition (``pathways.privacy.rights``) and an anonymised
+person are checked there first.
 
 A message is a row of ``outgoing_messages`` (to whom, what kind, which
 channel, when, sent or failed — never its text) and a job of the queue
@@ -35,6 +36,7 @@ from pathways.models import (
     User,
 )
 from pathways.models.messaging import ERROR_LENGTH
+from pathways.privacy import rights
 from pathways.vocabulary import AttendanceStatus, InvitationAnswer, MessageChannel, MessageKind, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ def may_message(person: Person, kind: MessageKind, channel: MessageChannel) -> P
     """
     if not kind.to_person:
         return Permission(False, "Ce message ne s'adresse pas aux personnes accompagnées.")
+    if rights.opposes_messages(person):
+        return Permission(False, "La personne s'est opposée à recevoir des messages.")
     if channel is MessageChannel.EMAIL:
         if not person.email_allowed:
             return Permission(False, "La personne ne souhaite pas recevoir de courriel.")

@@ -119,7 +119,11 @@ def back_to_file(pathway: Pathway, anchor: str, message: str) -> Response:
 
 
 def _load(pathway_id: int) -> Pathway:
-    return get_pathway_or_404(db.session, current_user, pathway_id)
+    pathway = get_pathway_or_404(db.session, current_user, pathway_id)
+    if pathway.person.is_anonymised and request.endpoint != "pathway_file.show":
+        # Nothing is written any more on an anonymised person's pathways: no text comes back.
+        access.refuse("pathway", pathway_id, reason="anonymised")
+    return pathway
 
 
 # --- the file -------------------------------------------------------------------------------
@@ -130,6 +134,14 @@ def _load(pathway_id: int) -> Pathway:
 def show(pathway_id: int) -> str:
     session = db.session
     pathway = _load(pathway_id)
+    if pathway.person.is_anonymised:
+        access.audit_view(session, current_user, pathway)
+        return render_template(
+            "pathway/anonymised.html",
+            pathway=pathway,
+            events=pathway.events,
+            breadcrumb=[("Accueil", url_for("main.home")), (pathway.person.full_name, None)],
+        )
     health_visible = can_see_health_details(current_user, pathway)
     context = {
         "file": pathway_file(session, pathway, health_visible=health_visible),

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from pathways import clock
 from pathways.messaging.mail import DeliveryError
 from pathways.models import AuditEntry, OutgoingMessage
+from pathways.privacy import rights
 from pathways.services import convocations
 from pathways.services.messaging import deliver_message, may_message, queue_message
 from pathways.services.pathway import InvalidInput
@@ -168,6 +169,43 @@ def test_nobody_who_refused_email_gets_one(app, session, today, mailbox) -> None
         )
         is None
     )
+
+
+def test_nobody_who_opposed_or_was_anonymised_gets_a_message(app, session, today, mailbox) -> None:
+    """Issue 12: the opposition recorded on the file stops every message, even one already asked for."""
+    case = make_upcoming_session(
+        session,
+        today,
+        people=[
+            {"first_name": "Inès", "email": "ines@exemple.test"},
+            {"first_name": "Léa", "email": "lea@exemple.test"},
+        ],
+    )
+    opposing, accepting = case.persons
+    rights.record_opposition(session, opposing, on=today, actor=case.world.delegate)
+    assert may_message(opposing, MessageKind.CONVOCATION, MessageChannel.EMAIL).reason == (
+        "La personne s'est opposée à recevoir des messages."
+    )
+    done = convocations.convoke_info_session(
+        session, case.info_session, [a.id for a in case.attendances], case.world.delegate
+    )
+    session.commit()
+    assert done.on_paper == [case.attendances[0].id]
+    assert [m["To"] for m in mailbox.messages] == ["lea@exemple.test"]
+    message = queue_message(
+        session,
+        kind=MessageKind.REMINDER,
+        channel=MessageChannel.EMAIL,
+        person=accepting,
+        platform_id=case.world.platform.id,
+        attendance_id=case.attendances[1].id,
+    )
+    assert message is not None
+    rights.record_opposition(session, accepting, on=today, actor=case.world.delegate)
+    session.commit()
+    session.expire_all()
+    assert session.get(OutgoingMessage, message.id).status is MessageStatus.CANCELLED
+    assert [m["To"] for m in mailbox.messages] == ["lea@exemple.test"]
 
 
 def test_an_unreachable_server_is_tried_again_then_the_message_fails(
