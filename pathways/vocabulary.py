@@ -487,6 +487,7 @@ class MessageChannel(LabelledEnum):
         "reminder": "Rappel deux jours ouvrés avant",
         "first_day": "Rappel le matin du premier jour",
         "digest": "Agenda de la semaine",
+        "retention": "Anonymisations à venir",
     }
 )
 class MessageKind(LabelledEnum):
@@ -496,10 +497,12 @@ class MessageKind(LabelledEnum):
     REMINDER = "reminder"
     FIRST_DAY = "first_day"
     DIGEST = "digest"
+    # To a platform's managers: persons listed for anonymisation (a count and a link).
+    RETENTION = "retention"
 
     @property
     def to_person(self) -> bool:
-        return self is not MessageKind.DIGEST
+        return self not in (MessageKind.DIGEST, MessageKind.RETENTION)
 
 
 @labelled({"queued": "À envoyer", "sent": "Envoyé", "failed": "Échec", "cancelled": "Non envoyé"})

@@ -128,6 +128,17 @@ def letters_pdf(convocations: Sequence[Convocation], answer_urls: Mapping[int, s
     return HTML(string=letters_html(convocations, answer_urls), url_fetcher=_refuse_urls).write_pdf()
 
 
+def retention_email(*, to: str, first_name: str, persons: int, first_on: date, page_url: str) -> Email:
+    """To a manager: how many persons are listed for anonymisation, from when; no name."""
+    context = {"first_name": first_name, "persons": persons, "first_on": first_on, "page_url": page_url}
+    return Email(
+        to=to,
+        subject="Anonymisations à venir",
+        text=render("retention.txt", **context),
+        html=render("retention.html", **context),
+    )
+
+
 def digest_email(
     *,
     to: str,

@@ -13,8 +13,8 @@ then anonymise):
   old: ``due_on`` is the day after the same date ``RETENTION_MONTHS``
   later;
 - ``RETENTION_NOTICE_DAYS`` before ``due_on`` the daily job lists them to
-  the manager (the page « Données personnelles », and an e-mail once the
-  mail feature exists: ``notify_managers``) and notes that day on the
+  the manager (the page « Données personnelles », and an e-mail when
+  e-mail is configured: ``notify_managers``) and notes that day on the
   person (``retention_notice_on``);
 - on ``due_on``, or ``RETENTION_NOTICE_DAYS`` after the day they were
   listed if that is later (a person already overdue when the tool is
@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from pathways import audit, clock
-from pathways.models import Pathway, Person, Platform
+from pathways.models import Pathway, Person, Platform, User
 from pathways.privacy.anonymise import Reason, anonymise_person
 from pathways.services.caseload import last_contact_column
 from pathways.states import TERMINAL_STATES, add_months
@@ -169,15 +169,61 @@ class RetentionRun:
 
 
 def notify_managers(session: Session, platform_id: int, listed: list[Candidate]) -> bool:
-    """Tell the platform's managers who was listed today (the page always shows them).
+    """Tell the platform's managers, by e-mail through the job queue, that persons were listed today.
 
-    HOOK(mail, issue 11 on branch ``convoc``): once the mailer exists, enqueue
-    here one e-mail per manager of ``platform_id`` through the job queue (no
-    names in the e-mail: the count and a link to « Données personnelles »),
-    and return True. Until then the listing is in the audit trail
-    (``retention.listed``) and on the page.
+    No name in the e-mail: the count, the first day and a link to « Données
+    personnelles » (the page shows who). False when e-mail is not configured
+    or no manager has an address: the page and the audit trail still say it.
     """
-    return False
+    from pathways.services.messaging import channel_open, queue_message
+    from pathways.vocabulary import MessageChannel, MessageKind, Role
+
+    if not listed or not channel_open(MessageChannel.EMAIL):
+        return False
+    managers = session.scalars(
+        sa.select(User).where(
+            User.platform_id == platform_id, User.role == Role.MANAGER, User.is_active.is_(True)
+        )
+    )
+    today = clock.today()
+    queued = [
+        queue_message(
+            session,
+            kind=MessageKind.RETENTION,
+            channel=MessageChannel.EMAIL,
+            platform_id=platform_id,
+            user=manager,
+            dedup_key=f"retention:{platform_id}:{manager.id}:{today.isoformat()}",
+        )
+        for manager in managers
+    ]
+    return any(message is not None for message in queued)
+
+
+def retention_email_for(session: Session, user: User, recipient: str) -> object:
+    """The manager's e-mail, written when it is sent: the persons listed on their platform then."""
+    from pathways.messaging.links import absolute_url
+    from pathways.messaging.texts import retention_email
+    from pathways.services.agenda import first_name_of
+
+    assert user.platform_id is not None
+    listed = [
+        c
+        for c in candidates(session, RetentionSettings.of_current_app(), platform_id=user.platform_id)
+        if c.notice_on is not None
+    ]
+    if not listed:
+        from pathways.services.messaging import Outcome
+        from pathways.vocabulary import MessageStatus
+
+        return Outcome(MessageStatus.CANCELLED, "plus personne sur la liste")
+    return retention_email(
+        to=recipient,
+        first_name=first_name_of(user),
+        persons=len(listed),
+        first_on=min(c.anonymise_on for c in listed),
+        page_url=absolute_url("privacy.index"),
+    )
 
 
 def run_retention(

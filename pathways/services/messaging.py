@@ -205,8 +205,10 @@ def deliver_message(session: Session, message_id: int, *, last_try: bool = True)
         permission = may_message(person, message.kind, message.channel)
         if not permission:
             return _cancel(message, permission.reason or "non autorisé")
-    if user is not None and not (user.is_active and user.weekly_digest):
-        return _cancel(message, "compte désactivé ou agenda du lundi arrêté")
+    if user is not None and not user.is_active:
+        return _cancel(message, "compte désactivé")
+    if message.kind is MessageKind.DIGEST and user is not None and not user.weekly_digest:
+        return _cancel(message, "agenda du lundi arrêté")
     recipient = _recipient(person, user, message.channel)
     if not recipient:
         return _cancel(message, "plus d'adresse")
@@ -248,6 +250,10 @@ def _content(session: Session, message: OutgoingMessage, recipient: str) -> Any:
         from pathways.services.agenda import digest_for
 
         return digest_for(session, session.get_one(User, message.user_id), recipient)
+    if message.kind is MessageKind.RETENTION:
+        from pathways.privacy.retention import retention_email_for
+
+        return retention_email_for(session, session.get_one(User, message.user_id), recipient)
     if message.attendance_id is not None:
         attendance = session.get(InfoSessionAttendance, message.attendance_id)
         if attendance is None:
