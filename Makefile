@@ -35,6 +35,8 @@ pathways/static/vendor/.installed: node_modules/.installed tools/vendor_assets.p
 # The job queue's consumer runs beside the web server and stops with it.
 WITH_WORKER = $(FLASK) worker & worker=$$!; trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT;
 
+# In development the e-mails are captured (instance/mail-capture/, listed on « Courriels capturés »).
+run: export MAIL_BACKEND ?= capture
 run: install ## Migrate, load the demo once, serve on http://127.0.0.1:5000 (with the job consumer)
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty

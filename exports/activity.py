@@ -68,6 +68,7 @@ from pathways.models import (
 )
 from pathways.states import ExitReason, Trigger
 from pathways.vocabulary import (
+    AttendanceStatus,
     BarrierCategory,
     BarrierStatus,
     ContractEndReason,
@@ -154,7 +155,7 @@ def _sessions(session: Session, ids: list[int], start: date, end: date) -> Count
         .where(
             InfoSession.platform_id.in_(ids),
             InfoSession.held_on.between(start, end),
-            InfoSessionAttendance.present.is_(True),
+            InfoSessionAttendance.status == AttendanceStatus.PRESENT,
         )
     )
     raw["orientation_weeks_held"] = _count(

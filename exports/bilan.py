@@ -30,6 +30,7 @@ here), the sheets both share in ``exports.sheets``.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -58,9 +59,6 @@ from pathways.models import (
     Barrier,
     BarrierStatusChange,
     InfoSession,
-    InfoSessionAttendance,
-    OrientationAttendance,
-    OrientationParticipant,
     OrientationWeek,
     Pathway,
     Platform,
@@ -68,8 +66,10 @@ from pathways.models import (
     User,
 )
 from pathways.reference import JOBS
+from pathways.services.attendance import AttendanceCounts, info_session_counts, week_counts
 from pathways.services.dashboard import OUTCOMES
 from pathways.vocabulary import BarrierCategory, BarrierStatus, EmployerType
+from pathways.wording import MONTH_NAMES
 
 FUNNEL = "Entonnoir et devenir"
 DELAYS = "Délais"
@@ -263,6 +263,7 @@ def write_bilan(
 
 
 INFO_SESSION, WEEK = "Information collective", "Pôle orientation"
+# The columns of issue 11 come after the earlier ones, which keep their place.
 SESSION_COLUMNS = [
     Column("Mois", width=14),
     Column("Informations collectives", Kind.INTEGER, width=15),
@@ -271,40 +272,59 @@ SESSION_COLUMNS = [
     Column("Semaines du pôle orientation", Kind.INTEGER, width=15),
     Column("Participants", Kind.INTEGER, width=13),
     Column("Présents au moins un jour", Kind.INTEGER, width=14),
+    Column("IC : excusés", Kind.INTEGER, width=10),
+    Column("IC : absents", Kind.INTEGER, width=10),
+    Column("IC : taux d'absence", Kind.RATE, width=11),
+    Column("IC : taux d'excuse", Kind.RATE, width=11),
+    Column("Semaines : excusés", Kind.INTEGER, width=11),
+    Column("Semaines : absents", Kind.INTEGER, width=11),
+    Column("Semaines : taux d'absence", Kind.RATE, width=12),
+    Column("Semaines : taux d'excuse", Kind.RATE, width=12),
 ]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+MONTHS = MONTH_NAMES
+
+
+def _month_row(
+    label: str, info_sessions: int, info: AttendanceCounts, weeks: int, week: AttendanceCounts
+) -> list[Any]:
+    return [
+        label,
+        info_sessions,
+        info.registered,
+        info.present,
+        weeks,
+        week.registered,
+        week.present,
+        info.excused,
+        info.absent,
+        info.no_show_rate,
+        info.excused_rate,
+        week.excused,
+        week.absent,
+        week.no_show_rate,
+        week.excused_rate,
+    ]
 
 
 def _write_sessions(
     book: WorkbookWriter, session: Session, platform: Platform, start: date, end: date
 ) -> int:
-    """Sessions month by month (printed); each session in ``Sessions (détail)`` (hidden: long)."""
+    """Sessions month by month (printed); each session in ``Sessions (détail)`` (hidden: long).
+
+    Rates as ``pathways.services.attendance`` defines them: absents (or
+    excused) among the persons whose attendance is noted.
+    """
     sessions = _session_rows(session, platform, start, end)
     sheet = book.sheet("Sessions", SESSION_COLUMNS, filters=False)
-    months: dict[tuple[int, int], list[int]] = {}
-    for kind, day, _place, _territory, _seats, registered, present in sessions:
-        cell = months.setdefault((day.year, day.month), [0] * 6)
-        offset = 0 if kind == INFO_SESSION else 3
-        cell[offset] += 1
-        cell[offset + 1] += registered or 0
-        cell[offset + 2] += present or 0
-    for (year, month), counts in sorted(months.items()):
-        sheet.append([f"{MONTHS[month - 1]} {year}", *counts])
+    months: dict[tuple[int, int], _Month] = {}
+    total = _Month()
+    for row in sessions:
+        for bucket in (months.setdefault((row.day.year, row.day.month), _Month()), total):
+            bucket.add(row)
+    for (year, month), bucket in sorted(months.items()):
+        sheet.append(bucket.row(f"{MONTHS[month - 1]} {year}"))
     if months:
-        sheet.append(["Total", *[sum(c[i] for c in months.values()) for i in range(6)]])
+        sheet.append(total.row("Total"))
     detail = book.sheet(
         "Sessions (détail)",
         [
@@ -315,65 +335,93 @@ def _write_sessions(
             Column("Places", Kind.INTEGER, width=9),
             Column("Inscrits", Kind.INTEGER, width=10),
             Column("Présents", Kind.INTEGER, width=10),
+            Column("Excusés", Kind.INTEGER, width=10),
+            Column("Absents", Kind.INTEGER, width=10),
+            Column("Taux d'absence", Kind.RATE, width=11),
+            Column("Taux d'excuse", Kind.RATE, width=11),
         ],
         hidden=True,
     )
-    detail.extend(sessions)
+    for row in sessions:
+        counts = row.counts
+        detail.append(
+            [
+                row.kind,
+                row.day,
+                row.place,
+                row.territory,
+                row.seats,
+                counts.registered,
+                counts.present,
+                counts.excused,
+                counts.absent,
+                counts.no_show_rate,
+                counts.excused_rate,
+            ]
+        )
     return sheet.rows + detail.rows
 
 
-def _session_rows(session: Session, platform: Platform, start: date, end: date) -> list[list[Any]]:
+@dataclass(frozen=True)
+class _SessionRow:
+    kind: str
+    day: date
+    place: str
+    territory: str | None
+    seats: int
+    counts: AttendanceCounts
+
+
+@dataclass
+class _Month:
+    info_sessions: int = 0
+    weeks: int = 0
+    info: AttendanceCounts = field(default_factory=AttendanceCounts)
+    week: AttendanceCounts = field(default_factory=AttendanceCounts)
+
+    def add(self, row: _SessionRow) -> None:
+        if row.kind == INFO_SESSION:
+            self.info_sessions += 1
+            self.info += row.counts
+        else:
+            self.weeks += 1
+            self.week += row.counts
+
+    def row(self, label: str) -> list[Any]:
+        return _month_row(label, self.info_sessions, self.info, self.weeks, self.week)
+
+
+def _session_rows(session: Session, platform: Platform, start: date, end: date) -> list[_SessionRow]:
     """Each information session and orientation week of the period, with its attendance."""
-    rows: list[list[Any]] = []
-    registered = (
-        sa.select(sa.func.count())
-        .where(InfoSessionAttendance.session_id == InfoSession.id)
-        .correlate(InfoSession)
-        .scalar_subquery()
-    )
-    present = (
-        sa.select(sa.func.count())
-        .where(InfoSessionAttendance.session_id == InfoSession.id, InfoSessionAttendance.present.is_(True))
-        .correlate(InfoSession)
-        .scalar_subquery()
-    )
-    for held_on, place, territory, seats, n_registered, n_present in session.execute(
-        sa.select(
-            InfoSession.held_on, InfoSession.place, Territory.name, InfoSession.seats, registered, present
-        )
+    info_sessions = session.execute(
+        sa.select(InfoSession.id, InfoSession.held_on, InfoSession.place, Territory.name, InfoSession.seats)
         .outerjoin(Territory, Territory.id == InfoSession.territory_id)
         .where(InfoSession.platform_id == platform.id, InfoSession.held_on.between(start, end))
         .order_by(InfoSession.held_on, InfoSession.id)
-    ):
-        rows.append([INFO_SESSION, held_on, place, territory, seats, n_registered, n_present])
-    participants = (
-        sa.select(sa.func.count())
-        .where(OrientationParticipant.week_id == OrientationWeek.id)
-        .correlate(OrientationWeek)
-        .scalar_subquery()
-    )
-    # Present: came at least one day of the week.
-    attended = (
-        sa.select(sa.func.count(sa.distinct(OrientationParticipant.id)))
-        .join(OrientationAttendance, OrientationAttendance.participant_id == OrientationParticipant.id)
-        .where(OrientationParticipant.week_id == OrientationWeek.id, OrientationAttendance.present.is_(True))
-        .correlate(OrientationWeek)
-        .scalar_subquery()
-    )
-    for starts_on, place, territory, seats, n_participants, n_attended in session.execute(
+    ).all()
+    by_session = info_session_counts(session, [r[0] for r in info_sessions])
+    rows = [
+        _SessionRow(INFO_SESSION, day, place, territory, seats, by_session.get(sid, AttendanceCounts()))
+        for sid, day, place, territory, seats in info_sessions
+    ]
+    weeks = session.execute(
         sa.select(
+            OrientationWeek.id,
             OrientationWeek.starts_on,
             OrientationWeek.place,
             Territory.name,
             OrientationWeek.seats,
-            participants,
-            attended,
         )
         .outerjoin(Territory, Territory.id == OrientationWeek.territory_id)
         .where(OrientationWeek.platform_id == platform.id, OrientationWeek.starts_on.between(start, end))
         .order_by(OrientationWeek.starts_on, OrientationWeek.id)
-    ):
-        rows.append([WEEK, starts_on, place, territory, seats, n_participants, n_attended])
+    ).all()
+    # A participant counts present when they came at least one day.
+    by_week = week_counts(session, [r[0] for r in weeks])
+    rows += [
+        _SessionRow(WEEK, day, place, territory, seats, by_week.get(wid, AttendanceCounts()))
+        for wid, day, place, territory, seats in weeks
+    ]
     return rows
 
 

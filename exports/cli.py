@@ -182,16 +182,33 @@ def export_cohort_command(
 @click.argument("file", type=click.Path(dir_okay=False))
 @with_appcontext
 def import_caseload_command(slug: str, dry_run: bool, file: str) -> None:
-    """Import a platform's caseload spreadsheet (.xlsx or .csv); all or nothing."""
+    """Import a platform's caseload spreadsheet (.xlsx or .csv); all or nothing.
+
+    The same import as the web's confirmation (``import_file``): on SQLite it
+    writes in short chunks, so that the tool's users keep saving meanwhile.
+    """
     from pathways.imports.safety import FileRefused
-    from pathways.imports.service import record_outcome, record_refused_file, run_import
+    from pathways.imports.service import (
+        ImportBusy,
+        import_file,
+        record_outcome,
+        record_refused_file,
+        run_import,
+    )
 
     path = Path(file)
     if not path.is_file():
         raise click.UsageError(f"Fichier introuvable : {path}.")
     platform = _platform(slug)
     try:
-        report = run_import(db.session, platform, path, actor=None)
+        if dry_run:
+            report = run_import(db.session, platform, path, actor=None)
+        else:
+            report = import_file(db.session, platform, path, actor=None)
+    except ImportBusy as busy:
+        db.session.rollback()
+        click.echo(busy.message, err=True)
+        raise SystemExit(1) from None
     except FileRefused as refused:
         db.session.rollback()
         with transaction():

@@ -71,7 +71,14 @@ def css_string(value: str) -> Markup:
 
 
 def _refuse_urls(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"the bilan report fetches nothing ({url})")
+    raise ValueError(f"a PDF of the tool fetches nothing ({url})")
+
+
+def write_pdf(html: str, target: str | Path | IO[bytes]) -> None:
+    """``html`` (everything inline) as PDF; any URL WeasyPrint would fetch is refused."""
+    from weasyprint import HTML
+
+    HTML(string=html, url_fetcher=_refuse_urls).write_pdf(target)
 
 
 def report_html(bilan: Bilan, *, produced_on: date | None = None) -> str:
@@ -110,9 +117,7 @@ def report_html(bilan: Bilan, *, produced_on: date | None = None) -> str:
 
 
 def write_report(bilan: Bilan, target: str | Path | IO[bytes]) -> None:
-    from weasyprint import HTML
-
-    HTML(string=report_html(bilan), url_fetcher=_refuse_urls).write_pdf(target)
+    write_pdf(report_html(bilan), target)
 
 
 def write_bilan_pdf(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
+from pathways.crypto import EncryptedText
 from pathways.models.base import StrEnumType, UTCDateTime
 
 config = context.config
@@ -25,6 +26,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
         return f"sa.String(length={obj.impl.length})"
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     return False
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from pathways import crypto
 from pathways.config import defaults, engine_options, secret_key
 from pathways.extensions import csrf, db, login_manager, migrate
 
@@ -27,6 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secret_key(instance_path)
+    keys = crypto.parse_keys(app.config["ENCRYPTION_KEYS"]) or crypto.encryption_keys(instance_path)
+    app.config["ENCRYPTION_KEYS"] = keys
+    crypto.configure(keys)  # checked now: a bad key stops the start, not a page later
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIRECTORY)

@@ -4,7 +4,10 @@ Services call ``record``; views showing a person's file call ``audit_view``;
 the web layer sets ``current_address`` for the request so entries carry the
 client address without services knowing Flask. Free text and health details
 never go into an entry: callers pass only the fields listed as auditable.
-The only deletion is ``purge`` (retention: 12 months, never under 6).
+The only deletion is ``purge`` (retention: 12 months, never under 6); the
+only change is ``forget_person_values``, when a person is anonymised: the
+before/after values of the corrections of their identity and contact go,
+the entries stay (who corrected what field, when).
 """
 
 from __future__ import annotations
@@ -160,6 +163,28 @@ def purge(session: Session, older_than_months: int = RETENTION_MONTHS, actor: Us
         },
     )
     return deleted
+
+
+def forget_person_values(session: Session, person_id: int) -> int:
+    """Remove the values the entries about person ``person_id`` carry; returns how many entries.
+
+    The fields changed stay named (« Nom : — → — »), their values go. Core
+    update: the ORM guard below refuses every other change.
+    """
+    entries = session.execute(
+        sa.select(AuditEntry.id, AuditEntry.changes).where(
+            AuditEntry.object_type == "person",
+            AuditEntry.object_id == person_id,
+            AuditEntry.changes.is_not(None),
+        )
+    ).all()
+    for entry_id, changes in entries:
+        session.execute(
+            sa.update(AuditEntry)
+            .where(AuditEntry.id == entry_id)
+            .values(changes={field: [None, None] for field in changes or {}})
+        )
+    return len(entries)
 
 
 @event.listens_for(Session, "before_flush")

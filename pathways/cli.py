@@ -128,7 +128,8 @@ def seed_demo_command(if_empty: bool, persons: int, seed: int) -> None:
         summary = seed_demo(db.session, persons=persons, seed=seed)
     click.echo(
         f"Démo chargée : {summary['persons']} personnes, {summary['pathways']} parcours, "
-        f"{summary['events']} événements."
+        f"{summary['events']} événements ; {summary['archived']} dossiers clos il y a près de deux ans "
+        "(les anonymisations à venir)."
     )
 
 
@@ -164,7 +165,7 @@ def rebuild_summaries_command(slug: str | None, check: bool) -> None:
 
 COMMANDS = (create_platform_command, create_user_command, seed_demo_command, rebuild_summaries_command)
 # Other modules keep their commands beside their code, in a COMMANDS tuple.
-COMMAND_MODULES = ("pathways.security.cli", "exports.cli", "pathways.jobs.cli")
+COMMAND_MODULES = ("pathways.security.cli", "exports.cli", "pathways.jobs.cli", "pathways.privacy.cli")
 
 
 def register(app: Flask) -> None:

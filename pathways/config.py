@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,21 @@ def database_url(instance_path: Path) -> str:
     return url
 
 
+def generated_once(key_file: Path, make: Callable[[], str]) -> str:
+    """The content of ``key_file``, written once with ``make()`` (mode 600) if it does not exist."""
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: when two workers start together only one writes the key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+    return key_file.read_text().strip()
+
+
 def secret_key(instance_path: Path) -> str:
     """``SECRET_KEY`` from the environment, or one generated once into ``instance/``.
 
@@ -30,18 +46,7 @@ def secret_key(instance_path: Path) -> str:
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
         return from_env
-    key_file = instance_path / "secret_key"
-    if not key_file.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: when two workers start together only one writes the key.
-        try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-    return key_file.read_text().strip()
+    return generated_once(instance_path / "secret_key", lambda: secrets.token_hex(32))
 
 
 def engine_options(url: str) -> dict[str, Any]:
@@ -67,8 +72,55 @@ def engine_options(url: str) -> dict[str, Any]:
 POSTGRESQL_SESSION_OPTIONS = "-c jit=off"
 
 
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "oui", "on")
+
+
+def mail_settings(instance_path: Path) -> dict[str, Any]:
+    """E-mail and SMS settings (``pathways.messaging``), all from the environment.
+
+    ``MAIL_BACKEND``: ``smtp`` (the default when ``MAIL_SERVER`` is set),
+    ``capture`` (development: ``.eml`` files in ``instance/mail-capture/``,
+    never chosen by default), or ``off`` (the default otherwise).
+    """
+    server = os.environ.get("MAIL_SERVER") or None
+    backend = (os.environ.get("MAIL_BACKEND") or ("smtp" if server else "off")).strip().lower()
+    use_ssl = _flag("MAIL_USE_SSL")
+    return {
+        "MAIL_BACKEND": backend,
+        "MAIL_SERVER": server,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or (465 if use_ssl else 587)),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", default=not use_ssl),
+        "MAIL_USE_SSL": use_ssl,
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER") or "Pathways <no-reply@localhost>",
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 30),
+        "MAIL_CAPTURE_FOLDER": os.environ.get("PATHWAYS_MAIL_CAPTURE") or str(instance_path / "mail-capture"),
+        "SMS_API_URL": os.environ.get("SMS_API_URL") or None,
+        "SMS_API_KEY": os.environ.get("SMS_API_KEY") or None,
+        "SMS_SENDER": os.environ.get("SMS_SENDER") or "Pathways",
+        # The address people reach the tool at: links in e-mails (the answer page).
+        "BASE_URL": (os.environ.get("PATHWAYS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+    }
+
+
+def _positive_int(variable: str, default: int) -> int:
+    """A whole number from the environment, ``default`` when unset; anything else stops the start."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{variable} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 def defaults(instance_path: Path) -> dict[str, Any]:
     return {
+        **mail_settings(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         # Chosen per database in create_app (see engine_options).
         "SQLALCHEMY_ENGINE_OPTIONS": {},
@@ -91,4 +143,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PATHWAYS_IMPORT_FOLDER": os.environ.get("PATHWAYS_IMPORT_FOLDER") or str(instance_path / "imports"),
         # None: jobs run synchronously when TESTING, through the queue otherwise.
         "JOBS_IMMEDIATE": None,
+        # Notes and freins' details encrypted at rest (pathways.crypto): the first key
+        # encrypts, all decrypt. None: PATHWAYS_ENCRYPTION_KEYS, or a key kept in instance/.
+        "ENCRYPTION_KEYS": None,
+        # Personal data (pathways.privacy): the CNIL référentiel's durations by default.
+        # A person is anonymised RETENTION_MONTHS after their last contact, once listed
+        # to the manager for RETENTION_NOTICE_DAYS.
+        "RETENTION_MONTHS": _positive_int("PATHWAYS_RETENTION_MONTHS", 24),
+        "RETENTION_NOTICE_DAYS": _positive_int("PATHWAYS_RETENTION_NOTICE_DAYS", 30),
+        # Who the persons write to about their data (the notice and the register print it).
+        "DPO_CONTACT": os.environ.get("PATHWAYS_DPO_CONTACT", "").strip(),
     }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -43,8 +43,9 @@ from pathways.models import (
     User,
 )
 from pathways.models.orientation import ORIENTATION_WEEK_DAYS
+from pathways.privacy import rights
+from pathways.services import answers, coaccompaniment, convocations
 from pathways.services import barrier as barrier_service
-from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
 from pathways.services import sessions as session_service
 from pathways.services.enrolment import record_immersion_assessment, record_training_result
@@ -64,6 +65,7 @@ from pathways.states import (
 )
 from pathways.vocabulary import (
     AbsenceOverride,
+    AttendanceStatus,
     BarrierCategory,
     BarrierStatus,
     ContractEndReason,
@@ -76,6 +78,7 @@ from pathways.vocabulary import (
     ImmersionFollowOn,
     ImmersionObjective,
     ImmersionOutcome,
+    InvitationAnswer,
     PrescriberType,
     ReferentOrganisation,
     Role,
@@ -238,6 +241,9 @@ class _Context:
     prescribers: list[Prescriber]
     info_sessions: dict[tuple[date, int], InfoSession] = field(default_factory=dict)
     weeks: dict[tuple[date, int], OrientationWeek] = field(default_factory=dict)
+    # Convocations, answers, attendance and contact preferences draw from a
+    # generator of their own: the pathways stay what they were before issue 11.
+    answers_rng: random.Random = field(default_factory=lambda: random.Random(11))  # noqa: S311 - demo data
 
 
 def demo_exists(session: Session) -> bool:
@@ -288,11 +294,16 @@ def seed_demo(session: Session, *, persons: int = 200, seed: int = 2026) -> dict
         employers=employers,
         organisations=organisations,
         prescribers=prescribers,
+        answers_rng=random.Random(seed + 11),  # noqa: S311 - demo data, not security
     )
+    # The first conseiller gets her Monday e-mail of the week (opt-in, « Mon compte »).
+    users[Role.ADVISER][0].weekly_digest = True
     for index in range(persons):
         _one_person(context, index, persons)
+    archived = _archived_persons(context, random.Random(seed + 1))  # noqa: S311 - demo data
     return {
         "persons": persons,
+        "archived": archived,
         "pathways": session.scalar(
             sa.select(sa.func.count()).select_from(Pathway).where(Pathway.platform_id == platform.id)
         ),
@@ -303,6 +314,10 @@ def seed_demo(session: Session, *, persons: int = 200, seed: int = 2026) -> dict
             .where(Pathway.platform_id == platform.id)
         ),
     }
+
+
+def entry_day(context: _Context, index: int, total: int) -> date:
+    return context.today - timedelta(days=5 + (540 * (total - index)) // total)
 
 
 # One person in twenty takes each of these paths of another method.
@@ -337,9 +352,13 @@ def _one_person(context: _Context, index: int, total: int) -> None:
         is_bpi=rng.random() < 0.05,
         is_qpv_resident=rng.random() < 0.3,
         is_zrr_resident=rng.random() < 0.05,
+        # A few refuse e-mails; about a third accept SMS reminders.
+        email_allowed=context.answers_rng.random() > 0.05,
+        sms_allowed=context.answers_rng.random() < 0.35,
+        contact_preferences_on=entry_day(context, index, total),
     )
     # Entries spread evenly over the last 18 months, the newest a few days ago.
-    entry = context.today - timedelta(days=5 + (540 * (total - index)) // total + rng.randint(-3, 3))
+    entry = entry_day(context, index, total) + timedelta(days=rng.randint(-3, 3))
     prescriber = rng.choice(context.prescribers)
     pathway = pathway_service.open_pathway(
         session,
@@ -352,6 +371,11 @@ def _one_person(context: _Context, index: int, total: int) -> None:
         delegate=context.delegate,
         target_job_code=rng.choice(SECTOR_JOBS),
     )
+    # Most were given the information notice at the first contact; the caseload flags the others.
+    if index % 8 != 3:
+        rights.record_information(session, person, on=entry, actor=context.delegate)
+    if index % 40 == 7:
+        rights.record_opposition(session, person, on=entry, actor=context.delegate)
     kind = FIELD_PATHS.get(index % 20)
     if kind == "lyon":
         _lyon(context, pathway, entry)
@@ -359,6 +383,51 @@ def _one_person(context: _Context, index: int, total: int) -> None:
         _job_dating(context, pathway, entry)
     else:
         _walk(context, pathway, entry, rsa, kind)
+
+
+# Persons whose pathway ended about two years ago: the retention list of « Données personnelles »
+# (last contact this many days short of 24 months: overdue, due in 12 days, due in a month and a half).
+ARCHIVED_DAYS_SHORT = (-20, 12, 45)
+
+
+def _archived_persons(context: _Context, rng: random.Random) -> int:
+    session = context.session
+    for index, days_short in enumerate(ARCHIVED_DAYS_SHORT):
+        last_contact = add_months(context.today, -24) + timedelta(days=days_short)
+        entry = add_months(last_contact, -5)
+        female = rng.random() < 0.78
+        person = create_person(
+            session,
+            context.platform.id,
+            last_name=rng.choice(LAST_NAMES),
+            first_name=rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M),
+            birth_date=context.today - timedelta(days=rng.randint(22 * 365, 55 * 365)),
+            actor=context.delegate,
+            allow_duplicate=True,
+            sex=Sex.F if female else Sex.M,
+            phone="06 " + " ".join(str(rng.randint(10, 99)) for _ in range(4)),
+            email=f"ancien{index + 1}@exemple.demo",
+            diploma_level=rng.choice(list(DiplomaLevel)[:4]),
+            is_job_seeker=True,
+        )
+        pathway = pathway_service.open_pathway(
+            session,
+            person,
+            referred_on=entry,
+            actor=context.delegate,
+            territory_id=context.territories[index % len(context.territories)].id,
+            delegate=context.delegate,
+        )
+        rights.record_information(session, person, on=entry, actor=context.delegate)
+        _exit(context, pathway, last_contact - timedelta(days=7), ExitReason.DROPPED_OUT, context.delegate)
+        coaccompaniment.add_note(
+            session,
+            pathway,
+            body="Plus de réponse aux appels ni aux courriels depuis la sortie ; dossier clos.",
+            actor=context.delegate,
+            written_on=last_contact,
+        )
+    return len(ARCHIVED_DAYS_SHORT)
 
 
 def _move(context: _Context, pathway: Pathway, request: MoveRequest, actor: User | None = None) -> bool:
@@ -384,26 +453,15 @@ def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool, kind: str |
     rng, session = context.rng, context.session
     territory_id = pathway.territory_id or context.territories[0].id
     if rng.random() < 0.7:
-        day += timedelta(days=rng.randint(3, 15))
-        info_session = _info_session(context, day, territory_id)
-        if not _move(
-            context, pathway, MoveRequest(Trigger.REGISTER_INFO_SESSION, day, info_session_id=info_session.id)
-        ):
+        day = _session_day(context, pathway, day + timedelta(days=rng.randint(3, 15)))
+        if not _register_at_info_session(context, pathway, day, territory_id):
             return
-        attendance = session.scalar(
-            sa.select(InfoSessionAttendance).where(
-                InfoSessionAttendance.session_id == info_session.id,
-                InfoSessionAttendance.person_id == pathway.person_id,
-            )
-        )
-        if attendance is not None:
-            session_service.mark_info_session_presence(session, attendance, True, context.delegate)
     if rng.random() < 0.07:
         _exit(context, pathway, day + timedelta(days=rng.randint(5, 20)), ExitReason.DROPPED_OUT)
         return
     week_start = _next_monday(day + timedelta(days=rng.randint(5, 25)))
     week = _week(context, week_start, territory_id)
-    if not _move(
+    moved = _move(
         context,
         pathway,
         MoveRequest(
@@ -413,13 +471,16 @@ def _walk(context: _Context, pathway: Pathway, day: date, rsa: bool, kind: str |
             # A few noted absent at the information session came to the week all the same.
             absence_override=AbsenceOverride.OTHER_WAY,
         ),
-    ):
-        return
+    )
     participant = session.scalar(
         sa.select(OrientationParticipant).where(
             OrientationParticipant.week_id == week.id, OrientationParticipant.pathway_id == pathway.id
         )
     )
+    if participant is not None:
+        _convoke_to_week(context, week, participant)
+    if not moved:
+        return
     diagnostic_day = week_start + timedelta(days=4)
     if diagnostic_day > context.today:
         return
@@ -538,11 +599,8 @@ def _lyon(context: _Context, pathway: Pathway, day: date) -> None:
     """Lyon's guichet unique: information collective, individual interview, PMSMP, IFAS training."""
     rng = context.rng
     territory_id = pathway.territory_id or context.territories[0].id
-    day += timedelta(days=rng.randint(3, 10))
-    info_session = _info_session(context, day, territory_id)
-    if not _move(
-        context, pathway, MoveRequest(Trigger.REGISTER_INFO_SESSION, day, info_session_id=info_session.id)
-    ):
+    day = _session_day(context, pathway, day + timedelta(days=rng.randint(3, 10)))
+    if not _register_at_info_session(context, pathway, day, territory_id):
         return
     interview = day + timedelta(days=rng.randint(4, 12))
     if interview > context.today:
@@ -682,6 +740,8 @@ def _info_session(context: _Context, day: date, territory_id: int) -> InfoSessio
             seats=15,
             actor=context.delegate,
             territory_id=territory_id,
+            access=ACCESS[territory_index(context, territory_id)],
+            contact_phone=CONTACT_PHONE,
         )
     return context.info_sessions[key]
 
@@ -693,12 +753,172 @@ def _week(context: _Context, monday: date, territory_id: int) -> OrientationWeek
             context.session,
             context.platform,
             starts_on=monday,
+            starts_at=time(9, 0),
+            ends_at=time(16, 30),
             place=_places(context, territory_id)[1],
             seats=12,
             actor=context.delegate,
             territory_id=territory_id,
+            access=ACCESS[territory_index(context, territory_id)],
+            contact_phone=CONTACT_PHONE,
         )
     return context.weeks[key]
+
+
+# --- convocations, answers, attendance (issue 11) ---------------------------------------------
+
+# The answers people give (cumulative shares; the rest do not answer), roughly as a délégué sees them.
+PAST_ANSWERS = (
+    (0.60, InvitationAnswer.ATTENDING),
+    (0.70, InvitationAnswer.NOT_ATTENDING),
+    (0.78, InvitationAnswer.CALL_BACK),
+)
+COMING_ANSWERS = (
+    (0.40, InvitationAnswer.ATTENDING),
+    (0.45, InvitationAnswer.NOT_ATTENDING),
+    (0.55, InvitationAnswer.CALL_BACK),
+)
+NOT_ATTENDING_REASONS = (
+    "Garde d'enfant impossible ce jour-là.",
+    "Je commence une mission d'intérim.",
+    "Pas de transport ce matin-là.",
+    None,
+)
+
+
+def _answer(
+    context: _Context, record: object, kind: str, *, past: bool, answered_at: datetime | None
+) -> None:
+    """The person's answer, drawn as people answer, recorded by the public page's service."""
+    roll = context.answers_rng.random()
+    answer = next((a for limit, a in (PAST_ANSWERS if past else COMING_ANSWERS) if roll < limit), None)
+    if answer is None:
+        return
+    convocation = (
+        convocations.info_session_convocation(context.session, record)  # type: ignore[arg-type]
+        if kind == answers.INFO_SESSION
+        else convocations.week_convocation(context.session, record)  # type: ignore[arg-type]
+    )
+    # The link of a session held since has expired: the answer was given while it was valid.
+    invitation = answers.Invitation(
+        kind,
+        record,  # type: ignore[arg-type]
+        convocation.first_name,
+        convocation.title,
+        convocation.first_day,
+        convocation.days,
+        convocation.valid_until,
+    )
+    if not past:
+        invitation = answers.read_token(context.session, convocation.token)
+    reason = None
+    if answer is InvitationAnswer.NOT_ATTENDING:
+        reason = context.answers_rng.choice(NOT_ATTENDING_REASONS)
+    answers.record_answer(context.session, invitation, answer, reason)
+    if answered_at is not None:
+        record.answered_at = answered_at  # type: ignore[attr-defined]
+        if answer is InvitationAnswer.CALL_BACK:
+            record.called_back_on = answered_at.date() + timedelta(days=1)  # type: ignore[attr-defined]
+
+
+# Those referred in the last month wait for one of the two next sessions.
+RECENT = timedelta(days=30)
+NEXT_SESSIONS = (timedelta(days=4), timedelta(days=11))
+
+
+def _session_day(context: _Context, pathway: Pathway, day: date) -> date:
+    """The information session's day: ``day``, but the next sessions for people referred lately."""
+    if day > context.today or pathway.last_event_on < context.today - RECENT:
+        return day
+    ahead = context.today + NEXT_SESSIONS[pathway.id % 2]
+    while ahead.weekday() >= 5:
+        ahead += timedelta(days=1)
+    return ahead
+
+
+def _register_at_info_session(context: _Context, pathway: Pathway, day: date, territory_id: int) -> bool:
+    """Register at the session of ``day``, convoke, answer, note attendance; False when it is still to come.
+
+    A session to come has its people registered today and convoked (by e-mail
+    when the platform sends e-mail, else on paper), some of whom answered.
+    """
+    session = context.session
+    info_session = _info_session(context, day, territory_id)
+    past = day <= context.today
+    registered_on = day if past else context.today
+    _move(
+        context,
+        pathway,
+        MoveRequest(Trigger.REGISTER_INFO_SESSION, registered_on, info_session_id=info_session.id),
+    )
+    attendance = session.scalar(
+        sa.select(InfoSessionAttendance).where(
+            InfoSessionAttendance.session_id == info_session.id,
+            InfoSessionAttendance.person_id == pathway.person_id,
+        )
+    )
+    assert attendance is not None
+    sent = datetime.combine(day - timedelta(days=7), time(10), tzinfo=clock.PLATFORM_TIMEZONE)
+    convocations.convoke_info_session(
+        session,
+        info_session,
+        [attendance.id],
+        context.delegate,
+        deliver=not past,
+        at=None if not past else sent,
+    )
+    answered_at = sent + timedelta(days=context.answers_rng.randint(1, 5)) if past else None
+    _answer(context, attendance, answers.INFO_SESSION, past=past, answered_at=answered_at)
+    if not past:
+        return False
+    roll = context.answers_rng.random()
+    if attendance.answer is InvitationAnswer.NOT_ATTENDING:
+        status = AttendanceStatus.EXCUSED
+    elif attendance.answer is InvitationAnswer.ATTENDING:
+        status = (
+            AttendanceStatus.PRESENT
+            if roll < 0.88
+            else AttendanceStatus.ABSENT
+            if roll < 0.96
+            else AttendanceStatus.EXCUSED
+        )
+    else:
+        status = (
+            AttendanceStatus.PRESENT
+            if roll < 0.65
+            else AttendanceStatus.ABSENT
+            if roll < 0.95
+            else AttendanceStatus.EXCUSED
+        )
+    session_service.mark_info_session_attendance(session, attendance, status, context.delegate)
+    return True
+
+
+def _convoke_to_week(context: _Context, week: OrientationWeek, participant: OrientationParticipant) -> None:
+    past = week.starts_on <= context.today
+    sent = datetime.combine(week.starts_on - timedelta(days=10), time(10), tzinfo=clock.PLATFORM_TIMEZONE)
+    convocations.convoke_week(
+        context.session, week, [participant.id], context.delegate, deliver=not past, at=sent if past else None
+    )
+    if past:
+        # Those who came said so, mostly; nobody who came had said no.
+        if context.answers_rng.random() < 0.8:
+            participant.answer = InvitationAnswer.ATTENDING
+            participant.answered_at = sent + timedelta(days=context.answers_rng.randint(1, 6))
+        return
+    _answer(context, participant, answers.WEEK, past=False, answered_at=None)
+
+
+# What the convocations say of the places (fictional numbers: 01 99 00 01 xx is reserved for fiction).
+CONTACT_PHONE = "01 99 00 01 78"
+ACCESS = (
+    "Gare de Mantes-la-Jolie à 10 minutes à pied ; bus 2, arrêt Hôtel de ville. Accès de plain-pied.",
+    "Gare de Versailles-Chantiers, puis bus 171 arrêt Préfecture ; ascenseur au fond du hall.",
+)
+
+
+def territory_index(context: _Context, territory_id: int) -> int:
+    return next(i for i, t in enumerate(context.territories) if t.id == territory_id)
 
 
 def _next_monday(day: date) -> date:
@@ -797,7 +1017,7 @@ def _referents(context: _Context, pathway: Pathway, day: date, adviser: User, rs
         day += timedelta(days=rng.randint(10, 40))
         if day > context.today:
             break
-        coaccompaniment.record_exchange(
+        exchange = coaccompaniment.record_exchange(
             session,
             pathway,
             occurred_on=day,
@@ -805,9 +1025,14 @@ def _referents(context: _Context, pathway: Pathway, day: date, adviser: User, rs
             participants="La personne, la conseillère, le référent",
             summary="Point d'étape sur le parcours et les freins.",
             next_step="Préparer la PMSMP.",
+            next_step_on=day + timedelta(days=14),
             referent=referent,
             actor=adviser,
         )
+        # The conseiller's agenda: most next steps long past were done.
+        late = exchange.next_step_on is not None and exchange.next_step_on < context.today - timedelta(days=3)
+        if late and context.answers_rng.random() < 0.85:
+            exchange.next_step_done_on = exchange.next_step_on
 
 
 def _immersion(context: _Context, pathway: Pathway, day: date, adviser: User) -> bool:

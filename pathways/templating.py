@@ -34,11 +34,13 @@ NAVIGATION: list[NavItem] = [
     NavItem("Accueil", "main.home", tuple(Role)),
     # The workspaces (issue 4).
     NavItem("Mon portefeuille", "caseload.index", (Role.ADVISER,)),
+    NavItem("Mon agenda", "agenda.index", (Role.ADVISER, Role.DELEGATE)),
     NavItem("Personnes du territoire", "delegate.persons", (Role.DELEGATE,)),
     NavItem("Informations collectives", "sessions.info_session_list", (Role.DELEGATE, Role.MANAGER)),
     NavItem("Pôle orientation", "sessions.week_list", (Role.DELEGATE, Role.MANAGER)),
     NavItem("Parcours", "caseload.index", (Role.MANAGER,)),
     NavItem("Listes de référence", "reference_lists.index", (Role.MANAGER,)),
+    NavItem("Suivi des envois", "messages.index", (Role.MANAGER, Role.ADMIN)),
     # Access (issue 3).
     NavItem("Journal d'audit", "audit_trail.index", (Role.MANAGER, Role.ADMIN)),
     NavItem("Comptes", "admin.users", (Role.ADMIN,)),
@@ -87,5 +89,11 @@ def register(app: Flask) -> None:
         form_has_required=form_has_required,
     )
     app.jinja_env.filters.update(
-        de=wording.de, que=wording.que, plural=wording.count, hour=wording.hour, hours=wording.hours
+        de=wording.de,
+        que=wording.que,
+        plural=wording.count,
+        hour=wording.hour,
+        hours=wording.hours,
+        long_date=wording.long_date,
+        percent=wording.percent,
     )

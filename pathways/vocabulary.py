@@ -413,6 +413,108 @@ class JobStatus(LabelledEnum):
     FAILED = "failed"
 
 
+# --- convocations, answers and messages (issue 11) -----------------------------------------
+
+
+@labelled(
+    {
+        "registered": "Inscrit·e",
+        "convoked": "Convoqué·e",
+        "confirmed": "Confirmé·e",
+        "present": "Présent·e",
+        "excused": "Excusé·e",
+        "absent": "Absent·e",
+    }
+)
+class AttendanceStatus(LabelledEnum):
+    """Where a person registered at an information session stands.
+
+    ``registered`` (not convoked yet) → ``convoked`` (a convocation went out,
+    by e-mail or on paper) → ``confirmed`` (the person said « je serai
+    présent·e ») or ``excused`` (« je ne pourrai pas venir », or the délégué
+    was told); once the session took place the délégué notes ``present``,
+    ``excused`` or ``absent``. The three last ones are *noted* attendance:
+    the rates are computed on them.
+    """
+
+    REGISTERED = "registered"
+    CONVOKED = "convoked"
+    CONFIRMED = "confirmed"
+    PRESENT = "present"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+    @property
+    def is_noted(self) -> bool:
+        """Attendance noted after the session (what the rates count)."""
+        return self in NOTED_ATTENDANCE
+
+    @property
+    def missed(self) -> bool:
+        """The person did not come (excused or not)."""
+        return self in (AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT)
+
+
+NOTED_ATTENDANCE = frozenset({AttendanceStatus.PRESENT, AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT})
+# What the délégué may note on the attendance list once the session took place.
+ATTENDANCE_MARKS = (AttendanceStatus.PRESENT, AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT)
+
+
+@labelled(
+    {
+        "attending": "Je serai présent·e",
+        "not_attending": "Je ne pourrai pas venir",
+        "call_back": "Je souhaite être rappelé·e",
+    }
+)
+class InvitationAnswer(LabelledEnum):
+    """The person's answer to a convocation, given once on the public answer page."""
+
+    ATTENDING = "attending"
+    NOT_ATTENDING = "not_attending"
+    CALL_BACK = "call_back"
+
+
+@labelled({"email": "Courriel", "sms": "SMS"})
+class MessageChannel(LabelledEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+@labelled(
+    {
+        "convocation": "Convocation",
+        "reminder": "Rappel deux jours ouvrés avant",
+        "first_day": "Rappel le matin du premier jour",
+        "digest": "Agenda de la semaine",
+        "retention": "Anonymisations à venir",
+    }
+)
+class MessageKind(LabelledEnum):
+    """What a message is (the log says this, never its text)."""
+
+    CONVOCATION = "convocation"
+    REMINDER = "reminder"
+    FIRST_DAY = "first_day"
+    DIGEST = "digest"
+    # To a platform's managers: persons listed for anonymisation (a count and a link).
+    RETENTION = "retention"
+
+    @property
+    def to_person(self) -> bool:
+        return self not in (MessageKind.DIGEST, MessageKind.RETENTION)
+
+
+@labelled({"queued": "À envoyer", "sent": "Envoyé", "failed": "Échec", "cancelled": "Non envoyé"})
+class MessageStatus(LabelledEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    # Not sent: the person withdrew their consent (or the message lost its
+    # object) between the asking and the sending.
+    CANCELLED = "cancelled"
+
+
 @labelled(
     {
         "verifying": "Vérification en cours",

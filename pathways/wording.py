@@ -8,7 +8,7 @@ everywhere.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from pathways.text import fold
 
@@ -52,3 +52,38 @@ def hours(starts_at: time | None, ends_at: time | None) -> str:
     if starts_at is None or ends_at is None:
         return ""
     return f"de {hour(starts_at)} à {hour(ends_at)}"
+
+
+MONTH_NAMES = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+DAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def long_date(day: date) -> str:
+    """« jeudi 12 mars 2026 », « lundi 1er juin 2026 » (as a letter writes a date)."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{DAY_NAMES[day.weekday()]} {number} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def month_year(day: date) -> str:
+    """« mars 2026 »."""
+    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def percent(value: float | None) -> str:
+    """« 12,5 % » (a narrow no-break space before the sign); « — » when there is no rate."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f}".replace(".", ",") + "\u202f%"

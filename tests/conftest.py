@@ -31,6 +31,8 @@ from tools.pgcluster import running_cluster
 passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 BACKENDS = ["sqlite", "postgresql"]
+# The tests' key for the columns encrypted at rest (never the project's instance/ file).
+TEST_ENCRYPTION_KEY = "53PotJ8lbmRumcooM9RHPp1eMYjMk5Itd8-1pRbztjU="
 REFERENCE_TABLES = {"jobs", "certifications", "alembic_version"}
 
 _stack = ExitStack()
@@ -56,6 +58,7 @@ def make_app(url: str, **overrides: object) -> Flask:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret-key",
+        "ENCRYPTION_KEYS": [TEST_ENCRYPTION_KEY],
         "SERVER_NAME": "localhost",
         # Result files of jobs: never in the project's instance/ folder.
         "JOBS_FOLDER": str(Path(tempfile.gettempdir()) / f"pathways-test-jobs-{os.getpid()}"),

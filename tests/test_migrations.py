@@ -263,3 +263,164 @@ def test_version_2_carries_existing_pathways_over_and_back(empty_database: str, 
         assert len(dates()) == 4
         db.session.remove()
         db.engine.dispose()
+
+
+ATTENDANCE_STATUSES = "8fda351a4c94"
+
+
+def test_attendance_becomes_a_status_with_nothing_lost_and_back(empty_database: str) -> None:
+    """Issue 11: present true → « présent », false → « absent », unknown → « inscrit »; and back."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision=f"{ATTENDANCE_STATUSES}-1")
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        tables = dict(metadata.tables)
+        with db.engine.begin() as c:
+            platform = _insert(c, tables, "platforms", slug="ic", name="Plateforme IC")
+            session_id = _insert(
+                c, tables, "info_sessions", platform_id=platform, held_on=date(2025, 3, 4), place="Mantes", seats=12
+            )
+            ids = {}
+            for name, present in (("Present", True), ("Absent", False), ("Inconnu", None)):
+                person = _insert(
+                    c,
+                    tables,
+                    "persons",
+                    platform_id=platform,
+                    last_name=name,
+                    first_name="Awa",
+                    birth_date=date(1990, 1, 1),
+                )
+                ids[name] = _insert(
+                    c,
+                    tables,
+                    "info_session_attendances",
+                    session_id=session_id,
+                    person_id=person,
+                    present=present,
+                )
+        upgrade()
+
+        def statuses() -> dict[int, str]:
+            with db.engine.connect() as c:
+                return dict(c.execute(sa.text("SELECT id, status FROM info_session_attendances")).all())
+
+        assert statuses() == {ids["Present"]: "present", ids["Absent"]: "absent", ids["Inconnu"]: "registered"}
+        with db.engine.connect() as c:
+            persons = c.execute(sa.text("SELECT email_allowed, sms_allowed FROM persons")).all()
+        assert {tuple(bool(v) for v in row) for row in persons} == {(True, False)}  # e-mail unless refused
+        with db.engine.begin() as c:
+            c.execute(
+                sa.text("UPDATE info_session_attendances SET status = 'excused' WHERE id = :id"),
+                {"id": ids["Inconnu"]},
+            )
+        downgrade(revision=f"{ATTENDANCE_STATUSES}-1")
+        with db.engine.connect() as c:
+            present = dict(c.execute(sa.text("SELECT id, present FROM info_session_attendances")).all())
+        assert {k: (None if v is None else bool(v)) for k, v in present.items()} == {
+            ids["Present"]: True,
+            ids["Absent"]: False,
+            ids["Inconnu"]: False,  # excused: absent, as version 1 knew it
+        }
+        upgrade()
+        assert statuses()[ids["Present"]] == "present"
+        db.session.remove()
+        db.engine.dispose()
+
+
+BEFORE_PRIVACY = "8fda351a4c94"
+
+
+def test_personal_data_migration_encrypts_existing_rows_and_the_downgrade_decrypts(
+    empty_database: str, monkeypatch
+) -> None:
+    """Notes and freins written in clear before issue 12 are encrypted by the upgrade, readable through the
+    models, decrypted by the downgrade; the downgrade refuses once a notice given would be lost."""
+    from pathways import clock
+    from pathways.models import Barrier, BarrierStatusChange, Note
+
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 6, 15))
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade(revision=BEFORE_PRIVACY)
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        tables = dict(metadata.tables)
+        with db.engine.begin() as c:
+            platform = _insert(c, tables, "platforms", slug="p12", name="Plateforme 12")
+            person = _insert(
+                c,
+                tables,
+                "persons",
+                platform_id=platform,
+                last_name="Clair",
+                first_name="Ada",
+                birth_date=date(1990, 1, 1),
+            )
+            pathway = _insert(
+                c,
+                tables,
+                "pathways",
+                platform_id=platform,
+                person_id=person,
+                state="referred",
+                last_event_on=date(2025, 1, 6),
+                version=1,
+            )
+            _insert(c, tables, "notes", pathway_id=pathway, written_on=date(2025, 1, 7), body="Note en clair")
+            barrier = _insert(
+                c,
+                tables,
+                "barriers",
+                pathway_id=pathway,
+                category="health",
+                status="identified",
+                identified_on=date(2025, 1, 7),
+                details="Précision en clair",
+                version=1,
+            )
+            _insert(
+                c,
+                tables,
+                "barrier_status_changes",
+                barrier_id=barrier,
+                status="identified",
+                changed_on=date(2025, 1, 7),
+                action_taken="Action en clair",
+                partner="Partenaire en clair",
+            )
+
+        def raw() -> list[str]:
+            return [
+                db.session.execute(sa.text(query)).scalar_one()
+                for query in (
+                    "SELECT body FROM notes",
+                    "SELECT details FROM barriers",
+                    "SELECT action_taken FROM barrier_status_changes",
+                    "SELECT partner FROM barrier_status_changes",
+                )
+            ]
+
+        clear = ["Note en clair", "Précision en clair", "Action en clair", "Partenaire en clair"]
+        upgrade()
+        assert all(value.startswith("gAAAAA") for value in raw()), raw()
+        assert db.session.scalar(sa.select(Note.body)) == "Note en clair"
+        assert db.session.scalar(sa.select(Barrier.details)) == "Précision en clair"
+        assert db.session.execute(
+            sa.select(BarrierStatusChange.action_taken, BarrierStatusChange.partner)
+        ).one() == ("Action en clair", "Partenaire en clair")
+        db.session.remove()
+        downgrade(revision=BEFORE_PRIVACY)
+        assert raw() == clear
+        db.session.remove()
+        upgrade()
+        db.session.execute(sa.text("UPDATE persons SET informed_on = '2025-01-06'"))
+        db.session.commit()
+        with pytest.raises(SystemExit):  # Flask-Migrate's exit on the migration's refusal
+            downgrade(revision=BEFORE_PRIVACY)
+        db.session.remove()
+        assert db.session.scalar(sa.text("SELECT count(*) FROM persons WHERE informed_on IS NOT NULL")) == 1
+        assert all(value.startswith("gAAAAA") for value in raw())
+        db.session.remove()
+        db.engine.dispose()

@@ -8,7 +8,7 @@ the same definitions as ``services.summary.recomputed`` (written out in SQL,
 as they stand today); ``flask rebuild-summaries`` recomputes them at any time.
 
 Revision ID: 7f3c2a91d4e5
-Revises: 5d29db8a82dd
+Revises: 67ad18facb7e
 Create Date: 2026-12-02 09:00:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7f3c2a91d4e5"
-down_revision = "5d29db8a82dd"
+down_revision = "67ad18facb7e"
 branch_labels = None
 depends_on = None
 

@@ -472,6 +472,18 @@ class ExchangeForm(Form):
     participants = StringField("Participants", validators=[Optional(), Length(max=500)])
     summary = _text("Compte rendu", 5000)
     next_step = _text("Prochaine étape (facultatif)")
+    next_step_on = DateField(
+        "Date de la prochaine étape (facultatif)",
+        description="Datée, elle entre dans votre agenda ; vous la cochez quand elle est faite.",
+        validators=[Optional()],
+    )
+
+
+class NextStepForm(Form):
+    """Tick or untick an exchange's next step (from the file or the agenda)."""
+
+    exchange = HiddenField()
+    done = HiddenField()
 
 
 class NoteForm(Form):
@@ -533,6 +545,14 @@ class PersonForm(Form):
         "Adresse électronique", validators=[Optional(), Email(message="Adresse invalide."), Length(max=254)]
     )
     phone = StringField("Téléphone", validators=[Optional(), Length(max=32)])
+    email_allowed = BooleanField(
+        "Accepte d'être convoqué·e et rappelé·e par courriel",
+        description="Décochez si la personne refuse : ses convocations partiront par courrier.",
+    )
+    sms_allowed = BooleanField(
+        "Accepte les rappels par SMS",
+        description="Seulement si la personne l'a dit : rappels de ses rendez-vous, sur son mobile.",
+    )
     postal_code = StringField("Code postal", validators=[Optional(), Length(max=10)])
     city = StringField("Commune", validators=[Optional(), Length(max=120)])
     diploma_level = _enum_select("Niveau de diplôme", DiplomaLevel)
@@ -554,6 +574,8 @@ class PersonForm(Form):
         "france_travail_id",
         "email",
         "phone",
+        "email_allowed",
+        "sms_allowed",
         "postal_code",
         "city",
         "diploma_level",
@@ -566,7 +588,7 @@ class PersonForm(Form):
             values[name] = (values[name] or "").strip() or None
         values["sex"] = _enum_or_none(Sex, self.sex.data)
         values["diploma_level"] = _enum_or_none(DiplomaLevel, self.diploma_level.data)
-        for flag in PUBLIC_FLAGS:
+        for flag in (*PUBLIC_FLAGS, "email_allowed", "sms_allowed"):
             values[flag] = bool(values[flag])
         return values
 

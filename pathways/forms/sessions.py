@@ -42,12 +42,22 @@ class InfoSessionForm(Form):
         validators=[DataRequired(message="Indiquez le nombre de places."), NumberRange(min=1, max=200)],
     )
     territory_id = SelectField("Territoire", coerce=optional_int, validate_choice=False)
+    access = TextAreaField(
+        "Accès (facultatif, repris sur la convocation)",
+        description="Transports, entrée, étage : par exemple « Bus 12, arrêt Mairie ; 2e étage, salle 4 ».",
+        validators=[Optional(), Length(max=500)],
+    )
+    contact_phone = StringField(
+        "Téléphone à appeler (facultatif, repris sur la convocation)", validators=[Optional(), Length(max=32)]
+    )
 
 
 class WeekForm(Form):
     starts_on = DateField(
         "Premier jour de la semaine (un jour ouvré)", validators=[DataRequired(message="Indiquez une date.")]
     )
+    starts_at = TimeField("Heure de début chaque jour (facultatif)", validators=[Optional()])
+    ends_at = TimeField("Heure de fin chaque jour (facultatif)", validators=[Optional()])
     place = StringField(
         "Lieu", validators=[DataRequired(message="Le lieu est obligatoire."), Length(max=200)]
     )
@@ -57,6 +67,24 @@ class WeekForm(Form):
         validators=[DataRequired(message="Indiquez le nombre de places."), NumberRange(min=1, max=200)],
     )
     territory_id = SelectField("Territoire", coerce=optional_int, validate_choice=False)
+    access = TextAreaField(
+        "Accès (facultatif, repris sur la convocation)",
+        description="Transports, entrée, étage : par exemple « Bus 12, arrêt Mairie ; 2e étage, salle 4 ».",
+        validators=[Optional(), Length(max=500)],
+    )
+    contact_phone = StringField(
+        "Téléphone à appeler (facultatif, repris sur la convocation)", validators=[Optional(), Length(max=32)]
+    )
+
+
+class ConvokeForm(Form):
+    """Convoke a session's or a week's people (no field: the action and its one-time token)."""
+
+
+class CallBackForm(Form):
+    """The délégué called back a person who asked for it."""
+
+    record = HiddenField()
 
 
 class PersonForm(Form):
@@ -80,6 +108,15 @@ class PersonForm(Form):
         validators=[Optional(), Email(message="Adresse électronique invalide."), Length(max=254)],
     )
     phone = StringField("Téléphone (facultatif)", validators=[Optional(), Length(max=32)])
+    email_allowed = BooleanField(
+        "Accepte d'être convoqué·e et rappelé·e par courriel",
+        default=True,
+        description="Décochez si la personne refuse : ses convocations partiront par courrier.",
+    )
+    sms_allowed = BooleanField(
+        "Accepte les rappels par SMS",
+        description="Seulement si la personne l'a dit : rappels de ses rendez-vous, sur son mobile.",
+    )
     postal_code = StringField("Code postal (facultatif)", validators=[Optional(), Length(max=10)])
     city = StringField("Commune (facultatif)", validators=[Optional(), Length(max=120)])
     diploma_level = SelectField(
@@ -113,6 +150,9 @@ class PersonForm(Form):
             "is_job_seeker": bool(self.is_job_seeker.data),
             "is_rsa_beneficiary": bool(self.is_rsa_beneficiary.data),
             "is_rqth": bool(self.is_rqth.data),
+            "email_allowed": bool(self.email_allowed.data),
+            "sms_allowed": bool(self.sms_allowed.data),
+            "contact_preferences_on": clock.today(),
         }
         return values
 
@@ -185,6 +225,18 @@ class DiagnosticForm(Form):
     )
     target_job_code = SelectField("Métier visé", coerce=optional_str, validate_choice=False)
     road_map = FieldList(FormField(RoadMapStepForm), min_entries=ROAD_MAP_ROWS, max_entries=ROAD_MAP_ROWS)
+
+    def diagnostic_values(self) -> dict[str, object]:
+        """What ``record_diagnostic`` takes from this form (the week or the interview is the caller's)."""
+        return {
+            "written_on": self.written_on.data,
+            "project_validated": self.project_validated.data == "yes",
+            "target_job_code": self.target_job_code.data,
+            "basic_skills": self.basic_skills.data,
+            "professional_values": self.professional_values.data,
+            "barriers_and_levers": self.barriers_and_levers.data,
+            "road_map": self.road_map_steps(),
+        }
 
     def road_map_steps(self) -> list[tuple[str, object]]:
         return [

@@ -114,6 +114,7 @@ from pathways.states import (
 from pathways.states.guards import refusals as guard_refusals
 from pathways.states.guards import request_to_json
 from pathways.vocabulary import (
+    AttendanceStatus,
     ContractEndReason,
     DiagnosticKind,
     EmployerType,
@@ -738,15 +739,18 @@ class Planner:
         known = person.attendances.get(session)
         if known is None:
             attendance = NewRow(
-                InfoSessionAttendance, {"session_id": session, "person_id": person.ref, "present": True}
+                InfoSessionAttendance,
+                {"session_id": session, "person_id": person.ref, "status": AttendanceStatus.PRESENT},
             )
             rows.append(attendance)
             person.attendances[session] = Attendance(cast(date, day), True, row=attendance)
         elif known.present is not True:
             if known.row is not None:
-                known.row.values["present"] = True
+                known.row.values["status"] = AttendanceStatus.PRESENT
             else:
-                updates.append(Update(InfoSessionAttendance, cast(int, known.id), {"present": True}))
+                updates.append(
+                    Update(InfoSessionAttendance, cast(int, known.id), {"status": AttendanceStatus.PRESENT})
+                )
             person.attendances[session] = replace(known, present=True)
 
     def _plan_step(self, row: RowPlan, replay: Replay, rows: list[NewRow], step: Step) -> None:

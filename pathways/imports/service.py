@@ -72,9 +72,10 @@ from pathways.models import (
     User,
 )
 from pathways.services import summary
+from pathways.services.pathway import MISSED_SESSION
 from pathways.services.person import normalise_name
 from pathways.states import State
-from pathways.vocabulary import ImportStatus
+from pathways.vocabulary import AttendanceStatus, ImportStatus
 
 # A callback told how far the work is: done, total, what is being done (French).
 Progress = Callable[[int, int, str], None]
@@ -238,17 +239,22 @@ def _people(session: Session, platform_id: int, plans: list[RowPlan]) -> People:
             .where(Pathway.person_id.in_(chunk), PathwayEvent.sequence == 1)
         ):
             persons[person_id].pathways.append(KnownPathway(entered_on, State(state)))
-        for attendance_id, person_id, session_id, present, held_on in session.execute(
+        for attendance_id, person_id, session_id, status, held_on in session.execute(
             sa.select(
                 InfoSessionAttendance.id,
                 InfoSessionAttendance.person_id,
                 InfoSessionAttendance.session_id,
-                InfoSessionAttendance.present,
+                InfoSessionAttendance.status,
                 InfoSession.held_on,
             )
             .join(InfoSession, InfoSession.id == InfoSessionAttendance.session_id)
             .where(InfoSessionAttendance.person_id.in_(chunk))
         ):
+            # The statuses as the planner reads them: present, missed (absent or excused, as
+            # the engine's guard counts them), or not noted yet.
+            present = None
+            if status == AttendanceStatus.PRESENT or status in MISSED_SESSION:
+                present = status == AttendanceStatus.PRESENT
             persons[person_id].attendances[session_id] = Attendance(held_on, present, id=attendance_id)
     return People(persons[i] for i in ids)
 

@@ -44,7 +44,13 @@ from pathways.jobs.runner import in_job, report_progress
 from pathways.jobs.service import enqueue, idempotency_key, jobs_of
 
 # Modules that declare kinds of jobs, imported by every process.
-JOB_MODULES = ("pathways.jobs.maintenance", "exports.jobs", "pathways.imports.jobs")
+JOB_MODULES = (
+    "pathways.jobs.maintenance",
+    "pathways.jobs.messages",
+    "exports.jobs",
+    "pathways.imports.jobs",
+    "pathways.privacy.jobs",
+)
 
 __all__ = [
     "JOB_MODULES",

@@ -5,6 +5,7 @@ from pathways.models.base import Base
 from pathways.models.coaccompaniment import Exchange, Referent
 from pathways.models.imports import ImportBatch
 from pathways.models.job import BackgroundJob
+from pathways.models.messaging import OutgoingMessage
 from pathways.models.orientation import (
     Diagnostic,
     InfoSession,
@@ -54,6 +55,7 @@ __all__ = [
     "OrientationAttendance",
     "OrientationParticipant",
     "OrientationWeek",
+    "OutgoingMessage",
     "Pathway",
     "PathwayEvent",
     "Person",

@@ -39,6 +39,9 @@ class Exchange(Base):
     mode: Mapped[ExchangeMode] = mapped_column(StrEnumType(ExchangeMode, 16))
     summary: Mapped[str] = mapped_column(sa.Text)
     next_step: Mapped[str | None] = mapped_column(sa.Text)
+    # The next step as a dated task of the conseiller's agenda, ticked when done.
+    next_step_on: Mapped[date | None] = mapped_column(sa.Date)
+    next_step_done_on: Mapped[date | None] = mapped_column(sa.Date)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[created_at]
 

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from pathways.models.base import Base, StrEnumType, created_at, int_pk
+from pathways.models.base import Base, StrEnumType, UTCDateTime, created_at, int_pk
 from pathways.models.person import Person
-from pathways.vocabulary import DiagnosticKind
+from pathways.vocabulary import AttendanceStatus, DiagnosticKind, InvitationAnswer
+
+ANSWER_REASON_LENGTH = 300
+
+
+class Invitation:
+    """What a convocation to a session or a week gathers: when it went out, and the person's answer.
+
+    The answer is given once, on the public answer page (``services.answers``);
+    « je souhaite être rappelé·e » waits for the délégué's call
+    (``called_back_on``). The reason is the person's own words: shown to the
+    délégué, never in a message, an export or the audit trail.
+    """
+
+    convoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[InvitationAnswer | None] = mapped_column(StrEnumType(InvitationAnswer, 16))
+    answer_reason: Mapped[str | None] = mapped_column(sa.String(ANSWER_REASON_LENGTH))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    called_back_on: Mapped[date | None] = mapped_column(sa.Date)
+
 
 ORIENTATION_WEEK_DAYS = 5
 
@@ -35,14 +54,17 @@ class InfoSession(Base):
     starts_at: Mapped[time | None] = mapped_column(sa.Time)
     ends_at: Mapped[time | None] = mapped_column(sa.Time)
     place: Mapped[str] = mapped_column(sa.String(200))
+    # For the convocation: how to get there, and the number to call.
+    access: Mapped[str | None] = mapped_column(sa.String(500))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
     seats: Mapped[int] = mapped_column(default=12)
     created_at: Mapped[created_at]
 
     attendances: Mapped[list[InfoSessionAttendance]] = relationship(back_populates="session")
 
 
-class InfoSessionAttendance(Base):
-    """A person registered at an information session; ``present`` once known."""
+class InfoSessionAttendance(Invitation, Base):
+    """A person registered at an information session: convoked, their answer, then their attendance."""
 
     __tablename__ = "info_session_attendances"
     __table_args__ = (sa.UniqueConstraint("session_id", "person_id"),)
@@ -50,7 +72,9 @@ class InfoSessionAttendance(Base):
     id: Mapped[int_pk]
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("info_sessions.id", ondelete="RESTRICT"))
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id", ondelete="RESTRICT"), index=True)
-    present: Mapped[bool | None]
+    status: Mapped[AttendanceStatus] = mapped_column(
+        StrEnumType(AttendanceStatus, 16), default=AttendanceStatus.REGISTERED, server_default="registered"
+    )
 
     session: Mapped[InfoSession] = relationship(back_populates="attendances")
     person: Mapped[Person] = relationship()
@@ -70,15 +94,21 @@ class OrientationWeek(Base):
     territory_id: Mapped[int | None] = mapped_column(sa.ForeignKey("territories.id", ondelete="RESTRICT"))
     delegate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     starts_on: Mapped[date] = mapped_column(sa.Date)
+    # Each day's hours (local times), as on the convocation; empty on weeks
+    # created before they were asked for.
+    starts_at: Mapped[time | None] = mapped_column(sa.Time)
+    ends_at: Mapped[time | None] = mapped_column(sa.Time)
     place: Mapped[str] = mapped_column(sa.String(200))
+    access: Mapped[str | None] = mapped_column(sa.String(500))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
     seats: Mapped[int] = mapped_column(default=10)
     created_at: Mapped[created_at]
 
     participants: Mapped[list[OrientationParticipant]] = relationship(back_populates="week")
 
 
-class OrientationParticipant(Base):
-    """A pathway taking part in an orientation week."""
+class OrientationParticipant(Invitation, Base):
+    """A pathway taking part in an orientation week (its attendance is noted day by day)."""
 
     __tablename__ = "orientation_participants"
     __table_args__ = (sa.UniqueConstraint("week_id", "pathway_id"),)

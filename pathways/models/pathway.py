@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pathways.crypto import EncryptedText
 from pathways.models.base import Base, StrEnumType, UTCDateTime, created_at, int_pk
 from pathways.models.person import Person
 from pathways.models.platform import Platform, Territory, User
@@ -187,7 +188,7 @@ class AdviserAssignment(Base):
 
 
 class Note(Base):
-    """A conseiller's note on a pathway: factual, readable by the person."""
+    """A conseiller's note on a pathway: factual, readable by the person; its body encrypted at rest."""
 
     __tablename__ = "notes"
 
@@ -195,7 +196,7 @@ class Note(Base):
     pathway_id: Mapped[int] = mapped_column(sa.ForeignKey("pathways.id", ondelete="RESTRICT"), index=True)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     written_on: Mapped[date] = mapped_column(sa.Date)
-    body: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[created_at]
 
     author: Mapped[User | None] = relationship()

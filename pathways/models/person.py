@@ -61,17 +61,42 @@ class Person(Base):
     is_bpi: Mapped[bool] = mapped_column(default=False)
     is_qpv_resident: Mapped[bool] = mapped_column(default=False)
     is_zrr_resident: Mapped[bool] = mapped_column(default=False)
+    # Contact preferences (issue 11): may the platform write to the person by
+    # e-mail (yes unless they said no: they gave the address for it), by SMS
+    # (only if they said yes: the text goes through a provider), and since when.
+    # Every message asks ``services.messaging.may_message``.
+    email_allowed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    sms_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    contact_preferences_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[created_at]
+    # Personal data (pathways.privacy). The information notice given at the
+    # first contact: when, by whom (the caseload flags persons not informed).
+    informed_on: Mapped[date | None] = mapped_column(sa.Date)
+    informed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    # The person opposed being messaged (e-mail, SMS): recorded, never messaged since.
+    opposed_on: Mapped[date | None] = mapped_column(sa.Date)
+    opposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    # The day the retention job first listed the person to the manager (the notice
+    # period runs from it); cleared when a contact brings the person back.
+    retention_notice_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Set once, by pathways.privacy.anonymise: identity, contact and free texts are gone.
+    anonymised_on: Mapped[date | None] = mapped_column(sa.Date)
 
     pathways: Mapped[list[Pathway]] = relationship(  # noqa: F821
         back_populates="person", order_by="Pathway.id"
     )
+    informed_by: Mapped[User | None] = relationship(foreign_keys=[informed_by_id])  # noqa: F821
+    opposed_by: Mapped[User | None] = relationship(foreign_keys=[opposed_by_id])  # noqa: F821
 
     @validates("last_name", "first_name")
     def _keep_search_name(self, key: str, value: str) -> str:
         names = {"last_name": self.last_name, "first_name": self.first_name, key: value}
         self.search_name = search_name_of(names["last_name"], names["first_name"])
         return value
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_on is not None
 
     @property
     def full_name(self) -> str:

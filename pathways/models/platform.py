@@ -65,6 +65,8 @@ class User(Base):
     # Set when an administrator chose the password (a new account, a reset):
     # the user must choose their own before doing anything else.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Opted in to the Monday e-mail of the week's agenda (counts and links).
+    weekly_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Changed at logout, deactivation and password change: a session cookie
     # carrying an older value is refused, whichever worker serves it.
     session_token: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -378,6 +378,11 @@ def can_edit_person(user: User, pathway: Pathway) -> bool:
     return user.role is Role.MANAGER or user.id in (pathway.adviser_id, pathway.delegate_id)
 
 
+def can_act_for_person(user: User, person: Person) -> bool:
+    """The notice given, an opposition: whoever may correct the person on one of their pathways."""
+    return any(can_edit_person(user, pathway) for pathway in person.pathways)
+
+
 def can_see_health_details(user: User, pathway: Pathway) -> bool:
     """Health freins: only the pathway's conseiller and délégué see the details."""
     return user.is_active and user.id in (pathway.adviser_id, pathway.delegate_id)

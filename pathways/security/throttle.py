@@ -111,3 +111,40 @@ def purge_attempts(session: Session) -> int:
     """Forget attempts older than a day (they hold e-mail and client addresses)."""
     cutoff = clock.now() - KEEP_ATTEMPTS
     return session.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff)).rowcount
+
+
+# --- the public answer links (issue 11) ------------------------------------------------------
+#
+# A link to the answer page is guessed only by trying many: each invalid link
+# is counted in the same table as the login attempts, under a marker no
+# e-mail address can be and an address of its own (« lien 1.2.3.4 »), so it
+# never counts against a login. The same growing wait as a login pair: the
+# first ``PAIR_FREE_FAILURES`` invalid links from an address in a day are
+# free (a link cut by a mail client), then 1 minute, 2, 4… up to an hour.
+# A valid link never counts, nor does an expired one (it was a real link).
+
+LINK_MARKER = "lien-de-reponse"
+
+
+def _link_address(address: str) -> str:
+    return f"lien {address}"[:64]
+
+
+def link_locked_until(session: Session, address: str) -> datetime | None:
+    """When ``address`` may try an answer link again; None when it may now."""
+    since = clock.now() - KEEP_ATTEMPTS
+    failures = _failures(
+        session,
+        LoginAttempt.email == LINK_MARKER,
+        LoginAttempt.address == _link_address(address),
+        LoginAttempt.attempted_at > since,
+    )
+    delay = pair_delay(len(failures))
+    if delay is None:
+        return None
+    until = failures[-1] + delay
+    return until if until > clock.now() else None
+
+
+def record_link_failure(session: Session, address: str) -> None:
+    record_attempt(session, LINK_MARKER, _link_address(address), succeeded=False)

@@ -14,10 +14,12 @@ from typing import Any
 
 from pathways.states import State, Trigger
 from pathways.vocabulary import (
+    AttendanceStatus,
     BarrierCategory,
     BarrierStatus,
     DiplomaLevel,
     ImmersionOutcome,
+    InvitationAnswer,
     PrescriberType,
     Role,
     Sex,
@@ -42,6 +44,17 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "person.create": "Création d'une personne",
             "person.update": "Correction de l'identité ou de la situation",
             "person.view": "Consultation d'une personne",
+        },
+    ),
+    "privacy": (
+        "Données personnelles",
+        {
+            "person.informed": "Notice d'information remise",
+            "person.opposition": "Opposition aux messages",
+            "person.opposition_withdrawn": "Opposition aux messages retirée",
+            "person.access_export": "Export du dossier complet (droit d'accès)",
+            "person.anonymise": "Anonymisation d'une personne",
+            "retention.listed": "Anonymisations annoncées au responsable",
         },
     ),
     "pathway": (
@@ -73,6 +86,8 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
         {
             "referent.create": "Référent·e partenaire ajouté·e",
             "exchange.create": "Échange tripartite",
+            "exchange.next_step_done": "Prochaine étape d'un échange faite",
+            "exchange.next_step_undone": "Prochaine étape d'un échange à refaire",
             "note.create": "Note",
         },
     ),
@@ -83,6 +98,10 @@ FAMILIES: dict[str, tuple[str, dict[str, str]]] = {
             "info_session.presence": "Présence à une information collective",
             "orientation_week.create": "Création d'une semaine du pôle orientation",
             "orientation_week.presence": "Présence au pôle orientation",
+            "info_session.convoke": "Convocations à une information collective",
+            "orientation_week.convoke": "Convocations à une semaine du pôle orientation",
+            "convocation.answer": "Réponse à une convocation",
+            "convocation.called_back": "Rappel d'une personne convoquée",
         },
     ),
     "reference": (
@@ -227,11 +246,17 @@ FIELDS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "postal_code": ("Code postal", str),
     "is_active": ("Compte actif", _yes_no),
     "present": ("Présence", _presence),
+    "attendance": ("Présence", _enum(AttendanceStatus)),
+    "answer": ("Réponse", _enum(InvitationAnswer)),
+    "email_allowed": ("Accepte les courriels", _yes_no),
+    "sms_allowed": ("Accepte les SMS", _yes_no),
+    "weekly_digest": ("Agenda du lundi par courriel", _yes_no),
     "project_validated": ("Projet validé", _yes_no),
     "still_in_post": ("En poste", _yes_no),
     "platform_id": ("Plateforme", "platform"),
     "territories": ("Territoires", "territories"),
     "full_name": ("Nom", str),
+    "informed_on": ("Notice remise le", _day),
 }
 DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "trigger": ("Action choisie", _enum(Trigger)),
@@ -245,10 +270,16 @@ DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
             "scope": "hors de son périmètre",
             "role": "page d'un autre rôle",
             "csrf": "jeton de sécurité absent ou faux",
+            "anonymised": "dossier anonymisé",
+            "retention": "durée de conservation écoulée",
+            "request": "demande d'effacement de la personne",
         }.get(v, str(v)),
     ),
     "path": ("Adresse demandée", str),
-    "report": ("Fichier", lambda v: {"caseload": "portefeuille"}.get(v, str(v))),
+    "report": (
+        "Fichier",
+        lambda v: {"caseload": "portefeuille", "convocations": "lettres de convocation"}.get(v, str(v)),
+    ),
     "rows": ("Lignes", str),
     "selection": ("Sélection seulement", _yes_no),
     "start": ("Du", _day),
@@ -274,6 +305,15 @@ DETAILS: dict[str, tuple[str, Callable[[Any], str] | str]] = {
     "older_than_months": ("Plus anciennes que (mois)", str),
     "before": ("Avant le", _day),
     "deleted": ("Entrées supprimées", str),
+    "by_email": ("Par courriel", str),
+    "on_paper": ("Par courrier", str),
+    "delivered": ("Envoyées par l'outil", _yes_no),
+    "pathways": ("Parcours", str),
+    "persons": ("Personnes", str),
+    "format": ("Format", lambda v: {"pdf": "PDF", "xlsx": "tableur"}.get(v, str(v))),
+    "on": ("Le", _day),
+    "opposed_on": ("Opposée depuis le", _day),
+    "page": ("Page", lambda v: {"donnees_personnelles": "Données personnelles"}.get(v, str(v))),
 }
 # Never shown: how the request came, or what says nothing to a reader.
 HIDDEN_DETAILS = frozenset({"method", "has_comment"})

@@ -21,7 +21,10 @@ them, and only on pathways still in progress:
 - ``long_suspension``: suspended for more than 60 days (on hold, the last
   event is the suspension);
 - ``planned_unconfirmed``: a planned step whose first day is more than 7
-  days past and that nobody confirmed (nor cancelled).
+  days past and that nobody confirmed (nor cancelled);
+- ``not_informed``: the person was never given the information notice
+  (``Person.informed_on``, pathways.privacy): the CNIL asks that it be
+  given at the first contact.
 
 A checkpoint cancelled by the end of its contract is never overdue. Each
 row also shows the next step planned on the pathway (« à venir »).
@@ -43,6 +46,7 @@ from sqlalchemy.orm import Session, aliased
 from pathways import audit, clock
 from pathways.models import (
     AdviserAssignment,
+    Checkpoint,
     Immersion,
     Pathway,
     Person,
@@ -71,6 +75,7 @@ class Alert(StrEnum):
     TRAINING_STARTING = "training_starting"
     LONG_SUSPENSION = "long_suspension"
     PLANNED_UNCONFIRMED = "planned_unconfirmed"
+    NOT_INFORMED = "not_informed"
 
     @property
     def label(self) -> str:
@@ -88,6 +93,7 @@ ALERT_LABELS: dict[Alert, str] = {
     Alert.TRAINING_STARTING: f"Formation débutant sous {SOON_DAYS} jours",
     Alert.LONG_SUSPENSION: f"Suspendu depuis plus de {LONG_SUSPENSION_DAYS} jours",
     Alert.PLANNED_UNCONFIRMED: "Étape prévue non confirmée",
+    Alert.NOT_INFORMED: "Notice d'information non remise",
 }
 
 
@@ -113,6 +119,25 @@ def _found(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     return first.is_not(None)
 
 
+# What each alert looks for in a pathway's records, also read by the agenda
+# (``services.agenda``) over a week instead of the alerts' windows.
+
+
+def checkpoint_to_record() -> sa.ColumnElement[bool]:
+    """A checkpoint neither recorded nor cancelled (by the end of its contract)."""
+    return sa.and_(Checkpoint.recorded_on.is_(None), Checkpoint.cancelled_on.is_(None))
+
+
+def immersion_to_assess() -> sa.ColumnElement[bool]:
+    return Immersion.outcome.is_(None)
+
+
+def step_still_planned(trigger: Trigger | None = None) -> sa.ColumnElement[bool]:
+    """A planned step nobody confirmed nor cancelled (of ``trigger`` when given)."""
+    planned = PlannedStep.status == PlannedStepStatus.PLANNED
+    return planned if trigger is None else sa.and_(planned, PlannedStep.trigger == trigger)
+
+
 def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElement[bool]]:
     """One SQL condition on ``Pathway`` per alert, as of ``today``.
 
@@ -124,6 +149,8 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
     """
     in_progress = Pathway.state.not_in(TERMINAL_STATES)
     soon = today + timedelta(days=SOON_DAYS)
+    # Aliased: the caseload's own query joins Person, which an EXISTS would correlate away.
+    informed = aliased(Person)
     return {
         Alert.CHECKPOINT_OVERDUE: sa.and_(in_progress, Pathway.checkpoint_due_on < today),
         Alert.NO_CONTACT: sa.and_(
@@ -136,7 +163,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             Pathway.immersion_ends_on >= today,
             _found(
                 Immersion.pathway_id == Pathway.id,
-                Immersion.outcome.is_(None),
+                immersion_to_assess(),
                 Immersion.ends_on.between(today, soon),
             ),
         ),
@@ -146,8 +173,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             sa.or_(
                 _found(
                     PlannedStep.pathway_id == Pathway.id,
-                    PlannedStep.status == PlannedStepStatus.PLANNED,
-                    PlannedStep.trigger == Trigger.START_TRAINING,
+                    step_still_planned(Trigger.START_TRAINING),
                     PlannedStep.planned_on.between(today, soon),
                 ),
                 _found(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
@@ -159,6 +185,10 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
         ),
         Alert.PLANNED_UNCONFIRMED: sa.and_(
             in_progress, Pathway.planned_on < today - timedelta(days=PLANNED_STEP_GRACE_DAYS)
+        ),
+        Alert.NOT_INFORMED: sa.and_(
+            in_progress,
+            _found(informed.id == Pathway.person_id, informed.informed_on.is_(None)),
         ),
     }
 

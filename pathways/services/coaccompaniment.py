@@ -67,7 +67,9 @@ def record_exchange(
     actor: User | None,
     referent: Referent | None = None,
     next_step: str | None = None,
+    next_step_on: date | None = None,
 ) -> Exchange:
+    """A tripartite exchange; its next step, when dated, is a task of the conseiller's agenda."""
     messages = []
     try:
         mode = ExchangeMode(mode)
@@ -81,6 +83,10 @@ def record_exchange(
         messages.append("Le compte rendu de l'échange est obligatoire.")
     if referent is not None and referent.pathway_id != pathway.id:
         messages.append("Ce référent n'est pas celui de ce parcours.")
+    if next_step_on is not None and not (next_step or "").strip():
+        messages.append("Décrivez la prochaine étape que vous datez.")
+    if next_step_on is not None and next_step_on < occurred_on:
+        messages.append("La prochaine étape ne peut pas précéder l'échange.")
     if messages:
         raise InvalidInput(messages)
     exchange = Exchange(
@@ -91,6 +97,7 @@ def record_exchange(
         participants=participants.strip(),
         summary=summary.strip(),
         next_step=(next_step or "").strip() or None,
+        next_step_on=next_step_on,
         recorded_by_id=actor.id if actor else None,
     )
     session.add(exchange)

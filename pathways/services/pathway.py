@@ -94,6 +94,7 @@ from pathways.states.guards import (
 from pathways.states.guards import refusals as guard_refusals
 from pathways.vocabulary import (
     AbsenceOverride,
+    AttendanceStatus,
     DiagnosticKind,
     FundingScheme,
     PlannedStepStatus,
@@ -162,6 +163,9 @@ def latest_contract(session: Session, pathway: Pathway) -> Contract | None:
     ).first()
 
 
+# Noted absent or excused at the information session: the person did not hear it.
+MISSED_SESSION = (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
+
 # The facts each guard reads (states/guards.py): a move reads only those of its trigger.
 FACTS_BY_TRIGGER: dict[Trigger, frozenset[str]] = {
     Trigger.START_REINFORCEMENT: frozenset({"diagnostic_recorded"}),
@@ -219,7 +223,8 @@ def _fact_columns(pathway: Pathway, wanted: frozenset[str]) -> dict[str, sa.Colu
         )
     if "absent_at_info_session" in wanted:
         # Only the information session of this pathway counts: the person's
-        # attendance at a session held since its entry.
+        # attendance at a session held since its entry. Excused counts as
+        # absent here: either way the person did not hear the session.
         entered_on = (
             sa.select(PathwayEvent.occurred_on)
             .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.sequence == 1)
@@ -227,7 +232,7 @@ def _fact_columns(pathway: Pathway, wanted: frozenset[str]) -> dict[str, sa.Colu
         )
         columns["absent_at_info_session"] = sa.exists().where(
             InfoSessionAttendance.person_id == pathway.person_id,
-            InfoSessionAttendance.present.is_(False),
+            InfoSessionAttendance.status.in_(MISSED_SESSION),
             InfoSession.id == InfoSessionAttendance.session_id,
             InfoSession.held_on >= entered_on,
         )
@@ -871,12 +876,13 @@ def _correct_info_session_absence(session: Session, pathway: Pathway, actor: Use
         .join(InfoSession, InfoSession.id == InfoSessionAttendance.session_id)
         .where(
             InfoSessionAttendance.person_id == pathway.person_id,
-            InfoSessionAttendance.present.is_(False),
+            InfoSessionAttendance.status.in_(MISSED_SESSION),
             InfoSession.held_on >= entered_on,
         )
     ).all()
     for attendance in attendances:
-        attendance.present = True
+        before = attendance.status
+        attendance.status = AttendanceStatus.PRESENT
         audit.record(
             session,
             actor,
@@ -884,7 +890,7 @@ def _correct_info_session_absence(session: Session, pathway: Pathway, actor: Use
             object_type="info_session_attendance",
             object_id=attendance.id,
             platform_id=pathway.platform_id,
-            changes={"present": (False, True)},
+            changes={"attendance": (before.value, AttendanceStatus.PRESENT.value)},
         )
 
 

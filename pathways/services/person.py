@@ -148,7 +148,10 @@ def create_person(
     return person
 
 
-# What a person's file may correct: identity, contact and situation.
+# Consent to messages (``services.messaging.may_message`` reads them).
+CONTACT_PREFERENCES = frozenset({"email_allowed", "sms_allowed"})
+
+# What a person's file may correct: identity, contact, contact preferences and situation.
 EDITABLE_FIELDS = (
     "last_name",
     "first_name",
@@ -157,6 +160,8 @@ EDITABLE_FIELDS = (
     "france_travail_id",
     "email",
     "phone",
+    "email_allowed",
+    "sms_allowed",
     "postal_code",
     "city",
     "diploma_level",
@@ -230,6 +235,9 @@ def update_person(
         return {}
     for name, (_before, after) in changed.items():
         setattr(person, name, after)
+    if CONTACT_PREFERENCES & changed.keys():
+        # The person's choice is dated: « nothing is sent to a person who said no » since then.
+        person.contact_preferences_on = clock.today()
     session.flush()
     audit.record(
         session,

@@ -18,6 +18,7 @@ from pathways.models import (
 )
 from pathways.models.orientation import ORIENTATION_WEEK_DAYS
 from pathways.services.pathway import InvalidInput, confirm_orientation_entry
+from pathways.vocabulary import ATTENDANCE_MARKS, AttendanceStatus
 
 
 def _check_session_fields(place: str, seats: int) -> list[str]:
@@ -41,6 +42,8 @@ def create_info_session(
     actor: User | None,
     territory_id: int | None = None,
     delegate: User | None = None,
+    access: str | None = None,
+    contact_phone: str | None = None,
 ) -> InfoSession:
     """An information session, on a day from one time to another (local times, as on a convocation)."""
     messages = _check_session_fields(place, seats)
@@ -60,6 +63,8 @@ def create_info_session(
         starts_at=starts_at,
         ends_at=ends_at,
         place=place.strip(),
+        access=(access or "").strip() or None,
+        contact_phone=(contact_phone or "").strip() or None,
         seats=seats,
     )
     session.add(info_session)
@@ -75,16 +80,29 @@ def create_info_session(
     return info_session
 
 
-def mark_info_session_presence(
-    session: Session, attendance: InfoSessionAttendance, present: bool, actor: User | None
+def mark_info_session_attendance(
+    session: Session, attendance: InfoSessionAttendance, status: AttendanceStatus | str, actor: User | None
 ) -> None:
+    """Note that the person came, was excused or was absent.
+
+    Present or absent is noted on the day of the session or after; excused
+    may be noted before (the person phoned to say so).
+    """
+    try:
+        status = AttendanceStatus(status)
+    except ValueError:
+        raise InvalidInput(["Choisissez présent·e, excusé·e ou absent·e."]) from None
+    if status not in ATTENDANCE_MARKS:
+        raise InvalidInput(["Choisissez présent·e, excusé·e ou absent·e."])
     held_on = attendance.session.held_on
-    if held_on > clock.today():
+    if status is not AttendanceStatus.EXCUSED and held_on > clock.today():
         raise InvalidInput(
             [f"La présence se note le jour de l'information collective ({held_on:%d/%m/%Y}) ou après."]
         )
-    before = attendance.present
-    attendance.present = present
+    before = attendance.status
+    if before is status:
+        return
+    attendance.status = status
     session.flush()
     audit.record(
         session,
@@ -93,7 +111,7 @@ def mark_info_session_presence(
         object_type="info_session_attendance",
         object_id=attendance.id,
         platform_id=attendance.session.platform_id,
-        changes={"present": (before, present)},
+        changes={"attendance": (before.value, status.value)},
     )
 
 
@@ -107,10 +125,19 @@ def create_orientation_week(
     actor: User | None,
     territory_id: int | None = None,
     delegate: User | None = None,
+    starts_at: time | None = None,
+    ends_at: time | None = None,
+    access: str | None = None,
+    contact_phone: str | None = None,
 ) -> OrientationWeek:
+    """An orientation week from ``starts_on`` (a working day); each day's hours are optional."""
     messages = _check_session_fields(place, seats)
     if starts_on.weekday() >= 5:
         messages.append("Une semaine du pôle orientation commence un jour ouvré.")
+    if (starts_at is None) != (ends_at is None):
+        messages.append("Indiquez l'heure de début et l'heure de fin, ou aucune des deux.")
+    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
+        messages.append("L'heure de fin doit suivre l'heure de début.")
     if messages:
         raise InvalidInput(messages)
     week = OrientationWeek(
@@ -118,7 +145,11 @@ def create_orientation_week(
         territory_id=territory_id,
         delegate_id=(delegate or actor).id if (delegate or actor) else None,
         starts_on=starts_on,
+        starts_at=starts_at,
+        ends_at=ends_at,
         place=place.strip(),
+        access=(access or "").strip() or None,
+        contact_phone=(contact_phone or "").strip() or None,
         seats=seats,
     )
     session.add(week)

@@ -6,8 +6,9 @@ scope conditions (it knows the user), nothing here knows about the web.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -26,7 +27,14 @@ from pathways.models import (
 )
 from pathways.models.orientation import ORIENTATION_WEEK_DAYS
 from pathways.paging import PAGE_SIZE, Paged, Window
+from pathways.services.attendance import (
+    AttendanceCounts,
+    info_session_counts,
+    participant_status,
+    week_counts,
+)
 from pathways.states import State
+from pathways.vocabulary import AttendanceStatus, InvitationAnswer
 
 
 def session_visibility(
@@ -46,7 +54,10 @@ def _info_session_rows(platform_id: int, visibility: sa.ColumnElement[bool]) -> 
     )
     present = (
         sa.select(sa.func.count())
-        .where(InfoSessionAttendance.session_id == InfoSession.id, InfoSessionAttendance.present.is_(True))
+        .where(
+            InfoSessionAttendance.session_id == InfoSession.id,
+            InfoSessionAttendance.status == AttendanceStatus.PRESENT,
+        )
         .scalar_subquery()
     )
     return (
@@ -72,6 +83,24 @@ def _paged(session: Session, query: sa.Select, page: int, page_size: int) -> Pag
     return Paged.of(list(session.execute(query.limit(window.size).offset(window.offset))), window)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A session or week of a list, with its attendance counts (``services.attendance``)."""
+
+    row: sa.Row
+    counts: AttendanceCounts
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.row, name)
+
+
+def _with_counts(
+    rows: list[sa.Row], counts: Callable[[list[int]], dict[int, AttendanceCounts]]
+) -> list[Listed]:
+    found = counts([row.id for row in rows])
+    return [Listed(row, found.get(row.id, AttendanceCounts())) for row in rows]
+
+
 def info_sessions(
     session: Session,
     platform_id: int,
@@ -82,12 +111,15 @@ def info_sessions(
 ) -> Paged[sa.Row]:
     """Information sessions, latest first, a page at a time.
 
-    Rows: id, held_on, starts_at, ends_at, place, seats, territory, registered, present.
+    Rows: id, held_on, starts_at, ends_at, place, seats, territory, registered, present,
+    and ``counts`` (by status, with the rates).
     """
     query = _info_session_rows(platform_id, visibility).order_by(
         InfoSession.held_on.desc(), InfoSession.starts_at.desc(), InfoSession.id.desc()
     )
-    return _paged(session, query, page, page_size)
+    paged = _paged(session, query, page, page_size)
+    rows = _with_counts(paged.rows, lambda ids: info_session_counts(session, ids))
+    return replace(paged, rows=rows)
 
 
 def upcoming_info_sessions(
@@ -133,12 +165,14 @@ def weeks(
 ) -> Paged[sa.Row]:
     """Orientation weeks, latest first, a page at a time.
 
-    Rows: id, starts_on, place, seats, territory, participants.
+    Rows: id, starts_on, place, seats, territory, participants, and ``counts``.
     """
     query = _week_rows(platform_id, visibility).order_by(
         OrientationWeek.starts_on.desc(), OrientationWeek.id.desc()
     )
-    return _paged(session, query, page, page_size)
+    paged = _paged(session, query, page, page_size)
+    rows = _with_counts(paged.rows, lambda ids: week_counts(session, ids))
+    return replace(paged, rows=rows)
 
 
 def current_and_upcoming_weeks(
@@ -160,9 +194,16 @@ class Attendee:
     person_id: int
     name: str
     birth_date: date
-    present: bool | None
+    status: AttendanceStatus
     pathway_id: int | None
     state: State | None
+    convoked_at: datetime | None = None
+    answer: InvitationAnswer | None = None
+    answer_reason: str | None = None
+    answered_at: datetime | None = None
+    called_back_on: date | None = None
+    # Whether a convocation can go by e-mail (an address, and the person did not refuse).
+    by_email: bool = False
 
 
 def info_session_attendees(
@@ -187,8 +228,14 @@ def info_session_attendees(
             Person.first_name,
             Person.last_name,
             Person.birth_date,
-            InfoSessionAttendance.present,
+            InfoSessionAttendance.status,
             open_pathway,
+            InfoSessionAttendance.convoked_at,
+            InfoSessionAttendance.answer,
+            InfoSessionAttendance.answer_reason,
+            InfoSessionAttendance.answered_at,
+            InfoSessionAttendance.called_back_on,
+            sa.and_(Person.email.is_not(None), Person.email_allowed.is_(True)),
         )
         .join(Person, Person.id == InfoSessionAttendance.person_id)
         .where(InfoSessionAttendance.session_id == info_session_id)
@@ -206,8 +253,36 @@ def info_session_attendees(
         session.execute(sa.select(Pathway.id, Pathway.state).where(Pathway.id.in_(ids))).all()
     )
     return [
-        Attendee(aid, pid, f"{first} {last.upper()}", birth, present, pathway_id, states.get(pathway_id))
-        for aid, pid, first, last, birth, present, pathway_id in rows
+        Attendee(
+            aid,
+            pid,
+            f"{first} {last.upper()}",
+            birth,
+            AttendanceStatus(status),
+            pathway_id,
+            states.get(pathway_id),
+            convoked_at,
+            InvitationAnswer(answer) if answer else None,
+            reason,
+            answered_at,
+            called_back_on,
+            bool(by_email),
+        )
+        for (
+            aid,
+            pid,
+            first,
+            last,
+            birth,
+            status,
+            pathway_id,
+            convoked_at,
+            answer,
+            reason,
+            answered_at,
+            called_back_on,
+            by_email,
+        ) in rows
     ], hidden
 
 
@@ -221,6 +296,12 @@ class Participant:
     adviser: str | None
     days: dict[int, bool] = field(default_factory=dict)
     diagnostic: bool | None = None  # None: not written; else project validated or not
+    status: AttendanceStatus = AttendanceStatus.REGISTERED
+    convoked_at: datetime | None = None
+    answer: InvitationAnswer | None = None
+    answer_reason: str | None = None
+    called_back_on: date | None = None
+    by_email: bool = False
 
 
 def week_participants(
@@ -246,6 +327,11 @@ def week_participants(
             OrientationParticipant.availability_confirmed,
             User.full_name,
             User.email,
+            OrientationParticipant.convoked_at,
+            OrientationParticipant.answer,
+            OrientationParticipant.answer_reason,
+            OrientationParticipant.called_back_on,
+            sa.and_(Person.email.is_not(None), Person.email_allowed.is_(True)),
         )
         .join(Pathway, Pathway.id == OrientationParticipant.pathway_id)
         .join(Person, Person.id == Pathway.person_id)
@@ -254,8 +340,34 @@ def week_participants(
         .order_by(Person.last_name, Person.first_name)
     ).all()
     participants = {
-        pid: Participant(pid, pathway_id, f"{first} {last.upper()}", State(state), bool(avail), name or email)
-        for pid, pathway_id, first, last, state, avail, name, email in rows
+        pid: Participant(
+            pid,
+            pathway_id,
+            f"{first} {last.upper()}",
+            State(state),
+            bool(avail),
+            name or email,
+            convoked_at=convoked_at,
+            answer=InvitationAnswer(answer) if answer else None,
+            answer_reason=reason,
+            called_back_on=called_back_on,
+            by_email=bool(by_email),
+        )
+        for (
+            pid,
+            pathway_id,
+            first,
+            last,
+            state,
+            avail,
+            name,
+            email,
+            convoked_at,
+            answer,
+            reason,
+            called_back_on,
+            by_email,
+        ) in rows
     }
     for participant_id, day, present in session.execute(
         sa.select(
@@ -263,6 +375,11 @@ def week_participants(
         ).where(OrientationAttendance.participant_id.in_(list(participants)))
     ):
         participants[participant_id].days[day] = present
+    for participant in participants.values():
+        present_days = sum(1 for present in participant.days.values() if present)
+        participant.status = participant_status(
+            participant.answer, participant.convoked_at is not None, present_days, len(participant.days)
+        )
     by_pathway = {p.pathway_id: p for p in participants.values()}
     for pathway_id, validated in session.execute(
         sa.select(Diagnostic.pathway_id, Diagnostic.project_validated)

@@ -31,7 +31,10 @@ them open):
   already entered: it was judged then);
 - a person noted absent at the information session of the pathway goes on
   to an orientation week only with an explicit choice (present after all,
-  or came another way).
+  or came another way). *Excusé·e* counts as absent here, as a délégué
+  sees it: an excuse explains the absence, it does not give the person
+  what the session tells (the jobs, the conditions of the week); the same
+  choice is asked.
 """
 
 from __future__ import annotations
@@ -328,7 +331,7 @@ def contract_training_named(request: MoveRequest) -> list[str]:
 def absence_explained(facts: PathwayFacts, request: MoveRequest) -> list[str]:
     if facts.absent_at_info_session and request.absence_override is None:
         return [
-            "La personne est notée absente à l'information collective : indiquez si elle était "
+            "La personne est notée absente (ou excusée) à l'information collective : indiquez si elle était "
             "finalement présente, ou si elle est venue par un autre chemin."
         ]
     return []

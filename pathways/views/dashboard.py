@@ -18,6 +18,7 @@ from pathways.forms.pathway import ReassignForm, adviser_choices
 from pathways.paging import page_argument
 from pathways.security.access import get_platform_user_or_404, pathway_scope, roles_required
 from pathways.security.ids import parse_id
+from pathways.services.attendance import recent_attendance
 from pathways.services.caseload import Alert, alert_counts, reassign_caseload
 from pathways.services.dashboard import OUTCOMES, adviser_loads, adviser_loads_page, cohorts, funnel
 from pathways.vocabulary import Role
@@ -79,6 +80,7 @@ def index() -> str:
         counts=counts,
         alerts=list(Alert),
         charts=charts,
+        attendance=recent_attendance(session, platform_id, clock.today()),
         breadcrumb=[("Accueil", url_for("main.home")), (TITLE, None)],
     )
 

@@ -12,6 +12,7 @@ from pathways.forms.base import perform
 from pathways.forms.sessions import PersonForm
 from pathways.models import InfoSession, OrientationWeek, Person
 from pathways.security.access import pathway_scope, roles_required
+from pathways.services.attendance import recent_attendance
 from pathways.services.caseload import caseload, state_counts
 from pathways.services.pathway import open_pathway
 from pathways.services.person import PossibleDuplicate, create_person
@@ -33,8 +34,16 @@ def home() -> str:
     today = clock.today()
     scope = pathway_scope(current_user)
     by_state = state_counts(session, scope, (State.REFERRED, State.INFO_SESSION, State.ORIENTATION))
+    attendance = recent_attendance(
+        session,
+        current_user.platform_id,
+        today,
+        visibility_sessions=session_visibility(InfoSession, territory_ids, current_user.id),
+        visibility_weeks=session_visibility(OrientationWeek, territory_ids, current_user.id),
+    )
     return render_template(
         "delegate/home.html",
+        attendance=attendance,
         info_sessions=upcoming_info_sessions(
             session,
             current_user.platform_id,

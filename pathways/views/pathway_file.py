@@ -27,6 +27,7 @@ from pathways.forms.pathway import (
     DatedStepForm,
     ExchangeForm,
     ImmersionAssessmentForm,
+    NextStepForm,
     NoteForm,
     PersonForm,
     ReassignForm,
@@ -40,6 +41,7 @@ from pathways.forms.sessions import DiagnosticForm
 from pathways.models import (
     Barrier,
     Checkpoint,
+    Exchange,
     Pathway,
     PlannedStep,
     Referent,
@@ -55,9 +57,11 @@ from pathways.security.access import (
     get_platform_user_or_404,
     roles_required,
 )
+from pathways.security.ids import parse_id
 from pathways.services import barrier as barrier_service
 from pathways.services import coaccompaniment
 from pathways.services import pathway as pathway_service
+from pathways.services.agenda import set_next_step_done
 from pathways.services.enrolment import record_immersion_assessment, record_training_result
 from pathways.services.pathway_file import pathway_file
 from pathways.services.person import PossibleDuplicate, update_person
@@ -115,7 +119,11 @@ def back_to_file(pathway: Pathway, anchor: str, message: str) -> Response:
 
 
 def _load(pathway_id: int) -> Pathway:
-    return get_pathway_or_404(db.session, current_user, pathway_id)
+    pathway = get_pathway_or_404(db.session, current_user, pathway_id)
+    if pathway.person.is_anonymised and request.endpoint != "pathway_file.show":
+        # Nothing is written any more on an anonymised person's pathways: no text comes back.
+        access.refuse("pathway", pathway_id, reason="anonymised")
+    return pathway
 
 
 # --- the file -------------------------------------------------------------------------------
@@ -126,6 +134,14 @@ def _load(pathway_id: int) -> Pathway:
 def show(pathway_id: int) -> str:
     session = db.session
     pathway = _load(pathway_id)
+    if pathway.person.is_anonymised:
+        access.audit_view(session, current_user, pathway)
+        return render_template(
+            "pathway/anonymised.html",
+            pathway=pathway,
+            events=pathway.events,
+            breadcrumb=[("Accueil", url_for("main.home")), (pathway.person.full_name, None)],
+        )
     health_visible = can_see_health_details(current_user, pathway)
     context = {
         "file": pathway_file(session, pathway, health_visible=health_visible),
@@ -353,15 +369,9 @@ def diagnostic(pathway_id: int) -> tuple[str, int] | Response:
             lambda: pathway_service.record_diagnostic(
                 db.session,
                 pathway,
-                written_on=form.written_on.data,
-                project_validated=form.project_validated.data == "yes",
-                target_job_code=form.target_job_code.data,
                 kind=DiagnosticKind.INTERVIEW,
-                basic_skills=form.basic_skills.data,
-                professional_values=form.professional_values.data,
-                barriers_and_levers=form.barriers_and_levers.data,
-                road_map=form.road_map_steps(),  # type: ignore[arg-type]
                 actor=current_user,
+                **form.diagnostic_values(),
             ),
         )
         if outcome.ok:
@@ -500,6 +510,7 @@ def add_exchange(pathway_id: int) -> tuple[str, int] | Response:
                 participants=form.participants.data or "",
                 summary=form.summary.data or "",
                 next_step=form.next_step.data,
+                next_step_on=form.next_step_on.data,
                 referent=referent,
                 actor=current_user,
             ),
@@ -513,6 +524,34 @@ def add_exchange(pathway_id: int) -> tuple[str, int] | Response:
         submit="Enregistrer l'échange",
         status=422 if request.method == "POST" else 200,
     )
+
+
+@blueprint.post("/<int:pathway_id>/echanges/prochaine-etape")
+@roles_required(*WORKERS)
+def next_step_done(pathway_id: int) -> Response:
+    """Tick (or untick) the next step of one of the pathway's exchanges."""
+    pathway = _load(pathway_id)
+    form = NextStepForm()
+    if not form.validate_on_submit():
+        abort(400)
+    exchange = db.session.scalar(
+        sa.select(Exchange).where(
+            Exchange.id == parse_id(form.exchange.data), Exchange.pathway_id == pathway.id
+        )
+    )
+    if exchange is None:
+        access.refuse("exchange", parse_id(form.exchange.data))
+    done = form.done.data == "1"
+    outcome = perform(None, lambda: set_next_step_done(db.session, exchange, done, current_user))
+    if outcome.ok:
+        flash("Prochaine étape faite." if done else "Prochaine étape remise à faire.", "success")
+    else:
+        flash(
+            " ".join(outcome.refusal.messages if outcome.refusal else ["Rien n'a été enregistré."]), "error"
+        )
+    if request.form.get("retour") == "agenda":
+        return redirect(url_for("agenda.index", semaine=request.form.get("semaine") or None))
+    return redirect(url_for("pathway_file.show", pathway_id=pathway.id, _anchor="co-accompagnement"))
 
 
 NOTE_REMINDER = (

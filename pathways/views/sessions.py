@@ -6,15 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from pathways import clock
 from pathways.extensions import db
-from pathways.forms.base import options, perform
+from pathways.forms.base import Outcome, options, perform
 from pathways.forms.pathway import fill_choices, job_choices
 from pathways.forms.sessions import (
+    CallBackForm,
+    ConvokeForm,
     DiagnosticForm,
     HandoverForm,
     InfoSessionForm,
@@ -24,6 +26,8 @@ from pathways.forms.sessions import (
     RegisterKnownForm,
     WeekForm,
 )
+from pathways.messaging.links import absolute_url
+from pathways.messaging.texts import letters_pdf
 from pathways.models import (
     InfoSession,
     InfoSessionAttendance,
@@ -36,6 +40,7 @@ from pathways.models import (
 )
 from pathways.paging import page_argument
 from pathways.security.access import (
+    audit_export,
     check_territory_or_404,
     get_info_session_or_404,
     get_participant_or_404,
@@ -44,10 +49,15 @@ from pathways.security.access import (
     get_platform_user_or_404,
     get_week_or_404,
     pathway_scope,
+    refuse,
     roles_required,
 )
+from pathways.security.ids import parse_id
+from pathways.services import answers, convocations
 from pathways.services import pathway as pathway_service
 from pathways.services import sessions as session_service
+from pathways.services.attendance import AttendanceCounts, info_session_counts, week_counts
+from pathways.services.convocations import Convocation, Convoked
 from pathways.services.enrolment import join_orientation_week, open_pathway_of, register_at_info_session
 from pathways.services.person import PossibleDuplicate, create_person
 from pathways.services.workspace import (
@@ -60,7 +70,7 @@ from pathways.services.workspace import (
     weeks,
 )
 from pathways.states import State
-from pathways.vocabulary import Role
+from pathways.vocabulary import ATTENDANCE_MARKS, AttendanceStatus, Role
 from pathways.wording import count, de
 
 blueprint = Blueprint("sessions", __name__)
@@ -137,6 +147,8 @@ def info_session_new() -> tuple[str, int] | Response:
                 place=form.place.data or "",
                 seats=form.seats.data or 0,
                 territory_id=form.territory_id.data,
+                access=form.access.data,
+                contact_phone=form.contact_phone.data,
                 actor=current_user,
             ),
         )
@@ -175,6 +187,7 @@ def _render_info_session(
     person_form = person_form or PersonForm(formdata=None)
     title = f"Information collective du {info_session.held_on:%d/%m/%Y}"
     attendees, hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
+    visible_ids = [a.attendance_id for a in attendees]
     if duplicates:
         # The look-alikes shown may be registered (and only them: see get_person_or_404).
         session[OFFERED_PERSONS] = [person.id for person in duplicates][:20]
@@ -188,6 +201,18 @@ def _render_info_session(
             person_form=person_form,
             duplicate_form=RegisterDuplicateForm(formdata=None),
             duplicates=duplicates or [],
+            counts=info_session_counts(db.session, [info_session.id]).get(
+                info_session.id, AttendanceCounts()
+            ),
+            to_convoke=sum(
+                1 for a in attendees if a.convoked_at is None and a.status is AttendanceStatus.REGISTERED
+            ),
+            on_paper=convocations.letters_to_print(db.session, attendance_ids=visible_ids),
+            convoke_form=ConvokeForm(formdata=None),
+            callback_form=CallBackForm(formdata=None),
+            marks=ATTENDANCE_MARKS,
+            today=clock.today(),
+            tz=clock.PLATFORM_TIMEZONE,
             title=title,
             breadcrumb=[*_home_crumbs(), (INFO_TITLE, url_for("sessions.info_session_list")), (title, None)],
         ),
@@ -306,21 +331,124 @@ def info_session_attendance(session_id: int) -> Response:
         )
     ).all()
 
+    marks = {status.value: status for status in ATTENDANCE_MARKS}
+
     def mark() -> int:
         changed = 0
         for attendance in attendances:
-            value = request.form.get(f"presence-{attendance.id}", "")
-            if value not in ("1", "0"):
+            status = marks.get(request.form.get(f"presence-{attendance.id}", ""))
+            if status is None or attendance.status is status:
                 continue
-            present = value == "1"
-            if attendance.present is not present:
-                session_service.mark_info_session_presence(db.session, attendance, present, current_user)
-                changed += 1
+            session_service.mark_info_session_attendance(db.session, attendance, status, current_user)
+            changed += 1
         return changed
 
     outcome = perform(None, mark)
-    flash(f"Présences enregistrées ({count(outcome.value or 0, 'modification')}).", "success")
+    _flash_marks(outcome)
     return redirect(url_for("sessions.info_session_show", session_id=info_session.id, _anchor="inscrits"))
+
+
+def _flash_marks(outcome: Outcome[int]) -> None:
+    if outcome.ok:
+        flash(f"Présences enregistrées ({count(outcome.value or 0, 'modification')}).", "success")
+    else:
+        reasons = outcome.refusal.messages if outcome.refusal else ["elles viennent d'être modifiées."]
+        flash("Présences non enregistrées : " + " ".join(reasons), "error")
+
+
+def _convoked_message(done: Convoked) -> str:
+    parts = []
+    if done.by_email:
+        parts.append(f"{len(done.by_email)} par courriel")
+    if done.on_paper:
+        parts.append(f"{len(done.on_paper)} par courrier : imprimez leurs lettres")
+    return f"{count(done.total, 'personne convoquée', 'personnes convoquées')} ({', '.join(parts)})."
+
+
+def _letters_response(convocations: list[Convocation], name: str, what: str, platform_id: int) -> Response:
+    if not convocations:
+        flash("Aucune lettre à imprimer : personne n'est convoqué·e par courrier.", "info")
+        return redirect(request.referrer if safe_back(request.referrer) else url_for("main.home"))
+    urls = {c.record_id: absolute_url("answers.show", token=c.token) for c in convocations}
+    pdf = letters_pdf(convocations, urls)
+    audit_export(db.session, current_user, what, len(convocations), platform_id=platform_id)
+    db.session.commit()
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def safe_back(target: str | None) -> bool:
+    return bool(target) and target.startswith(request.host_url)  # type: ignore[union-attr]
+
+
+@blueprint.post("/informations-collectives/<int:session_id>/convocations")
+@roles_required(*ORGANISERS)
+def info_session_convoke(session_id: int) -> Response:
+    """Convoke, in one action, the registered people not convoked yet (those the user sees)."""
+    info_session = get_info_session_or_404(db.session, current_user, session_id)
+    form = ConvokeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    visible, _hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
+    outcome = perform(
+        form,
+        lambda: convocations.convoke_info_session(
+            db.session, info_session, [a.attendance_id for a in visible], current_user
+        ),
+    )
+    if outcome.ok:
+        flash(_convoked_message(outcome.value), "success")
+    else:
+        flash(" ".join(form.form_errors), "error")
+    return redirect(url_for("sessions.info_session_show", session_id=info_session.id, _anchor="convocations"))
+
+
+@blueprint.get("/informations-collectives/<int:session_id>/convocations.pdf")
+@roles_required(*ORGANISERS)
+def info_session_letters(session_id: int) -> Response:
+    """The printed convocations: those sent by post (default), or one person's (``?personne=ID``)."""
+    info_session = get_info_session_or_404(db.session, current_user, session_id)
+    visible, _hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
+    ids = [a.attendance_id for a in visible]
+    one = parse_id(request.args.get("personne"))
+    if request.args.get("personne") is not None:
+        if one not in ids:
+            refuse("info_session_attendance", one)
+        ids = [one]
+    letters = convocations.info_session_letters(db.session, info_session, ids, paper_only=one is None)
+    return _letters_response(
+        letters, f"convocations-{info_session.held_on:%Y-%m-%d}.pdf", "convocations", info_session.platform_id
+    )
+
+
+@blueprint.post("/informations-collectives/<int:session_id>/rappels")
+@roles_required(*ORGANISERS)
+def info_session_called_back(session_id: int) -> Response:
+    """The délégué called back someone who asked for it (« je souhaite être rappelé·e »)."""
+    info_session = get_info_session_or_404(db.session, current_user, session_id)
+    form = CallBackForm()
+    if not form.validate_on_submit():
+        abort(400)
+    visible, _hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
+    wanted = parse_id(form.record.data)
+    if wanted not in {a.attendance_id for a in visible}:
+        refuse("info_session_attendance", wanted)
+    attendance = db.session.get_one(InfoSessionAttendance, wanted)
+    outcome = perform(form, lambda: answers.record_call_back(db.session, attendance, current_user))
+    flash("Rappel noté." if outcome.ok else " ".join(form.form_errors), "success" if outcome.ok else "error")
+    return redirect(
+        _back_to(
+            request.form.get("retour"),
+            url_for("sessions.info_session_show", session_id=info_session.id, _anchor="inscrits"),
+        )
+    )
+
+
+def _back_to(target: str | None, default: str) -> str:
+    """Where a small action returns: the agenda when it came from there, else the session's page."""
+    return url_for("agenda.index") if target == "agenda" else default
 
 
 # --- orientation weeks ----------------------------------------------------------------------
@@ -356,9 +484,13 @@ def week_new() -> tuple[str, int] | Response:
                 db.session,
                 current_user.platform,
                 starts_on=form.starts_on.data,
+                starts_at=form.starts_at.data,
+                ends_at=form.ends_at.data,
                 place=form.place.data or "",
                 seats=form.seats.data or 0,
                 territory_id=form.territory_id.data,
+                access=form.access.data,
+                contact_phone=form.contact_phone.data,
                 actor=current_user,
             ),
         )
@@ -400,6 +532,14 @@ def _render_week(
             participants=participants,
             hidden_participants=hidden,
             join_form=join_form,
+            counts=week_counts(db.session, [week.id]).get(week.id, AttendanceCounts()),
+            to_convoke=sum(1 for p in participants if p.convoked_at is None),
+            on_paper=convocations.letters_to_print(
+                db.session, participant_ids=[p.participant_id for p in participants]
+            ),
+            convoke_form=ConvokeForm(formdata=None),
+            callback_form=CallBackForm(formdata=None),
+            tz=clock.PLATFORM_TIMEZONE,
             csrf_form=RegisterDuplicateForm(formdata=None),
             days=days,
             today=today,
@@ -478,7 +618,7 @@ def week_attendance(week_id: int) -> Response:
         return changed
 
     outcome = perform(None, mark)
-    flash(f"Présences enregistrées ({count(outcome.value or 0, 'modification')}).", "success")
+    _flash_marks(outcome)
     return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="presences"))
 
 
@@ -507,17 +647,7 @@ def diagnostic(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
         outcome = perform(
             form,
             lambda: pathway_service.record_diagnostic(
-                db.session,
-                pathway,
-                written_on=form.written_on.data,
-                project_validated=form.project_validated.data == "yes",
-                target_job_code=form.target_job_code.data,
-                week_id=week.id,
-                basic_skills=form.basic_skills.data,
-                professional_values=form.professional_values.data,
-                barriers_and_levers=form.barriers_and_levers.data,
-                road_map=form.road_map_steps(),  # type: ignore[arg-type]
-                actor=current_user,
+                db.session, pathway, week_id=week.id, actor=current_user, **form.diagnostic_values()
             ),
         )
         if outcome.ok:
@@ -570,4 +700,65 @@ def handover(week_id: int, pathway_id: int) -> tuple[str, int] | Response:
             breadcrumb=_participant_crumbs(week, title),
         ),
         _status(),
+    )
+
+
+@blueprint.post("/pole-orientation/<int:week_id>/convocations")
+@roles_required(*ORGANISERS)
+def week_convoke(week_id: int) -> Response:
+    """Convoke, in one action, the week's participants not convoked yet (those the user sees)."""
+    week = get_week_or_404(db.session, current_user, week_id)
+    form = ConvokeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    visible, _hidden = week_participants(db.session, week.id, pathway_scope(current_user))
+    outcome = perform(
+        form,
+        lambda: convocations.convoke_week(
+            db.session, week, [p.participant_id for p in visible], current_user
+        ),
+    )
+    if outcome.ok:
+        flash(_convoked_message(outcome.value), "success")
+    else:
+        flash(" ".join(form.form_errors), "error")
+    return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="convocations"))
+
+
+@blueprint.get("/pole-orientation/<int:week_id>/convocations.pdf")
+@roles_required(*ORGANISERS)
+def week_letters(week_id: int) -> Response:
+    """The printed convocations of the week (by post, or one person's with ``?personne=ID``)."""
+    week = get_week_or_404(db.session, current_user, week_id)
+    visible, _hidden = week_participants(db.session, week.id, pathway_scope(current_user))
+    ids = [p.participant_id for p in visible]
+    one = parse_id(request.args.get("personne"))
+    if request.args.get("personne") is not None:
+        if one not in ids:
+            refuse("orientation_participant", one)
+        ids = [one]
+    letters = convocations.week_letters(db.session, week, ids, paper_only=one is None)
+    return _letters_response(
+        letters, f"convocations-semaine-{week.starts_on:%Y-%m-%d}.pdf", "convocations", week.platform_id
+    )
+
+
+@blueprint.post("/pole-orientation/<int:week_id>/rappels")
+@roles_required(*ORGANISERS)
+def week_called_back(week_id: int) -> Response:
+    week = get_week_or_404(db.session, current_user, week_id)
+    form = CallBackForm()
+    if not form.validate_on_submit():
+        abort(400)
+    visible, _hidden = week_participants(db.session, week.id, pathway_scope(current_user))
+    wanted = parse_id(form.record.data)
+    if wanted not in {p.participant_id for p in visible}:
+        refuse("orientation_participant", wanted)
+    participant = db.session.get_one(OrientationParticipant, wanted)
+    outcome = perform(form, lambda: answers.record_call_back(db.session, participant, current_user))
+    flash("Rappel noté." if outcome.ok else " ".join(form.form_errors), "success" if outcome.ok else "error")
+    return redirect(
+        _back_to(
+            request.form.get("retour"), url_for("sessions.week_show", week_id=week.id, _anchor="participants")
+        )
     )

@@ -129,6 +129,8 @@ def live_worker(live_app: Flask) -> Iterator[subprocess.Popen]:
         "PATHWAYS_JOBS_FOLDER": live_app.config["JOBS_FOLDER"],
         "PATHWAYS_IMPORT_FOLDER": live_app.config["PATHWAYS_IMPORT_FOLDER"],
         "SECRET_KEY": "browser-worker",
+        # The consumer reads what the live app encrypted.
+        "PATHWAYS_ENCRYPTION_KEYS": ",".join(live_app.config["ENCRYPTION_KEYS"]),
     }
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(

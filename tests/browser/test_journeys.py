@@ -116,7 +116,7 @@ def test_a_delegate_runs_a_session_and_a_week_and_hands_over(journey, world, liv
     expect(page.locator("#doublons")).to_be_in_viewport()
     j.check("doublon-detecte")
     page.goto(session_url)
-    for radio in page.locator("input[type=radio][value='1']").all():
+    for radio in page.locator("input[type=radio][value='present']").all():
         page.click(f"label[for='{radio.get_attribute('id')}']")
     page.click("button:has-text('Enregistrer les présences')")
     expect(page.locator(".fr-alert--success")).to_contain_text("4 modification")

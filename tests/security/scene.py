@@ -202,6 +202,8 @@ SAMPLES: dict[str, str] = {
     "trigger": Trigger.EXIT.value,
     "filename": "pathways.css",
     "segment": "employeurs",
+    # The public answer page's signed link: a token this one is not (tests/unit/messaging cover real ones).
+    "token": "eyJrIjoicyIsImkiOjF9.pas-une-signature",
 }
 
 

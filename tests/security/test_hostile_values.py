@@ -48,9 +48,11 @@ HOSTILE = [
 QUERY_ARGUMENTS = (
     "etat", "territoire", "alerte", "conseiller", "page", "q", "termines", "user_id", "action",
     "object_type", "object_id", "since", "until", "plateforme", "pmsmp", "formation", "next",
+    "semaine", "personne", "fichier",
 )
 EXTRA_FIELDS = (
     "presence-1", "jour-1-1", "token", "road_map-0-title", "road_map-0-planned_on", "csrf_token",
+    "retour",
 )
 
 

@@ -19,6 +19,7 @@ from pathways.models import (
     Person,
 )
 from pathways.states import State
+from pathways.vocabulary import AttendanceStatus
 from tests import factories
 
 TODAY = date(2026, 6, 15)
@@ -171,11 +172,11 @@ def test_info_session_attendance(world, login, session):
     client = login(world.delegate)
     response = client.post(
         f"/informations-collectives/{world.info_session.id}/presences",
-        data={f"presence-{attendance.id}": "1"},
+        data={f"presence-{attendance.id}": "present"},
     )
     assert response.status_code == 302
     session.refresh(attendance)
-    assert attendance.present is True
+    assert attendance.status is AttendanceStatus.PRESENT
     assert pathway.person.last_name.upper() in text(
         client.get(f"/informations-collectives/{world.info_session.id}")
     )

@@ -55,6 +55,7 @@ from pathways.states import (
 )
 from pathways.vocabulary import (
     AbsenceOverride,
+    AttendanceStatus,
     BarrierCategory,
     BarrierStatus,
     ContractEndReason,
@@ -228,7 +229,15 @@ def _walk(
                     InfoSessionAttendance.person_id == pathway.person_id,
                 )
             )
-            attendance.present = rng.random() < 0.8
+            # One draw, as before the statuses: present, excused or absent.
+            roll = rng.random()
+            attendance.status = (
+                AttendanceStatus.PRESENT
+                if roll < 0.8
+                else AttendanceStatus.EXCUSED
+                if roll < 0.88
+                else AttendanceStatus.ABSENT
+            )
         if trigger is Trigger.START_ORIENTATION:
             validated = rng.random() < 0.8
             pathway_service.record_diagnostic(
@@ -638,7 +647,7 @@ def oracle(session: Session, platform_ids: list[int], start: date, end: date) ->
         {
             a.person_id
             for a in session.scalars(sa.select(InfoSessionAttendance))
-            if a.session_id in held_ids and a.present
+            if a.session_id in held_ids and a.status is AttendanceStatus.PRESENT
         }
     )
     values["orientation_weeks_held"] = sum(

@@ -14,6 +14,7 @@ from exports.bilan import write_bilan
 from exports.indicators import compute_bilan
 from pathways.models import PlannedStep
 from pathways.vocabulary import PlannedStepStatus
+from pathways.wording import MONTH_NAMES
 from tests.factories import make_world
 from tests.unit.exports.scenario import add_field_paths, build_caseload, oracle
 from tests.unit.exports.workbooks import sheet, sheet_names, synthese
@@ -297,6 +298,10 @@ def test_workbook_reads_and_prints_as_it_is(session, today, tmp_path: Path) -> N
         "Places",
         "Inscrits",
         "Présents",
+        "Excusés",
+        "Absents",
+        "Taux d'absence",
+        "Taux d'excuse",
     ]
     dates = [row[1] for row in sessions.iter_rows(min_row=2) if row[1].value is not None]
     assert dates
@@ -313,3 +318,125 @@ def test_workbook_reads_and_prints_as_it_is(session, today, tmp_path: Path) -> N
     header = [c.value for c in workbook["Cohorte"][1]]
     assert "pseudonyme" in header
     assert "nom" not in header
+
+
+def _expected_sessions(session, platform_id: int, start: date, end: date) -> dict[str, dict]:
+    """The Sessions sheet recomputed from the rows, by month and in total, without the service's code."""
+    from pathways.models import (
+        InfoSession,
+        InfoSessionAttendance,
+        OrientationAttendance,
+        OrientationParticipant,
+        OrientationWeek,
+    )
+    from pathways.vocabulary import InvitationAnswer
+
+    months: dict[str, Counter] = {}
+
+    def bucket(day: date) -> list[Counter]:
+        label = f"{MONTH_NAMES[day.month - 1]} {day.year}"
+        return [months.setdefault(label, Counter()), months.setdefault("Total", Counter())]
+
+    for info in session.scalars(sa.select(InfoSession).where(InfoSession.platform_id == platform_id)):
+        if not start <= info.held_on <= end:
+            continue
+        rows = session.scalars(
+            sa.select(InfoSessionAttendance).where(InfoSessionAttendance.session_id == info.id)
+        ).all()
+        for counter in bucket(info.held_on):
+            counter["sessions"] += 1
+            counter["registered"] += len(rows)
+            for row in rows:
+                counter[f"info_{row.status.value}"] += 1
+    for week in session.scalars(sa.select(OrientationWeek).where(OrientationWeek.platform_id == platform_id)):
+        if not start <= week.starts_on <= end:
+            continue
+        participants = session.scalars(
+            sa.select(OrientationParticipant).where(OrientationParticipant.week_id == week.id)
+        ).all()
+        for counter in bucket(week.starts_on):
+            counter["weeks"] += 1
+            counter["participants"] += len(participants)
+            for participant in participants:
+                days = session.scalars(
+                    sa.select(OrientationAttendance.present).where(
+                        OrientationAttendance.participant_id == participant.id
+                    )
+                ).all()
+                if any(days):
+                    counter["week_present"] += 1
+                elif participant.answer is InvitationAnswer.NOT_ATTENDING:
+                    counter["week_excused"] += 1
+                elif days:
+                    counter["week_absent"] += 1
+    return months
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@pytest.mark.parametrize(("start", "end"), PERIODS, ids=["year", "custom"])
+def test_sessions_sheet_counts_statuses_and_rates(session, today, tmp_path: Path, start: date, end: date) -> None:
+    """Issue 11: excused, absent, and the no-show and excused rates of each month, recomputed here."""
+    from pathways.models import InfoSession, InfoSessionAttendance, OrientationParticipant
+    from pathways.vocabulary import AttendanceStatus, InvitationAnswer
+
+    world = make_world(session)
+    build_caseload(session, world, seed=5, count=35)
+    # Every status at the sessions; some participants of the weeks said they would not come.
+    statuses = list(AttendanceStatus)
+    held = sa.select(InfoSessionAttendance).join(InfoSession).where(InfoSession.held_on.between(start, end))
+    for index, attendance in enumerate(session.scalars(held.order_by(InfoSessionAttendance.id)).all()):
+        attendance.status = statuses[(index + 3) % len(statuses)]
+    for index, participant in enumerate(session.scalars(sa.select(OrientationParticipant)).all()):
+        if index % 4 == 0:
+            participant.answer = InvitationAnswer.NOT_ATTENDING
+    session.commit()
+    expected = _expected_sessions(session, world.platform.id, start, end)
+    assert expected["Total"]["info_excused"] > 0
+    assert expected["Total"]["info_absent"] > 0
+    target = tmp_path / "bilan.xlsx"
+    write_bilan(session, world.platform, start, end, target, actor=world.manager)
+    rows = sheet(target, "Sessions")
+    assert rows[0] == [
+        "Mois",
+        "Informations collectives",
+        "Inscrits",
+        "Présents",
+        "Semaines du pôle orientation",
+        "Participants",
+        "Présents au moins un jour",
+        "IC : excusés",
+        "IC : absents",
+        "IC : taux d'absence",
+        "IC : taux d'excuse",
+        "Semaines : excusés",
+        "Semaines : absents",
+        "Semaines : taux d'absence",
+        "Semaines : taux d'excuse",
+    ]
+    by_month = {row[0]: row for row in rows[1:]}
+    assert set(by_month) == set(expected)
+    for label, counts in expected.items():
+        row = by_month[label]
+        info_noted = counts["info_present"] + counts["info_excused"] + counts["info_absent"]
+        week_noted = counts["week_present"] + counts["week_excused"] + counts["week_absent"]
+        wanted = [
+            label,
+            counts["sessions"],
+            counts["registered"],
+            counts["info_present"],
+            counts["weeks"],
+            counts["participants"],
+            counts["week_present"],
+            counts["info_excused"],
+            counts["info_absent"],
+            _rate(counts["info_absent"], info_noted),
+            _rate(counts["info_excused"], info_noted),
+            counts["week_excused"],
+            counts["week_absent"],
+            _rate(counts["week_absent"], week_noted),
+            _rate(counts["week_excused"], week_noted),
+        ]
+        assert row == [pytest.approx(v) if isinstance(v, float) else v for v in wanted], label

@@ -20,7 +20,7 @@ PRINTED = {
     "Ventilations": ("Ventilation", "Taux d'accès"),
     "Délais": ("Délai", "Plus"),
     "Métiers et employeurs": ("Code ROME", "Total"),
-    "Sessions": ("Mois", "Présents au"),
+    "Sessions": ("Mois", "d'excuse"),
     "Freins": ("Code", "Non solubles"),
 }
 

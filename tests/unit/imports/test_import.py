@@ -27,7 +27,7 @@ from pathways.models import (
 )
 from pathways.services.pathway import replay
 from pathways.states import State, Trigger
-from pathways.vocabulary import ContractType, TrainingResult
+from pathways.vocabulary import AttendanceStatus, ContractType, TrainingResult
 from tests.factories import make_person, make_world
 from tests.unit.exports.scenario import oracle
 from tests.unit.imports.files import write_csv, write_xlsx
@@ -139,8 +139,11 @@ def test_import_rebuilds_history_through_the_machine(session, today, tmp_path: P
     # Planning guards taken as met: sessions per date, presence recorded.
     assert session.scalar(sa.select(InfoSession).where(InfoSession.held_on == date(2025, 1, 10))) is not None
     assert session.scalar(sa.select(OrientationWeek).where(OrientationWeek.starts_on == date(2025, 1, 20)))
-    assert session.scalar(
-        sa.select(InfoSessionAttendance.present).where(InfoSessionAttendance.person_id == person.id)
+    assert (
+        session.scalar(
+            sa.select(InfoSessionAttendance.status).where(InfoSessionAttendance.person_id == person.id)
+        )
+        is AttendanceStatus.PRESENT
     )
 
 

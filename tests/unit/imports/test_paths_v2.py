@@ -40,6 +40,7 @@ from pathways.services.enrolment import record_training_result
 from pathways.services.person import create_person
 from pathways.states import ContractInput, ImmersionInput, MoveRequest, State, TrainingInput, Trigger
 from pathways.vocabulary import (
+    AttendanceStatus,
     ContractEndReason,
     ContractType,
     DiagnosticKind,
@@ -171,7 +172,7 @@ class Conseiller:
                 InfoSessionAttendance.person_id == self.pathway.person_id,
             )
         )
-        attendance.present = True
+        attendance.status = AttendanceStatus.PRESENT
 
     def week(self, day: date) -> None:
         week = self.session.scalar(sa.select(OrientationWeek).where(OrientationWeek.starts_on == day))
@@ -360,7 +361,7 @@ def history(session: Session, pathway: Pathway) -> dict[str, Any]:
         "participants": rows(
             OrientationParticipant, "week_id", "availability_confirmed", pathway_id=pathway.id
         ),
-        "attendances": rows(InfoSessionAttendance, "session_id", "present", person_id=pathway.person_id),
+        "attendances": rows(InfoSessionAttendance, "session_id", "status", person_id=pathway.person_id),
         "facts": pathway_service.pathway_facts(session, pathway),
     }
 

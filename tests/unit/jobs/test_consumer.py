@@ -95,6 +95,8 @@ def consumer(web_app: Flask, database_url: str, storage: dict[str, str]) -> Iter
         **storage,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "consumer-test",
+        # The consumer reads what the tests encrypted.
+        "PATHWAYS_ENCRYPTION_KEYS": ",".join(web_app.config["ENCRYPTION_KEYS"]),
         "PATHWAYS_JOBS_FOLDER": web_app.config["JOBS_FOLDER"],
     }
     process = subprocess.Popen(

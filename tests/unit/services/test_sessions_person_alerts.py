@@ -15,7 +15,13 @@ from pathways.services.caseload import Alert, caseload
 from pathways.services.enrolment import join_orientation_week
 from pathways.services.person import PossibleDuplicate, update_person
 from pathways.states import ContractInput, MoveRefused, MoveRequest, State, Trigger
-from pathways.vocabulary import AbsenceOverride, ContractEndReason, ContractType, EmployerType
+from pathways.vocabulary import (
+    AbsenceOverride,
+    AttendanceStatus,
+    ContractEndReason,
+    ContractType,
+    EmployerType,
+)
 from tests.factories import make_pathway, make_person, make_world, week_on
 
 
@@ -48,7 +54,7 @@ def test_a_person_absent_at_the_information_session_needs_an_explicit_choice(ses
     attendance = session.scalars(
         sa.select(InfoSessionAttendance).where(InfoSessionAttendance.person_id == pathway.person_id)
     ).one()
-    session_service.mark_info_session_presence(session, attendance, False, world.delegate)
+    session_service.mark_info_session_attendance(session, attendance, AttendanceStatus.ABSENT, world.delegate)
     week = week_on(session, world, world.info_session.held_on + timedelta(days=7))
     session.commit()
     with pytest.raises(MoveRefused, match="notée absente"):
@@ -64,7 +70,7 @@ def test_a_person_absent_at_the_information_session_needs_an_explicit_choice(ses
     )
     assert event.details["absence_override"] == "present_after_all"
     session.refresh(attendance)
-    assert attendance.present is True  # corrected, and the correction is audited
+    assert attendance.status is AttendanceStatus.PRESENT  # corrected, and the correction is audited
     assert (
         session.scalar(
             sa.select(sa.func.count()).where(
@@ -87,7 +93,9 @@ def test_presence_is_noted_on_or_after_the_day(session, today) -> None:
     attendance = session.scalars(sa.select(InfoSessionAttendance)).one()
     session.commit()
     with pytest.raises(MoveRefused, match="se note le jour de l'information collective"):
-        session_service.mark_info_session_presence(session, attendance, True, world.delegate)
+        session_service.mark_info_session_attendance(
+            session, attendance, AttendanceStatus.PRESENT, world.delegate
+        )
 
 
 def test_correcting_a_person_is_audited_with_before_and_after(session, today) -> None:

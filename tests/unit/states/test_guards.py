@@ -287,7 +287,7 @@ def test_absent_at_the_information_session_needs_an_explicit_choice() -> None:
     facts = PathwayFacts(state=State.INFO_SESSION, absent_at_info_session=True)
     request = MoveRequest(Trigger.START_ORIENTATION, ON, orientation_week_id=3, availability_confirmed=True)
     assert refusals(facts, request) == [
-        "La personne est notée absente à l'information collective : indiquez si elle était "
+        "La personne est notée absente (ou excusée) à l'information collective : indiquez si elle était "
         "finalement présente, ou si elle est venue par un autre chemin."
     ]
     for choice in AbsenceOverride:
