@@ -55,11 +55,13 @@ def _fill(dialect: str) -> str:
         "(SELECT max(s.planned_on) FROM planned_steps s WHERE s.pathway_id = pathways.id "
         "AND s.status = 'planned' AND s.trigger = 'start_training')"
     )
-    # Built from constants only, no value from outside.
+    # Built from constants only, no value from outside. (A pathway without
+    # events, which only a hand-made row can be, enters on its last event's day.)
     return f"""
     UPDATE pathways SET
-      entered_on = (SELECT e.occurred_on FROM pathway_events e
-                    WHERE e.pathway_id = pathways.id AND e.sequence = 1),
+      entered_on = coalesce((SELECT e.occurred_on FROM pathway_events e
+                             WHERE e.pathway_id = pathways.id AND e.sequence = 1),
+                            pathways.last_event_on),
       accompanied_on = {reached(1)},
       step_on = {reached(2)},
       contract_on = {reached(3)},
