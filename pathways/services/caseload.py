@@ -160,6 +160,8 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
         ),
         Alert.IMMERSION_ENDING: sa.and_(
             Pathway.state == State.IMMERSION,
+            # IS NOT NULL first: a NULL comparison would not stop the AND, and the probe would run.
+            Pathway.immersion_ends_on.is_not(None),
             Pathway.immersion_ends_on >= today,
             _found(
                 Immersion.pathway_id == Pathway.id,
@@ -169,6 +171,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
         ),
         Alert.TRAINING_STARTING: sa.and_(
             in_progress,
+            Pathway.training_starts_on.is_not(None),
             Pathway.training_starts_on >= today,
             sa.or_(
                 _found(
