@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -168,6 +169,32 @@ def _outcome(state: State, exit_reason: str | None) -> str:
     return "in_progress"
 
 
+def _latest_of_each_person(
+    session: Session, platform_ids: Sequence[int], window: Window
+) -> sa.Subquery:
+    """Each person's latest pathway entered in ``window`` (latest entry, then highest id).
+
+    PostgreSQL picks it with DISTINCT ON, whose row count the planner
+    estimates well (it then groups the platform's rows by hashing, where the
+    window function's ``rank = 1`` estimate made it sort them); SQLite numbers
+    the rows.
+    """
+    columns = (Pathway.id, Pathway.entered_on, Pathway.state, Pathway.exit_reason, Pathway.last_event_on)
+    where = (Pathway.platform_id.in_(list(platform_ids)), _in_window(Pathway.entered_on, window))
+    order = (Pathway.entered_on.desc(), Pathway.id.desc())
+    if session.get_bind().dialect.name == "postgresql":
+        return (
+            sa.select(*columns)
+            .where(*where)
+            .distinct(Pathway.person_id)
+            .order_by(Pathway.person_id, *order)
+            .subquery("latest")
+        )
+    rank = sa.func.row_number().over(partition_by=Pathway.person_id, order_by=order).label("rank")
+    ranked = sa.select(*columns, rank).where(*where).subquery("ranked")
+    return sa.select(*[ranked.c[c.key] for c in columns]).where(ranked.c.rank == 1).subquery("latest")
+
+
 def cohorts(
     session: Session,
     platform_ids: Sequence[int],
@@ -182,20 +209,22 @@ def cohorts(
     (a past ``as_of``: the bilan of an earlier year) has its history read.
     """
     as_of = as_of or clock.today()
-    latest = (
-        sa.select(
-            Pathway.id,
-            Pathway.entered_on,
-            Pathway.state,
-            Pathway.exit_reason,
-            Pathway.last_event_on,
-            sa.func.row_number()
-            .over(partition_by=Pathway.person_id, order_by=(Pathway.entered_on.desc(), Pathway.id.desc()))
-            .label("rank"),
-        )
-        .where(Pathway.platform_id.in_(list(platform_ids)), _in_window(Pathway.entered_on, window))
-        .subquery("latest")
-    )
+    latest = _latest_of_each_person(session, platform_ids, window)
+    year = sa.extract("year", latest.c.entered_on)
+    month = sa.extract("month", latest.c.entered_on)
+    # A pathway entered after as_of had not begun then: its person is not counted.
+    begun = latest.c.entered_on <= as_of
+    current = latest.c.last_event_on <= as_of
+    if as_of >= clock.today():
+        # Today (the dashboard): nothing moved after as_of, so the summary says it all; grouped
+        # without the history's subqueries, which would make PostgreSQL sort rather than hash.
+        rows = session.execute(
+            sa.select(year, month, latest.c.state, latest.c.exit_reason, current, sa.func.count())
+            .where(begun)
+            .group_by(year, month, latest.c.state, latest.c.exit_reason, current)
+        ).all()
+        if all(is_current for *_, is_current, _count in rows):
+            return _by_quarter([(y, m, state, reason, n) for y, m, state, reason, _c, n in rows])
     then = aliased(PathwayEvent)
 
     def as_it_was(column: sa.ColumnElement[str | None]) -> sa.ScalarSelect[str | None]:
@@ -207,17 +236,18 @@ def cohorts(
             .scalar_subquery()
         )
 
-    current = latest.c.last_event_on <= as_of
     state = sa.case((current, latest.c.state), else_=as_it_was(then.to_state))
     reason = sa.case((current, latest.c.exit_reason), else_=as_it_was(then.details["reason"].as_string()))
-    year = sa.extract("year", latest.c.entered_on)
-    month = sa.extract("month", latest.c.entered_on)
     rows = session.execute(
         sa.select(year, month, state, reason, sa.func.count())
-        # A pathway entered after as_of had not begun then: its person is not counted.
-        .where(latest.c.rank == 1, latest.c.entered_on <= as_of)
+        .where(begun)
         .group_by(year, month, state, reason)
     ).all()
+    return _by_quarter([tuple(row) for row in rows])
+
+
+def _by_quarter(rows: Sequence[Sequence[Any]]) -> list[Cohort]:
+    """(year, month, state, exit reason, count) rows gathered by quarter, oldest first."""
     by_quarter: dict[tuple[int, int], Cohort] = {}
     for row_year, row_month, row_state, reason_code, count in rows:
         key = (int(row_year), (int(row_month) - 1) // 3 + 1)
