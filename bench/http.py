@@ -20,6 +20,11 @@ pathways (default 500 000; 0 leaves it out).
    10 délégué·es (home, persons), 5 managers (dashboard, the platform's list).
 4. The stress platform: each page alone, its slowest request.
 
+Loading speed on the project's 2-core machine (load average ≈ 4 from other work): 200 000
+pathways over 40 platforms in 501 s (≈ 400 pathways, 3 800 events a second), a stress
+platform of 100 000 in 174 s; the defaults (500 000 + 500 000) take about 36 minutes to load,
+the measures about 8 more. ``make bench`` runs this after ``python -m bench``.
+
 ``PATHWAYS_BENCH_DATABASE_URL`` runs steps 1–4 on a database already loaded
 by an earlier run (``python -m bench.http --load-only`` prints its URL and
 keeps the cluster until Ctrl-C). wrk (Debian's ``wrk``) only ever targets

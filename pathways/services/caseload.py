@@ -138,7 +138,9 @@ def step_still_planned(trigger: Trigger | None = None) -> sa.ColumnElement[bool]
     return planned if trigger is None else sa.and_(planned, PlannedStep.trigger == trigger)
 
 
-def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElement[bool]]:
+def alert_conditions(
+    session: Session, today: date, *, person: type[Person] | None = None
+) -> dict[Alert, sa.ColumnElement[bool]]:
     """One SQL condition on ``Pathway`` per alert, as of ``today``.
 
     Each reads the pathway's summary (``services.summary``): a comparison of
@@ -150,7 +152,14 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
     in_progress = Pathway.state.not_in(TERMINAL_STATES)
     soon = today + timedelta(days=SOON_DAYS)
     # Aliased: the caseload's own query joins Person, which an EXISTS would correlate away.
+    # ``person``: the query already joins the pathway's person (the caseload's list), whose
+    # row is then read as it is instead of being probed for every pathway.
     informed = aliased(Person)
+    not_informed = (
+        person.informed_on.is_(None)
+        if person is not None
+        else _found(informed.id == Pathway.person_id, informed.informed_on.is_(None))
+    )
     return {
         Alert.CHECKPOINT_OVERDUE: sa.and_(in_progress, Pathway.checkpoint_due_on < today),
         Alert.NO_CONTACT: sa.and_(
@@ -191,7 +200,7 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
         ),
         Alert.NOT_INFORMED: sa.and_(
             in_progress,
-            _found(informed.id == Pathway.person_id, informed.informed_on.is_(None)),
+            not_informed,
         ),
     }
 
@@ -292,7 +301,8 @@ def _conditions(
     search = name_search(filters.search)
     if search is not None:
         conditions.append(search)
-    return conditions, search is not None
+    # The list's alerts read the joined person (alert_conditions(person=Person)).
+    return conditions, search is not None or filters.alert is Alert.NOT_INFORMED
 
 
 def _count(session: Session, conditions: list[sa.ColumnElement[bool]], with_person: bool) -> int:
@@ -383,7 +393,7 @@ def caseload(
     oldest last contact; ties by name.
     """
     filters = filters or CaseloadFilters()
-    alerts = alert_conditions(session, today or clock.today())
+    alerts = alert_conditions(session, today or clock.today(), person=Person)
     conditions, with_person = _conditions(scope, filters, alerts)
     window = Window.of(_count(session, conditions, with_person), filters.page, page_size)
     query = _ordered_rows(conditions, alerts, filters).limit(window.size).offset(window.offset)
@@ -402,7 +412,7 @@ def caseload_rows(
 ) -> Iterator[CaseloadRow]:
     """Every row matching ``filters`` (no paging, at most ``limit``), for an export or a print."""
     filters = filters or CaseloadFilters()
-    alerts = alert_conditions(session, today or clock.today())
+    alerts = alert_conditions(session, today or clock.today(), person=Person)
     conditions, _with_person = _conditions(scope, filters, alerts)
     query = _ordered_rows(conditions, alerts, filters).limit(limit)
     for row in session.execute(query.execution_options(yield_per=500)):
