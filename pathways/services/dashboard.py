@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from pathways import clock
@@ -186,7 +187,7 @@ def _latest_of_each_person(
         return (
             sa.select(*columns)
             .where(*where)
-            .distinct(Pathway.person_id)
+            .ext(distinct_on(Pathway.person_id))
             .order_by(Pathway.person_id, *order)
             .subquery("latest")
         )
