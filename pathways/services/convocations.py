@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -123,6 +124,19 @@ def _contact(session: Session, delegate_id: int | None) -> tuple[str | None, str
     return delegate.display_name, delegate.email
 
 
+def _addressee(person: Person) -> dict[str, Any]:
+    """Who a convocation goes to: what the letter's address block and greeting need, nothing else."""
+    return {
+        "person_id": person.id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "phone": person.phone,
+        "city": person.city,
+        "postal_code": person.postal_code,
+    }
+
+
 def info_session_convocation(session: Session, attendance: InfoSessionAttendance) -> Convocation:
     info_session = attendance.session
     person = session.get_one(Person, attendance.person_id)
@@ -130,13 +144,7 @@ def info_session_convocation(session: Session, attendance: InfoSessionAttendance
     return Convocation(
         kind=answers.INFO_SESSION,
         record_id=attendance.id,
-        person_id=person.id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        email=person.email,
-        phone=person.phone,
-        city=person.city,
-        postal_code=person.postal_code,
+        **_addressee(person),
         platform_name=_platform_name(session, info_session.platform_id),
         title=INFO_SESSION_TITLE,
         first_day=info_session.held_on,
@@ -161,13 +169,7 @@ def week_convocation(session: Session, participant: OrientationParticipant) -> C
     return Convocation(
         kind=answers.WEEK,
         record_id=participant.id,
-        person_id=person.id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        email=person.email,
-        phone=person.phone,
-        city=person.city,
-        postal_code=person.postal_code,
+        **_addressee(person),
         platform_name=_platform_name(session, week.platform_id),
         title=WEEK_TITLE,
         first_day=week.starts_on,
