@@ -18,8 +18,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from exports.pdf import css_string, write_pdf
-from exports.writer import Column, Kind, WorkbookWriter
-from pathways import audit, clock
+from exports.writer import Column, Kind, PrintSetup, WorkbookWriter
+from pathways import audit, clock, wording
 from pathways.models import Person, User
 from pathways.privacy.record import PathwayRecord, PersonRecord, person_record
 from pathways.services.pathway_file import PathwayFile
@@ -545,7 +545,15 @@ def write_record_pdf(record: PersonRecord, target: str | Path | IO[bytes]) -> No
 
 def write_record_xlsx(record: PersonRecord, target: str | Path | IO[bytes]) -> None:
     """One sheet per kind of record; the pathway's number in the first column."""
-    book = WorkbookWriter()
+    # Printable like the bilan: A4 landscape fitted to the width, the person and the day on each page.
+    book = WorkbookWriter(
+        PrintSetup(
+            owner=record.platform.name,
+            period=f"produit le {record.produced_on:%d/%m/%Y}",
+            title=f"Données personnelles {wording.de(record.person.full_name)}",
+            subject="Copie des données détenues par la plateforme (droit d'accès, article 15 du RGPD)",
+        )
+    )
     identity = book.sheet("Identité", [Column("Donnée", width=48), Column("Valeur", width=40)], filters=False)
     for label, value in identity_rows(record):
         # One column of mixed values: dates written as the French read them.

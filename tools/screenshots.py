@@ -91,6 +91,13 @@ SHOTS = (
         scroll_to="main .fr-table",
     ),
     Shot("administrateur-accueil", "admin@demo.fr", _open("/")),
+    Shot("conseiller-agenda", "conseiller@demo.fr", _open("/agenda/")),
+    Shot(
+        "delegue-information-collective",
+        "delegue@demo.fr",
+        _first_link("/informations-collectives/", "main table tbody a"),
+    ),
+    Shot("responsable-donnees-personnelles", "responsable@demo.fr", _open("/donnees-personnelles/")),
 )
 # On the phone: the menu, and the pages used on the move.
 PHONE_SHOTS = (
@@ -98,6 +105,7 @@ PHONE_SHOTS = (
     Shot("mobile-portefeuille", "conseiller@demo.fr", _open("/portefeuille/")),
     Shot("mobile-dossier", "conseiller@demo.fr", _first_link("/portefeuille/", "#liste-parcours tbody td a")),
     Shot("mobile-delegue-accueil", "delegue@demo.fr", _open("/delegue/")),
+    Shot("mobile-agenda", "conseiller@demo.fr", _open("/agenda/")),
 )
 
 

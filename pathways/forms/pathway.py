@@ -30,6 +30,7 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
+from pathways.services.person import EDITABLE_FIELDS
 from pathways.states import (
     ContractInput,
     ExitReason,
@@ -566,21 +567,8 @@ class PersonForm(Form):
     prescriber_type = _enum_select("Prescripteur du parcours", PrescriberType)
     confirm_not_duplicate = BooleanField("Il s'agit bien d'une autre personne que celle signalée")
 
-    PERSON_FIELDS = (
-        "last_name",
-        "first_name",
-        "birth_date",
-        "sex",
-        "france_travail_id",
-        "email",
-        "phone",
-        "email_allowed",
-        "sms_allowed",
-        "postal_code",
-        "city",
-        "diploma_level",
-        *PUBLIC_FLAGS,
-    )
+    # The fields the person service may write (its one list: identity, contact, situation).
+    PERSON_FIELDS = EDITABLE_FIELDS
 
     def person_values(self) -> dict[str, object]:
         values: dict[str, object] = {name: getattr(self, name).data for name in self.PERSON_FIELDS}

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pathways import clock
+from pathways import clock, wording
 from pathways.jobs import (
     JobContext,
     JobFailed,
@@ -36,7 +36,7 @@ def retention(context: JobContext) -> JobResult:
 
 def record_title(person: Person, record_format: str) -> str:
     label = "PDF" if record_format == "pdf" else "tableur"
-    return f"Dossier complet de {person.full_name} ({label})"
+    return f"Dossier complet {wording.de(person.full_name)} ({label})"
 
 
 def request_access_export(

@@ -15,8 +15,10 @@ a person already convoked can always be printed again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -122,6 +124,19 @@ def _contact(session: Session, delegate_id: int | None) -> tuple[str | None, str
     return delegate.display_name, delegate.email
 
 
+def _addressee(person: Person) -> dict[str, Any]:
+    """Who a convocation goes to: what the letter's address block and greeting need, nothing else."""
+    return {
+        "person_id": person.id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": person.email,
+        "phone": person.phone,
+        "city": person.city,
+        "postal_code": person.postal_code,
+    }
+
+
 def info_session_convocation(session: Session, attendance: InfoSessionAttendance) -> Convocation:
     info_session = attendance.session
     person = session.get_one(Person, attendance.person_id)
@@ -129,13 +144,7 @@ def info_session_convocation(session: Session, attendance: InfoSessionAttendance
     return Convocation(
         kind=answers.INFO_SESSION,
         record_id=attendance.id,
-        person_id=person.id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        email=person.email,
-        phone=person.phone,
-        city=person.city,
-        postal_code=person.postal_code,
+        **_addressee(person),
         platform_name=_platform_name(session, info_session.platform_id),
         title=INFO_SESSION_TITLE,
         first_day=info_session.held_on,
@@ -160,13 +169,7 @@ def week_convocation(session: Session, participant: OrientationParticipant) -> C
     return Convocation(
         kind=answers.WEEK,
         record_id=participant.id,
-        person_id=person.id,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        email=person.email,
-        phone=person.phone,
-        city=person.city,
-        postal_code=person.postal_code,
+        **_addressee(person),
         platform_name=_platform_name(session, week.platform_id),
         title=WEEK_TITLE,
         first_day=week.starts_on,
@@ -205,6 +208,55 @@ def _by_email(person: Person) -> bool:
     )
 
 
+def _convoke(
+    session: Session,
+    invitations: Sequence[InfoSessionAttendance] | Sequence[OrientationParticipant],
+    actor: User | None,
+    *,
+    platform_id: int,
+    audit_object: tuple[str, int],
+    deliver: bool,
+    at: datetime | None,
+) -> Convoked:
+    """Mark ``invitations`` convoked at ``at``; e-mail those ``may_message`` allows, the rest on paper."""
+    done = Convoked()
+    moment = at or clock.now()
+    for invitation in invitations:
+        invitation.convoked_at = moment
+        is_attendance = isinstance(invitation, InfoSessionAttendance)
+        if is_attendance:
+            invitation.status = AttendanceStatus.CONVOKED
+            person = session.get_one(Person, invitation.person_id)
+        else:
+            person = session.get_one(Pathway, invitation.pathway_id).person
+        if deliver and _by_email(person):
+            queue_message(
+                session,
+                kind=MessageKind.CONVOCATION,
+                channel=MessageChannel.EMAIL,
+                person=person,
+                platform_id=platform_id,
+                attendance_id=invitation.id if is_attendance else None,
+                participant_id=None if is_attendance else invitation.id,
+                actor=actor,
+            )
+            done.by_email.append(invitation.id)
+        else:
+            done.on_paper.append(invitation.id)
+    session.flush()
+    object_type, object_id = audit_object
+    audit.record(
+        session,
+        actor,
+        f"{object_type}.convoke",
+        object_type=object_type,
+        object_id=object_id,
+        platform_id=platform_id,
+        details={"by_email": len(done.by_email), "on_paper": len(done.on_paper), "delivered": deliver},
+    )
+    return done
+
+
 def convoke_info_session(
     session: Session,
     info_session: InfoSession,
@@ -234,36 +286,15 @@ def convoke_info_session(
     ).all()
     if not attendances:
         raise InvalidInput(["Toutes les personnes inscrites sont déjà convoquées."])
-    done = Convoked()
-    moment = at or clock.now()
-    for attendance in attendances:
-        attendance.convoked_at = moment
-        attendance.status = AttendanceStatus.CONVOKED
-        person = session.get_one(Person, attendance.person_id)
-        if deliver and _by_email(person):
-            queue_message(
-                session,
-                kind=MessageKind.CONVOCATION,
-                channel=MessageChannel.EMAIL,
-                person=person,
-                platform_id=info_session.platform_id,
-                attendance_id=attendance.id,
-                actor=actor,
-            )
-            done.by_email.append(attendance.id)
-        else:
-            done.on_paper.append(attendance.id)
-    session.flush()
-    audit.record(
+    return _convoke(
         session,
+        attendances,
         actor,
-        "info_session.convoke",
-        object_type="info_session",
-        object_id=info_session.id,
         platform_id=info_session.platform_id,
-        details={"by_email": len(done.by_email), "on_paper": len(done.on_paper), "delivered": deliver},
+        audit_object=("info_session", info_session.id),
+        deliver=deliver,
+        at=at,
     )
-    return done
 
 
 def convoke_week(
@@ -289,35 +320,15 @@ def convoke_week(
     ).all()
     if not participants:
         raise InvalidInput(["Toutes les personnes de la semaine sont déjà convoquées."])
-    done = Convoked()
-    moment = at or clock.now()
-    for participant in participants:
-        participant.convoked_at = moment
-        person = session.get_one(Pathway, participant.pathway_id).person
-        if deliver and _by_email(person):
-            queue_message(
-                session,
-                kind=MessageKind.CONVOCATION,
-                channel=MessageChannel.EMAIL,
-                person=person,
-                platform_id=week.platform_id,
-                participant_id=participant.id,
-                actor=actor,
-            )
-            done.by_email.append(participant.id)
-        else:
-            done.on_paper.append(participant.id)
-    session.flush()
-    audit.record(
+    return _convoke(
         session,
+        participants,
         actor,
-        "orientation_week.convoke",
-        object_type="orientation_week",
-        object_id=week.id,
         platform_id=week.platform_id,
-        details={"by_email": len(done.by_email), "on_paper": len(done.on_paper), "delivered": deliver},
+        audit_object=("orientation_week", week.id),
+        deliver=deliver,
+        at=at,
     )
-    return done
 
 
 def _emailed(about: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:

@@ -19,7 +19,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from pathways import clock
+from pathways import clock, wording
 from pathways.extensions import db
 from pathways.forms.base import Form, perform
 from pathways.forms.confirm import confirmed
@@ -319,8 +319,8 @@ def erase(person_id: int) -> tuple[str, int] | Response:
         )
         if outcome.ok:
             flash(
-                f"Les données de {name} sont effacées : il ne reste que ce que comptent les indicateurs, "
-                "sans l'identité.",
+                f"Les données {wording.de(name)} sont effacées : il ne reste que ce que comptent les "
+                "indicateurs, sans l'identité.",
                 "success",
             )
             return redirect(url_for("privacy.index"))

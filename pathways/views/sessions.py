@@ -379,6 +379,16 @@ def _letters_response(convocations: list[Convocation], name: str, what: str, pla
     return response
 
 
+def _letters_asked(visible_ids: list[int], object_type: str) -> tuple[list[int], bool]:
+    """The letters asked for: one person's (``?personne=ID``, refused unless visible), else all visible."""
+    if request.args.get("personne") is None:
+        return visible_ids, False
+    one = parse_id(request.args.get("personne"))
+    if one not in visible_ids:
+        refuse(object_type, one)
+    return [one], True  # type: ignore[list-item]
+
+
 def safe_back(target: str | None) -> bool:
     return bool(target) and target.startswith(request.host_url)  # type: ignore[union-attr]
 
@@ -411,13 +421,8 @@ def info_session_letters(session_id: int) -> Response:
     """The printed convocations: those sent by post (default), or one person's (``?personne=ID``)."""
     info_session = get_info_session_or_404(db.session, current_user, session_id)
     visible, _hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
-    ids = [a.attendance_id for a in visible]
-    one = parse_id(request.args.get("personne"))
-    if request.args.get("personne") is not None:
-        if one not in ids:
-            refuse("info_session_attendance", one)
-        ids = [one]
-    letters = convocations.info_session_letters(db.session, info_session, ids, paper_only=one is None)
+    ids, one = _letters_asked([a.attendance_id for a in visible], "info_session_attendance")
+    letters = convocations.info_session_letters(db.session, info_session, ids, paper_only=not one)
     return _letters_response(
         letters, f"convocations-{info_session.held_on:%Y-%m-%d}.pdf", "convocations", info_session.platform_id
     )
@@ -731,13 +736,8 @@ def week_letters(week_id: int) -> Response:
     """The printed convocations of the week (by post, or one person's with ``?personne=ID``)."""
     week = get_week_or_404(db.session, current_user, week_id)
     visible, _hidden = week_participants(db.session, week.id, pathway_scope(current_user))
-    ids = [p.participant_id for p in visible]
-    one = parse_id(request.args.get("personne"))
-    if request.args.get("personne") is not None:
-        if one not in ids:
-            refuse("orientation_participant", one)
-        ids = [one]
-    letters = convocations.week_letters(db.session, week, ids, paper_only=one is None)
+    ids, one = _letters_asked([p.participant_id for p in visible], "orientation_participant")
+    letters = convocations.week_letters(db.session, week, ids, paper_only=not one)
     return _letters_response(
         letters, f"convocations-semaine-{week.starts_on:%Y-%m-%d}.pdf", "convocations", week.platform_id
     )

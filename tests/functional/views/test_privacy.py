@@ -153,7 +153,7 @@ def test_the_access_export_is_prepared_then_downloaded(session, world, login, fo
     assert len(jobs) == 1
     job = jobs[0]
     assert job.status is JobStatus.DONE, job.error_message
-    assert job.title == f"Dossier complet de {pathway.person.full_name} (tableur)"
+    assert job.title == f"Dossier complet d'{pathway.person.full_name} (tableur)"  # Awa: elided
     tasks = text_of(client.get("/taches/"))
     assert job.title in tasks
     download = client.get(f"/taches/{job.id}/fichier")

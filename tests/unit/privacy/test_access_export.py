@@ -91,6 +91,13 @@ def test_the_spreadsheet_holds_each_kind_of_record_and_nothing_of_another(sessio
     assert "Note de relais QZX" in texts["Conseiller·ères successif·ves"]
     assert "Étape de la feuille de route QZX" in texts["Feuilles de route"]
     assert "Versailles" in texts["Informations collectives"]
+    assert "Raison du rappel QZX" in texts["Informations collectives"]
+    assert "ilona.qzx@exemple.fr" in texts["Messages envoyés (le texte n'es"]
+    # Printed, each sheet fits the width of an A4 landscape page and says whose it is.
+    book = load_workbook(target)
+    for sheet in book.worksheets:
+        assert (sheet.page_setup.orientation, sheet.page_setup.fitToWidth) == ("landscape", 1), sheet.title
+        assert "Ilona" in sheet.oddFooter.left.text, sheet.title
     accesses = texts["Accès au dossier (journal d'aud"]
     assert world.adviser.email in accesses
     assert "Consultation du dossier du parcours" in accesses
