@@ -62,6 +62,9 @@ test-deps: ## PostgreSQL, Redis, Chromium, LibreOffice Calc, poppler, Pango: ins
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; fi
 	@if ! command -v pdfinfo >/dev/null || ! command -v pdftotext >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; fi
+	@# The HTTP bench's load tool (make bench).
+	@if ! command -v wrk >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; fi
 
 test: install test-deps ## Every test, on SQLite and PostgreSQL
 	$(VENV)/bin/ruff check .
@@ -70,8 +73,10 @@ test: install test-deps ## Every test, on SQLite and PostgreSQL
 lint: install ## ruff
 	$(VENV)/bin/ruff check .
 
-bench: install test-deps ## Benchmarks on both databases (figures printed, with ratios)
+bench: install test-deps ## Benchmarks on both databases, then the pages over HTTP at national size (README)
 	$(PYTHON) -m bench
+	# The pages at national size (PATHWAYS_BENCH_NATIONAL…): exits non-zero on a sequential scan.
+	$(PYTHON) -m bench.http
 
 screenshots: install test-deps ## Retake the README's screenshots on a fresh demo (desktop and phone)
 	$(PYTHON) tools/screenshots.py

@@ -1,22 +1,31 @@
 """Bulk loading of a large platform for the benchmarks (Core inserts, not the service).
 
-``load(engine, pathways=100_000)`` creates one platform with two
-territories, a conseiller per hundred pathways, one person per pathway and about ten events
+``load(engine, pathways=100_000)`` creates one platform with a territory per
+ten thousand pathways (two at least), a délégué·e per territory, a manager, a
+conseiller per hundred pathways, one person per pathway and about ten events
 per pathway (≈1 000 000 events), with the records the events point to
 (diagnostics, immersions, trainings, contracts, checkpoints), dated over the
 last three years. Histories are valid walks of the state machine, so the
-cached state equals the replay, as in production.
+cached state equals the replay, as in production; the pathways' summary
+(``services.summary``) is rebuilt from them at the end, as the command does.
+
+``load_national(engine, platforms=100, pathways=500_000, largest=50_000)``:
+many platforms in one database, the national case (``national_sizes``).
+Every account's password is ``BENCH_PASSWORD``.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from pathways.models import (
+    AdviserReplacement,
     Checkpoint,
     Contract,
     Diagnostic,
@@ -31,9 +40,13 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
+from pathways.models.platform import user_territories
+from pathways.passwords import hash_password
+from pathways.services import summary
 from pathways.states import State, Trigger, add_months
 
 BATCH = 5_000
+BENCH_PASSWORD = "Banc-Essai-2026"
 CONTRACT_TYPES = ("cdi", "cdd", "interim", "apprenticeship", "professionalisation", "other")
 EMPLOYER_TYPES = ("saad", "ehpad", "esms_ph", "health_facility", "private_employer", "other")
 JOBS = ("J1501", "K1306", "K1311", "K1302", "J1301")
@@ -78,47 +91,113 @@ class Loaded:
     adviser_ids: list[int]
     pathways: int
     events: int
+    slug: str = "bench"
+    manager_email: str = ""
+    delegate_emails: list[str] = field(default_factory=list)
+
+
+def national_sizes(platforms: int, pathways: int, largest: int) -> list[int]:
+    """Platform sizes adding up to ``pathways``: one of ``largest``, the others from large to small."""
+    if platforms <= 1:
+        return [pathways]
+    rest = pathways - largest
+    # Weights 1/k (a few large platforms, many small ones), scaled to the rest.
+    weights = [1 / k for k in range(2, platforms + 1)]
+    scale = rest / sum(weights)
+    sizes = [largest] + [max(200, min(largest, round(w * scale))) for w in weights]
+    sizes[-1] += pathways - sum(sizes)
+    return sizes
+
+
+def load_national(
+    engine: sa.Engine, platforms: int = 100, pathways: int = 500_000, largest: int = 50_000, seed: int = 7
+) -> list[Loaded]:
+    """``platforms`` platforms in one database (the first is the largest)."""
+    password_hash = hash_password(BENCH_PASSWORD)
+    return [
+        load(engine, size, seed=seed + index, slug=f"plateforme-{index:03d}", password_hash=password_hash)
+        for index, size in enumerate(national_sizes(platforms, pathways, largest))
+    ]
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
+def load(
+    engine: sa.Engine,
+    pathways: int = 100_000,
+    seed: int = 7,
+    *,
+    slug: str = "bench",
+    password_hash: str | None = None,
+) -> Loaded:
     rng = random.Random(seed)
     today = date.today()
+    password_hash = password_hash or hash_password(BENCH_PASSWORD)
     with engine.begin() as connection:
         platform_id = connection.execute(
             sa.insert(Platform)
-            .values(slug="bench", name="Banc d'essai", created_at=_now())
+            .values(slug=slug, name=f"Banc d'essai {slug}", created_at=_now())
             .returning(Platform.id)
         ).scalar_one()
         territory_ids = [
             connection.execute(
-                sa.insert(Territory).values(platform_id=platform_id, name=name).returning(Territory.id)
+                sa.insert(Territory)
+                .values(platform_id=platform_id, name=f"Territoire {i + 1}")
+                .returning(Territory.id)
             ).scalar_one()
-            for name in ("Nord", "Sud")
+            for i in range(max(2, pathways // 10_000))
         ]
+
+        def account(email: str, name: str, role: str) -> dict:
+            return {
+                "email": email,
+                "full_name": name,
+                "password_hash": password_hash,
+                "role": role,
+                "platform_id": platform_id,
+                "is_active": True,
+                "session_token": secrets.token_hex(16),
+                "created_at": _now(),
+            }
+
         # About a hundred pathways per conseiller, as in the field.
         advisers = max(20, pathways // 100)
         connection.execute(
             sa.insert(User),
             [
-                {
-                    "email": f"conseiller{i}@bench.fr",
-                    "full_name": f"Conseiller {i}",
-                    "password_hash": "-",
-                    "role": "adviser",
-                    "platform_id": platform_id,
-                    "is_active": True,
-                    "session_token": "x",
-                    "created_at": _now(),
-                }
+                account(f"conseiller{i}@{slug}.bench.fr", f"Conseiller {i:05d}", "adviser")
                 for i in range(advisers)
             ],
         )
         adviser_ids = list(
             connection.scalars(sa.select(User.id).where(User.platform_id == platform_id).order_by(User.id))
+        )
+        manager_email = f"responsable@{slug}.bench.fr"
+        delegate_emails = [f"delegue{i}@{slug}.bench.fr" for i in range(len(territory_ids))]
+        connection.execute(
+            sa.insert(User),
+            [account(manager_email, "Responsable", "manager")]
+            + [account(email, f"Délégué·e {i}", "delegate") for i, email in enumerate(delegate_emails)],
+        )
+        delegate_ids = [
+            connection.scalar(sa.select(User.id).where(User.email == email)) for email in delegate_emails
+        ]
+        connection.execute(
+            sa.insert(user_territories),
+            [{"user_id": d, "territory_id": t} for d, t in zip(delegate_ids, territory_ids, strict=True)],
+        )
+        # The first conseiller replaces the second this week (a manager's grant).
+        connection.execute(
+            sa.insert(AdviserReplacement).values(
+                platform_id=platform_id,
+                replaced_id=adviser_ids[1],
+                replacing_id=adviser_ids[0],
+                starts_on=today - timedelta(days=3),
+                ends_on=today + timedelta(days=30),
+                created_at=_now(),
+            )
         )
         employer_ids = [
             connection.execute(
@@ -292,18 +371,24 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
                 elif roll < 0.2:
                     events.append((Trigger.SUSPEND, state, State.ON_HOLD, day, {"reason": "Famille"}))
                     state = State.ON_HOLD
+            territory = rng.randrange(len(territory_ids))
             rows["pathways"].append(
                 {
                     "id": pathway_id,
                     "platform_id": platform_id,
                     "person_id": person_id,
-                    "territory_id": rng.choice(territory_ids),
+                    "territory_id": territory_ids[territory],
                     "prescriber_type": "france_travail",
+                    # Half the persons were registered by their territory's délégué·e.
+                    "delegate_id": delegate_ids[territory] if rng.random() < 0.5 else None,
                     "adviser_id": adviser_id,
                     "state": state.value,
                     "last_event_on": events[-1][3],
                     "version": len(events),
                     "created_at": _now(),
+                    # The summary is rebuilt from the records below.
+                    "entered_on": entry,
+                    "last_contact_on": events[-1][3],
                 }
             )
             recorded_at = _now()
@@ -330,7 +415,11 @@ def load(engine: sa.Engine, pathways: int = 100_000, seed: int = 7) -> Loaded:
             for table in ("persons", "pathways", "contracts", "trainings"):
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
                 connection.execute(sa.text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))"))
-            connection.execute(sa.text("ANALYZE"))
-        else:
-            connection.execute(sa.text("ANALYZE"))
-    return Loaded(platform_id, adviser_ids, pathways, total_events)
+    with Session(engine) as session:
+        summary.rebuild(session, platform_id=platform_id)
+        session.commit()
+    with engine.begin() as connection:
+        connection.execute(sa.text("ANALYZE"))
+    return Loaded(
+        platform_id, adviser_ids, pathways, total_events, slug, manager_email, delegate_emails
+    )

@@ -133,7 +133,37 @@ def seed_demo_command(if_empty: bool, persons: int, seed: int) -> None:
     )
 
 
-COMMANDS = (create_platform_command, create_user_command, seed_demo_command)
+@click.command("rebuild-summaries")
+@click.option("--platform", "slug", default=None, help="Une seule plateforme (son identifiant court).")
+@click.option("--check", is_flag=True, help="Comparer sans rien écrire : sortie 1 au premier écart trouvé.")
+@with_appcontext
+def rebuild_summaries_command(slug: str | None, check: bool) -> None:
+    """Recompute each pathway's summary (last contact, alerts' dates, milestones) from its records."""
+    import sqlalchemy as sa
+
+    from pathways.models import Pathway, Platform
+    from pathways.services import summary
+
+    platform_id = None
+    if slug is not None:
+        platform_id = db.session.scalar(sa.select(Platform.id).where(Platform.slug == slug))
+        if platform_id is None:
+            raise click.ClickException(f"La plateforme « {slug} » n'existe pas.")
+    if check:
+        ids = None
+        if platform_id is not None:
+            ids = db.session.scalars(sa.select(Pathway.id).where(Pathway.platform_id == platform_id)).all()
+        found = summary.mismatches(db.session, ids)
+        for pathway_id, column, cached, truth in found[:20]:
+            click.echo(f"Parcours {pathway_id} : {column} vaut {cached}, recalculé {truth}.")
+        click.echo(f"{len(found)} écart(s).")
+        raise SystemExit(1 if found else 0)
+    with transaction():
+        count = summary.rebuild(db.session, platform_id=platform_id)
+    click.echo(f"Résumé recalculé pour {count} parcours.")
+
+
+COMMANDS = (create_platform_command, create_user_command, seed_demo_command, rebuild_summaries_command)
 # Other modules keep their commands beside their code, in a COMMANDS tuple.
 COMMAND_MODULES = ("pathways.security.cli", "exports.cli", "pathways.jobs.cli", "pathways.privacy.cli")
 

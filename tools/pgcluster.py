@@ -41,8 +41,11 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def running_cluster() -> Iterator[str]:
-    """Start a cluster, yield a SQLAlchemy URL of an empty database, stop it at the end."""
+def running_cluster(settings: str = "") -> Iterator[str]:
+    """Start a cluster, yield a SQLAlchemy URL of an empty database, stop it at the end.
+
+    ``settings``: more server options (``-c name=value …``), e.g. the bench's memory.
+    """
     binaries = server_binaries()
     if binaries is None:
         raise RuntimeError(
@@ -76,6 +79,7 @@ def running_cluster() -> Iterator[str]:
         options = (
             f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
+            f" {settings}"
         )
         subprocess.run(
             _as_server_user(

@@ -448,6 +448,9 @@ class Planner:
                 "state": State.REFERRED,
                 "last_event_on": row.entry_on,
                 "version": 1,
+                # The summary (services.summary) is recomputed once the rows are written.
+                "entered_on": row.entry_on,
+                "last_contact_on": row.entry_on,
             },
         )
         rows.append(pathway)

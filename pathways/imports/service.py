@@ -71,6 +71,7 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
+from pathways.services import summary
 from pathways.services.pathway import MISSED_SESSION
 from pathways.services.person import normalise_name
 from pathways.states import State
@@ -341,6 +342,7 @@ def write_planned(session: Session, verification: Verification) -> None:
         rows.extend(planned.rows)
         updates.extend(planned.updates)
     write_rows(connection, rows, updates)
+    summary.rebuild(session, pathway_ids=written_ids(rows).get("pathways", []))
 
 
 def run_import(
@@ -562,6 +564,8 @@ def _write_chunks(
         updates = [u for p in chunk for u in p.updates]
         old_values = _old_values(session, updates) if chunked else []
         write_rows(session.connection(), rows, updates)
+        # What the pages read of these pathways (last contact, alerts' dates, milestones).
+        summary.rebuild(session, pathway_ids=written_ids(rows).get("pathways", []))
         done = min(start + chunk_rows, total)
         if chunked:
             written = _journal(written, rows, old_values)

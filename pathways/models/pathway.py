@@ -23,6 +23,12 @@ class Pathway(Base):
     the caseload's filters and sort (indexed); the events are the truth and a
     test checks that replaying them gives the same state. ``version`` makes
     two concurrent moves of the same pathway collide instead of both landing.
+
+    The columns after ``created_at`` are the pathway's *summary*: what the
+    pages need about it (last contact, the dates its alerts look at, the
+    milestones the dashboard counts), a cache of its records written by the
+    services in the same transaction (``pathways.services.summary``), rebuilt
+    by ``flask rebuild-summaries`` and checked against the records by a test.
     """
 
     __tablename__ = "pathways"
@@ -31,6 +37,8 @@ class Pathway(Base):
         # A caseload listed most recent first, without a state filter.
         sa.Index("ix_pathways_adviser_id_last_event_on", "adviser_id", "last_event_on"),
         sa.Index("ix_pathways_platform_id_state", "platform_id", "state"),
+        # The dashboard's funnel and cohorts: the pathways entered in a window.
+        sa.Index("ix_pathways_platform_id_entered_on", "platform_id", "entered_on"),
     )
 
     id: Mapped[int_pk]
@@ -50,6 +58,27 @@ class Pathway(Base):
     last_event_on: Mapped[date] = mapped_column(sa.Date)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[created_at]
+
+    # --- the summary (pathways.services.summary) ---
+    # The first event's day, and the last contact (an event, an exchange, a
+    # note, a recorded checkpoint, a frein's change of status).
+    entered_on: Mapped[date] = mapped_column(sa.Date)
+    last_contact_on: Mapped[date] = mapped_column(sa.Date)
+    # The first day each milestone of the funnel was reached, or a later one
+    # (services.dashboard.MILESTONES); six_months: in post at a 6-month checkpoint.
+    accompanied_on: Mapped[date | None] = mapped_column(sa.Date)
+    step_on: Mapped[date | None] = mapped_column(sa.Date)
+    contract_on: Mapped[date | None] = mapped_column(sa.Date)
+    six_months_on: Mapped[date | None] = mapped_column(sa.Date)
+    # The exit's reason, once exited (the cohorts tell positive exits apart).
+    exit_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    # What the alerts look at: the earliest checkpoint neither recorded nor
+    # cancelled, the earliest step still planned, the latest end of a PMSMP
+    # not assessed, the latest start of a training (or of one planned).
+    checkpoint_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    planned_on: Mapped[date | None] = mapped_column(sa.Date)
+    immersion_ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    training_starts_on: Mapped[date | None] = mapped_column(sa.Date)
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 

@@ -51,6 +51,7 @@ from pathways.models import (
     User,
 )
 from pathways.privacy.declaration import TABLES, Action
+from pathways.services import summary
 from pathways.services.enrolment import open_pathway_of
 from pathways.services.pathway import InvalidInput
 from pathways.states import ExitReason, Trigger
@@ -377,6 +378,8 @@ def anonymise_person(
     rows += _forget_form_tokens(session, person_id, pathway_ids)
     rows += _scrub_import_reports(session, platform_id, [v for v in identity if v])
     files = _forget_files(session, person, folders or Folders.of_current_app())
+    # The pathways' summary keeps no word the scrub removed (an exit's reason).
+    summary.rebuild(session, pathway_ids=pathway_ids)
     session.execute(sa.update(Person).where(Person.id == person_id).values(anonymised_on=today))
     audit.record(
         session,

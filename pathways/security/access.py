@@ -30,12 +30,13 @@ from typing import Any, NoReturn, TypeVar
 import sqlalchemy as sa
 from flask import abort, g, request
 from flask_login import current_user, login_required
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from pathways import clock
 
 # Re-exported: views load objects and record what they show from one module.
 from pathways.audit import audit_export, audit_import, audit_view  # noqa: F401
+from pathways.extensions import db
 from pathways.models import (
     AdviserReplacement,
     BackgroundJob,
@@ -128,8 +129,15 @@ def replaced_adviser_ids(user: User) -> sa.Select[tuple[int]]:
     )
 
 
-def pathway_scope(user: User) -> sa.ColumnElement[bool]:
-    """A condition on ``Pathway`` that is true exactly for the pathways ``user`` may see."""
+def pathway_scope(user: User, session: Session | None = None) -> sa.ColumnElement[bool]:
+    """A condition on ``Pathway`` that is true exactly for the pathways ``user`` may see.
+
+    The scope is resolved to ids before it reaches the query — the délégué's
+    territories, the conseillers a conseiller replaces today (read with
+    ``session``, by default the user's own) —: ``adviser_id IN (…)`` walks
+    the index where ``adviser_id = :me OR adviser_id IN (SELECT …)`` made
+    the planner read the whole table.
+    """
     if user.role is Role.ADMIN or user.platform_id is None or not user.is_active:
         return sa.false()
     same_platform = Pathway.platform_id == user.platform_id
@@ -146,10 +154,9 @@ def pathway_scope(user: User) -> sa.ColumnElement[bool]:
             ),
         )
     if user.role is Role.ADVISER:
-        return sa.and_(
-            same_platform,
-            sa.or_(Pathway.adviser_id == user.id, Pathway.adviser_id.in_(replaced_adviser_ids(user))),
-        )
+        session = session or object_session(user) or db.session
+        adviser_ids = [user.id, *session.scalars(replaced_adviser_ids(user))]
+        return sa.and_(same_platform, Pathway.adviser_id.in_(adviser_ids))
     return sa.false()
 
 

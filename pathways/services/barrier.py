@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from pathways import audit, clock
 from pathways.models import Barrier, BarrierStatusChange, Pathway, User
+from pathways.services import summary
 from pathways.services.pathway import InvalidInput
 from pathways.vocabulary import BarrierCategory, BarrierStatus
 
@@ -68,6 +69,7 @@ def identify_barrier(
     )
     session.add(barrier)
     session.flush()  # the audit entry names the frein
+    summary.refresh(session, pathway.id)  # the last contact
     audit.record(
         session,
         actor,
@@ -126,6 +128,7 @@ def change_barrier_status(
     barrier.status = status
     session.add(change)
     session.flush()
+    summary.refresh(session, barrier.pathway_id)  # the last contact
     pathway = session.get(Pathway, barrier.pathway_id)
     audit.record(
         session,

@@ -46,12 +46,8 @@ from sqlalchemy.orm import Session, aliased
 from pathways import audit, clock
 from pathways.models import (
     AdviserAssignment,
-    Barrier,
-    BarrierStatusChange,
     Checkpoint,
-    Exchange,
     Immersion,
-    Note,
     Pathway,
     Person,
     PlannedStep,
@@ -101,33 +97,26 @@ ALERT_LABELS: dict[Alert, str] = {
 }
 
 
-def _greatest(session: Session, *values: sa.ColumnElement[date]) -> sa.ColumnElement[date]:
-    # SQLite's multi-argument max() is PostgreSQL's greatest(); neither sees
-    # a NULL here, every value being coalesced to the last event's date.
-    if session.get_bind().dialect.name == "sqlite":
-        return sa.func.max(*values)
-    return sa.func.greatest(*values)
-
-
 def last_contact_column(session: Session) -> sa.ColumnElement[date]:
-    """The date of the last contact of ``Pathway`` (see the module's docstring)."""
+    """The date of the last contact of ``Pathway`` (see the module's docstring).
 
-    def latest(column: sa.ColumnElement[date], *where: sa.ColumnElement[bool]) -> sa.ColumnElement[date]:
-        subquery = sa.select(sa.func.max(column)).where(*where).scalar_subquery()
-        return sa.func.coalesce(subquery, Pathway.last_event_on)
+    Kept on the pathway by the services that write a contact
+    (``services.summary``), so that lists sort and filter on it through no
+    subquery.
+    """
+    return Pathway.last_contact_on
 
-    return _greatest(
-        session,
-        Pathway.last_event_on,
-        latest(Exchange.occurred_on, Exchange.pathway_id == Pathway.id),
-        latest(Note.written_on, Note.pathway_id == Pathway.id),
-        latest(Checkpoint.recorded_on, Checkpoint.pathway_id == Pathway.id),
-        latest(
-            BarrierStatusChange.changed_on,
-            BarrierStatusChange.barrier_id == Barrier.id,
-            Barrier.pathway_id == Pathway.id,
-        ),
-    )
+
+def _found(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """Whether a record of ``Pathway`` matches ``where``, looked up row by row.
+
+    An EXISTS would be the plain form, but PostgreSQL may turn one into a
+    hashed subplan that reads every matching record of the database once per
+    query; a first-match subquery (LIMIT 1) is always an index probe on the
+    pathway's own records, run only for the rows its guard lets through.
+    """
+    first = sa.select(sa.literal(1)).where(*where).limit(1).scalar_subquery()
+    return first.is_not(None)
 
 
 # What each alert looks for in a pathway's records, also read by the agenda
@@ -149,29 +138,41 @@ def step_still_planned(trigger: Trigger | None = None) -> sa.ColumnElement[bool]
     return planned if trigger is None else sa.and_(planned, PlannedStep.trigger == trigger)
 
 
-def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElement[bool]]:
-    """One SQL condition on ``Pathway`` per alert, as of ``today``."""
+def alert_conditions(
+    session: Session, today: date, *, person: type[Person] | None = None
+) -> dict[Alert, sa.ColumnElement[bool]]:
+    """One SQL condition on ``Pathway`` per alert, as of ``today``.
+
+    Each reads the pathway's summary (``services.summary``): a comparison of
+    dates kept on the row. The two alerts about a window of days (a PMSMP
+    ending, a training starting) look the records up only for the pathways
+    whose summary says one may be in it, so a list of thousands pays for the
+    few concerned.
+    """
     in_progress = Pathway.state.not_in(TERMINAL_STATES)
     soon = today + timedelta(days=SOON_DAYS)
     # Aliased: the caseload's own query joins Person, which an EXISTS would correlate away.
+    # ``person``: the query already joins the pathway's person (the caseload's list), whose
+    # row is then read as it is instead of being probed for every pathway.
     informed = aliased(Person)
+    not_informed = (
+        person.informed_on.is_(None)
+        if person is not None
+        else _found(informed.id == Pathway.person_id, informed.informed_on.is_(None))
+    )
     return {
-        Alert.CHECKPOINT_OVERDUE: sa.and_(
-            in_progress,
-            sa.exists().where(
-                Checkpoint.pathway_id == Pathway.id,
-                checkpoint_to_record(),
-                Checkpoint.due_on < today,
-            ),
-        ),
+        Alert.CHECKPOINT_OVERDUE: sa.and_(in_progress, Pathway.checkpoint_due_on < today),
         Alert.NO_CONTACT: sa.and_(
             in_progress,
             Pathway.state != State.ON_HOLD,
-            last_contact_column(session) < today - timedelta(days=NO_CONTACT_DAYS),
+            Pathway.last_contact_on < today - timedelta(days=NO_CONTACT_DAYS),
         ),
         Alert.IMMERSION_ENDING: sa.and_(
             Pathway.state == State.IMMERSION,
-            sa.exists().where(
+            # IS NOT NULL first: a NULL comparison would not stop the AND, and the probe would run.
+            Pathway.immersion_ends_on.is_not(None),
+            Pathway.immersion_ends_on >= today,
+            _found(
                 Immersion.pathway_id == Pathway.id,
                 immersion_to_assess(),
                 Immersion.ends_on.between(today, soon),
@@ -179,13 +180,15 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
         ),
         Alert.TRAINING_STARTING: sa.and_(
             in_progress,
+            Pathway.training_starts_on.is_not(None),
+            Pathway.training_starts_on >= today,
             sa.or_(
-                sa.exists().where(
+                _found(
                     PlannedStep.pathway_id == Pathway.id,
                     step_still_planned(Trigger.START_TRAINING),
                     PlannedStep.planned_on.between(today, soon),
                 ),
-                sa.exists().where(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
+                _found(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
             ),
         ),
         Alert.LONG_SUSPENSION: sa.and_(
@@ -193,16 +196,11 @@ def alert_conditions(session: Session, today: date) -> dict[Alert, sa.ColumnElem
             Pathway.last_event_on < today - timedelta(days=LONG_SUSPENSION_DAYS),
         ),
         Alert.PLANNED_UNCONFIRMED: sa.and_(
-            in_progress,
-            sa.exists().where(
-                PlannedStep.pathway_id == Pathway.id,
-                step_still_planned(),
-                PlannedStep.planned_on < today - timedelta(days=PLANNED_STEP_GRACE_DAYS),
-            ),
+            in_progress, Pathway.planned_on < today - timedelta(days=PLANNED_STEP_GRACE_DAYS)
         ),
         Alert.NOT_INFORMED: sa.and_(
             in_progress,
-            sa.exists().where(informed.id == Pathway.person_id, informed.informed_on.is_(None)),
+            not_informed,
         ),
     }
 
@@ -281,10 +279,10 @@ def name_search(query: str) -> sa.ColumnElement[bool] | None:
     return sa.or_(by_name, by_id) if words else by_id
 
 
-def _filtered(
-    session: Session, scope: sa.ColumnElement[bool], filters: CaseloadFilters, today: date
-) -> tuple[sa.Select, dict[Alert, sa.ColumnElement[bool]]]:
-    alerts = alert_conditions(session, today)
+def _conditions(
+    scope: sa.ColumnElement[bool], filters: CaseloadFilters, alerts: dict[Alert, sa.ColumnElement[bool]]
+) -> tuple[list[sa.ColumnElement[bool]], bool]:
+    """The WHERE of the list, and whether it needs ``Person`` (a search by name)."""
     conditions: list[sa.ColumnElement[bool]] = [scope]
     if filters.pathway_ids is not None:
         conditions.append(Pathway.id.in_(filters.pathway_ids))
@@ -303,17 +301,26 @@ def _filtered(
     search = name_search(filters.search)
     if search is not None:
         conditions.append(search)
-    query = sa.select(Pathway.id).join(Person, Person.id == Pathway.person_id).where(*conditions)
-    return query, alerts
+    # The list's alerts read the joined person (alert_conditions(person=Person)).
+    return conditions, search is not None or filters.alert is Alert.NOT_INFORMED
+
+
+def _count(session: Session, conditions: list[sa.ColumnElement[bool]], with_person: bool) -> int:
+    query = sa.select(sa.func.count()).select_from(Pathway)
+    if with_person:
+        query = query.join(Person, Person.id == Pathway.person_id)
+    return session.scalar(query.where(*conditions)) or 0
 
 
 def _ordered_rows(
-    session: Session, base: sa.Select, alerts: dict[Alert, sa.ColumnElement[bool]], filters: CaseloadFilters
+    conditions: list[sa.ColumnElement[bool]],
+    alerts: dict[Alert, sa.ColumnElement[bool]],
+    filters: CaseloadFilters,
 ) -> sa.Select:
-    """The rows of ``base``'s pathways, with their alert flags, in the order asked for."""
+    """The rows matching ``conditions``, with their alert flags, in the order asked for."""
     alert_flags = [sa.case((condition, 1), else_=0) for condition in alerts.values()]
     alert_count = sum(alert_flags[1:], alert_flags[0])
-    last_contact = last_contact_column(session)
+    last_contact = Pathway.last_contact_on
     adviser = aliased(User)
     adviser_name = sa.func.coalesce(sa.func.nullif(adviser.full_name, ""), adviser.email)
     state_order = sa.case({state.value: index for index, state in enumerate(State)}, value=Pathway.state)
@@ -349,7 +356,7 @@ def _ordered_rows(
         .join(Person, Person.id == Pathway.person_id)
         .outerjoin(Territory, Territory.id == Pathway.territory_id)
         .outerjoin(adviser, adviser.id == Pathway.adviser_id)
-        .where(Pathway.id.in_(base))
+        .where(*conditions)
         # Empty territories and conseillers last either way; then by name, for a stable order.
         .order_by(*order, Person.search_name, Pathway.id)
     )
@@ -386,11 +393,10 @@ def caseload(
     oldest last contact; ties by name.
     """
     filters = filters or CaseloadFilters()
-    today = today or clock.today()
-    base, alerts = _filtered(session, scope, filters, today)
-    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    window = Window.of(total, filters.page, page_size)
-    query = _ordered_rows(session, base, alerts, filters).limit(window.size).offset(window.offset)
+    alerts = alert_conditions(session, today or clock.today(), person=Person)
+    conditions, with_person = _conditions(scope, filters, alerts)
+    window = Window.of(_count(session, conditions, with_person), filters.page, page_size)
+    query = _ordered_rows(conditions, alerts, filters).limit(window.size).offset(window.offset)
     rows = [_row(row, alerts) for row in session.execute(query)]
     coming = next_planned_steps(session, [row.pathway_id for row in rows])
     return Paged.of([replace(row, coming=coming.get(row.pathway_id)) for row in rows], window)
@@ -406,10 +412,25 @@ def caseload_rows(
 ) -> Iterator[CaseloadRow]:
     """Every row matching ``filters`` (no paging, at most ``limit``), for an export or a print."""
     filters = filters or CaseloadFilters()
-    base, alerts = _filtered(session, scope, filters, today or clock.today())
-    query = _ordered_rows(session, base, alerts, filters).limit(limit)
+    alerts = alert_conditions(session, today or clock.today(), person=Person)
+    conditions, _with_person = _conditions(scope, filters, alerts)
+    query = _ordered_rows(conditions, alerts, filters).limit(limit)
     for row in session.execute(query.execution_options(yield_per=500)):
         yield _row(row, alerts)
+
+
+def state_counts(
+    session: Session, scope: sa.ColumnElement[bool], states: Sequence[State]
+) -> dict[State, int]:
+    """How many pathways in ``scope`` are in each of ``states`` (one grouped count)."""
+    counts = dict.fromkeys(states, 0)
+    for state, count in session.execute(
+        sa.select(Pathway.state, sa.func.count())
+        .where(scope, Pathway.state.in_(states))
+        .group_by(Pathway.state)
+    ):
+        counts[State(state)] = count
+    return counts
 
 
 def next_planned_steps(session: Session, pathway_ids: list[int]) -> dict[int, tuple[Trigger, date]]:
@@ -431,7 +452,9 @@ def alert_counts(
     today = today or clock.today()
     conditions = alert_conditions(session, today)
     columns = [sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0) for c in conditions.values()]
-    counts = session.execute(sa.select(*columns).select_from(Pathway).where(scope)).one()
+    # Every alert is about a pathway in progress: the finished ones are not read.
+    in_progress = Pathway.state.not_in(TERMINAL_STATES)
+    counts = session.execute(sa.select(*columns).select_from(Pathway).where(scope, in_progress)).one()
     return {alert: int(count) for alert, count in zip(conditions, counts, strict=True)}
 
 

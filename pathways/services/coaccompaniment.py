@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from pathways import audit, clock
 from pathways.models import Exchange, Note, Pathway, Referent, User
 from pathways.services.pathway import InvalidInput
+from pathways.services.summary import refresh as refresh_summary
 from pathways.vocabulary import ExchangeMode, ReferentOrganisation
 
 
@@ -101,6 +102,7 @@ def record_exchange(
     )
     session.add(exchange)
     session.flush()
+    refresh_summary(session, pathway.id)  # the last contact
     audit.record(
         session,
         actor,
@@ -125,6 +127,7 @@ def add_note(
     )
     session.add(note)
     session.flush()
+    refresh_summary(session, pathway.id)  # the last contact
     audit.record(
         session, actor, "note.create", object_type="note", object_id=note.id, platform_id=pathway.platform_id
     )

@@ -24,14 +24,18 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from pathways import clock
-from pathways.models import Checkpoint, Pathway, PathwayEvent, User
+from pathways.models import Pathway, PathwayEvent, User
+from pathways.paging import PAGE_SIZE, Paged
+from pathways.paging import Window as PageWindow
 from pathways.services.caseload import alert_conditions
-from pathways.states import TERMINAL_STATES, ExitReason, State, Trigger
+from pathways.states import TERMINAL_STATES, ExitReason, State
 from pathways.vocabulary import Role
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -49,7 +53,6 @@ MILESTONES: tuple[tuple[str, str], ...] = (
     ("contract", "Contrat de travail signé"),
     ("six_months", "En poste au point de suivi à six mois"),
 )
-POSITIVE_EXIT_REASONS = tuple(r.value for r in ExitReason if r.is_positive)
 
 # A window of entry dates; None on a side leaves it open.
 Window = tuple[date | None, date | None]
@@ -96,36 +99,22 @@ def _in_window(day: sa.ColumnElement[date], window: Window) -> sa.ColumnElement[
     return sa.and_(*conditions)
 
 
-def _milestone() -> sa.ColumnElement[int]:
-    """The milestone an event reaches: 0 entered … 3 contract (the 6-month one is a checkpoint)."""
-    reason = PathwayEvent.details["reason"].as_string()
+def _level(as_of: date) -> sa.ColumnElement[int]:
+    """The furthest milestone ``Pathway`` reached by ``as_of`` (0 entered … 4 in post at six months).
+
+    Read from the pathway's summary (``services.summary``): the first day it
+    reached each milestone or a later one, so one row says it for any day.
+    """
+
+    def by(column: sa.ColumnElement[date | None]) -> sa.ColumnElement[bool]:
+        return sa.and_(column.is_not(None), column <= as_of)
+
     return sa.case(
-        (PathwayEvent.to_state.in_((State.FOLLOW_UP, State.COMPLETED)), 3),
-        (PathwayEvent.to_state.in_((State.IMMERSION, State.TRAINING, State.EMPLOYMENT)), 2),
-        (
-            PathwayEvent.trigger == Trigger.EXIT,
-            sa.case((reason.in_(POSITIVE_EXIT_REASONS), 2), else_=0),
-        ),
-        (PathwayEvent.to_state.in_((State.ORIENTATION, State.REINFORCEMENT)), 1),
+        (by(Pathway.six_months_on), 4),
+        (by(Pathway.contract_on), 3),
+        (by(Pathway.step_on), 2),
+        (by(Pathway.accompanied_on), 1),
         else_=0,
-    )
-
-
-def _entries(platform_ids: Sequence[int], windows: Sequence[Window]) -> sa.Subquery:
-    """The pathways entered in any of ``windows``: (pathway_id, person_id, entry_on)."""
-    entry = aliased(PathwayEvent)
-    return (
-        sa.select(
-            Pathway.id.label("pathway_id"),
-            Pathway.person_id.label("person_id"),
-            entry.occurred_on.label("entry_on"),
-        )
-        .join(entry, sa.and_(entry.pathway_id == Pathway.id, entry.sequence == 1))
-        .where(
-            Pathway.platform_id.in_(list(platform_ids)),
-            sa.or_(*[_in_window(entry.occurred_on, window) for window in windows]),
-        )
-        .subquery("entries")
     )
 
 
@@ -138,34 +127,21 @@ def funnel(
 ) -> list[FunnelStep]:
     """Persons entered in each window who reached each milestone or a later one by ``as_of``."""
     as_of = as_of or clock.today()
-    entries = _entries(platform_ids, windows)
-    reached = (
-        sa.select(
-            entries.c.pathway_id,
-            entries.c.person_id,
-            entries.c.entry_on,
-            sa.func.max(_milestone()).label("milestone"),
-        )
-        .join(PathwayEvent, PathwayEvent.pathway_id == entries.c.pathway_id)
-        .where(PathwayEvent.occurred_on <= as_of)
-        .group_by(entries.c.pathway_id, entries.c.person_id, entries.c.entry_on)
-        .subquery("reached")
-    )
-    in_post = sa.exists().where(
-        Checkpoint.pathway_id == reached.c.pathway_id,
-        Checkpoint.month == 6,
-        Checkpoint.still_in_post.is_(True),
-        Checkpoint.recorded_on <= as_of,
-    )
-    level = sa.case((in_post, 4), else_=reached.c.milestone)
+    level = _level(as_of)
     per_person = (
         sa.select(
             *[
-                sa.func.max(sa.case((_in_window(reached.c.entry_on, window), level), else_=-1)).label(f"w{i}")
+                sa.func.max(sa.case((_in_window(Pathway.entered_on, window), level), else_=-1)).label(f"w{i}")
                 for i, window in enumerate(windows)
             ]
         )
-        .group_by(reached.c.person_id)
+        .where(
+            Pathway.platform_id.in_(list(platform_ids)),
+            # A pathway entered after as_of had not begun then.
+            Pathway.entered_on <= as_of,
+            sa.or_(*[_in_window(Pathway.entered_on, window) for window in windows]),
+        )
+        .group_by(Pathway.person_id)
         .subquery("per_person")
     )
     columns = [per_person.c[f"w{i}"] for i in range(len(windows))]
@@ -194,6 +170,32 @@ def _outcome(state: State, exit_reason: str | None) -> str:
     return "in_progress"
 
 
+def _latest_of_each_person(
+    session: Session, platform_ids: Sequence[int], window: Window
+) -> sa.Subquery:
+    """Each person's latest pathway entered in ``window`` (latest entry, then highest id).
+
+    PostgreSQL picks it with DISTINCT ON, whose row count the planner
+    estimates well (it then groups the platform's rows by hashing, where the
+    window function's ``rank = 1`` estimate made it sort them); SQLite numbers
+    the rows.
+    """
+    columns = (Pathway.id, Pathway.entered_on, Pathway.state, Pathway.exit_reason, Pathway.last_event_on)
+    where = (Pathway.platform_id.in_(list(platform_ids)), _in_window(Pathway.entered_on, window))
+    order = (Pathway.entered_on.desc(), Pathway.id.desc())
+    if session.get_bind().dialect.name == "postgresql":
+        return (
+            sa.select(*columns)
+            .where(*where)
+            .ext(distinct_on(Pathway.person_id))
+            .order_by(Pathway.person_id, *order)
+            .subquery("latest")
+        )
+    rank = sa.func.row_number().over(partition_by=Pathway.person_id, order_by=order).label("rank")
+    ranked = sa.select(*columns, rank).where(*where).subquery("ranked")
+    return sa.select(*[ranked.c[c.key] for c in columns]).where(ranked.c.rank == 1).subquery("latest")
+
+
 def cohorts(
     session: Session,
     platform_ids: Sequence[int],
@@ -201,52 +203,82 @@ def cohorts(
     *,
     as_of: date | None = None,
 ) -> list[Cohort]:
-    """The persons entered in ``window`` by quarter of entry, at their standing on ``as_of``, oldest first."""
+    """The persons entered in ``window`` by quarter of entry, at their standing on ``as_of``, oldest first.
+
+    A pathway whose last event is no later than ``as_of`` stands where its
+    summary says (its state, its exit's reason); only one that moved since
+    (a past ``as_of``: the bilan of an earlier year) has its history read.
+    """
     as_of = as_of or clock.today()
-    entries = _entries(platform_ids, [window])
-    latest = sa.select(
-        entries.c.pathway_id,
-        entries.c.entry_on,
-        sa.func.row_number()
-        .over(
-            partition_by=entries.c.person_id,
-            order_by=(entries.c.entry_on.desc(), entries.c.pathway_id.desc()),
+    latest = _latest_of_each_person(session, platform_ids, window)
+    year = sa.extract("year", latest.c.entered_on)
+    month = sa.extract("month", latest.c.entered_on)
+    # A pathway entered after as_of had not begun then: its person is not counted.
+    begun = latest.c.entered_on <= as_of
+    current = latest.c.last_event_on <= as_of
+    if as_of >= clock.today():
+        # Today (the dashboard): nothing moved after as_of, so the summary says it all; grouped
+        # without the history's subqueries, which would make PostgreSQL sort rather than hash.
+        rows = session.execute(
+            sa.select(year, month, latest.c.state, latest.c.exit_reason, current, sa.func.count())
+            .where(begun)
+            .group_by(year, month, latest.c.state, latest.c.exit_reason, current)
+        ).all()
+        if all(is_current for *_, is_current, _count in rows):
+            return _by_quarter([(y, m, state, reason, n) for y, m, state, reason, _c, n in rows])
+    then = aliased(PathwayEvent)
+
+    def as_it_was(column: sa.ColumnElement[str | None]) -> sa.ScalarSelect[str | None]:
+        return (
+            sa.select(column)
+            .where(then.pathway_id == latest.c.id, then.occurred_on <= as_of)
+            .order_by(then.sequence.desc())
+            .limit(1)
+            .scalar_subquery()
         )
-        .label("rank"),
-    ).subquery("latest")
-    last_sequence = (
-        sa.select(sa.func.max(PathwayEvent.sequence))
-        .where(PathwayEvent.pathway_id == latest.c.pathway_id, PathwayEvent.occurred_on <= as_of)
-        .correlate(latest)
-        .scalar_subquery()
-    )
-    year = sa.extract("year", latest.c.entry_on)
-    month = sa.extract("month", latest.c.entry_on)
-    reason = PathwayEvent.details["reason"].as_string()
+
+    state = sa.case((current, latest.c.state), else_=as_it_was(then.to_state))
+    reason = sa.case((current, latest.c.exit_reason), else_=as_it_was(then.details["reason"].as_string()))
     rows = session.execute(
-        sa.select(year, month, PathwayEvent.to_state, reason, sa.func.count())
-        .select_from(latest)
-        .join(
-            PathwayEvent,
-            sa.and_(PathwayEvent.pathway_id == latest.c.pathway_id, PathwayEvent.sequence == last_sequence),
-        )
-        .where(latest.c.rank == 1)
-        .group_by(year, month, PathwayEvent.to_state, reason)
+        sa.select(year, month, state, reason, sa.func.count())
+        .where(begun)
+        .group_by(year, month, state, reason)
     ).all()
+    return _by_quarter([tuple(row) for row in rows])
+
+
+def _by_quarter(rows: Sequence[Sequence[Any]]) -> list[Cohort]:
+    """(year, month, state, exit reason, count) rows gathered by quarter, oldest first."""
     by_quarter: dict[tuple[int, int], Cohort] = {}
-    for row_year, row_month, state, reason_code, count in rows:
+    for row_year, row_month, row_state, reason_code, count in rows:
         key = (int(row_year), (int(row_month) - 1) // 3 + 1)
         cohort = by_quarter.setdefault(key, Cohort(*key, outcomes=dict.fromkeys((k for k, _ in OUTCOMES), 0)))
-        cohort.outcomes[_outcome(State(state), reason_code)] += count
+        cohort.outcomes[_outcome(State(row_state), reason_code)] += count
     return [by_quarter[key] for key in sorted(by_quarter)]
 
 
-def adviser_loads(session: Session, platform_id: int, *, today: date | None = None) -> list[AdviserLoad]:
-    """Each active conseiller of the platform with their pathways in progress and those with an alert."""
-    today = today or clock.today()
-    any_alert = sa.or_(*alert_conditions(session, today).values())
+def _advisers(platform_id: int) -> sa.Select:
+    """The platform's conseillers by name: the active ones, and an inactive one still holding pathways."""
+    holding = sa.exists().where(Pathway.adviser_id == User.id, Pathway.state.not_in(TERMINAL_STATES))
+    return (
+        sa.select(User.id, User.full_name, User.email)
+        .where(
+            User.platform_id == platform_id,
+            User.role == Role.ADVISER,
+            # An inactive conseiller still holding pathways is listed, to be reassigned.
+            sa.or_(User.is_active.is_(True), holding),
+        )
+        .order_by(User.full_name, User.email, User.id)
+    )
+
+
+def _loads(
+    session: Session, platform_id: int, advisers: Sequence[sa.Row], today: date | None
+) -> list[AdviserLoad]:
+    """``advisers`` (id, name, e-mail) with their pathways in progress and those with an alert."""
+    any_alert = sa.or_(*alert_conditions(session, today or clock.today()).values())
     counts: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
-    rows = session.execute(
+    for adviser_id, in_progress, with_alert in session.execute(
         sa.select(
             Pathway.adviser_id,
             sa.func.count(),
@@ -254,21 +286,31 @@ def adviser_loads(session: Session, platform_id: int, *, today: date | None = No
         )
         .where(
             Pathway.platform_id == platform_id,
-            Pathway.adviser_id.is_not(None),
+            Pathway.adviser_id.in_([row[0] for row in advisers]),
             Pathway.state.not_in(TERMINAL_STATES),
         )
         .group_by(Pathway.adviser_id)
-    ).all()
-    for adviser_id, in_progress, with_alert in rows:
+    ):
         counts[adviser_id] = (in_progress, int(with_alert))
-    advisers = session.execute(
-        sa.select(User.id, User.full_name, User.email)
-        .where(
-            User.platform_id == platform_id,
-            User.role == Role.ADVISER,
-            # An inactive conseiller still holding pathways is listed, to be reassigned.
-            sa.or_(User.is_active.is_(True), User.id.in_(list(counts))),
-        )
-        .order_by(User.full_name, User.email)
-    ).all()
     return [AdviserLoad(uid, name or email, *counts[uid]) for uid, name, email in advisers]
+
+
+def adviser_loads(session: Session, platform_id: int, *, today: date | None = None) -> list[AdviserLoad]:
+    """Each active conseiller of the platform with their pathways in progress and those with an alert."""
+    return _loads(session, platform_id, session.execute(_advisers(platform_id)).all(), today)
+
+
+def adviser_loads_page(
+    session: Session,
+    platform_id: int,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    today: date | None = None,
+) -> Paged[AdviserLoad]:
+    """``adviser_loads``, a page at a time (a large platform has thousands of conseillers)."""
+    query = _advisers(platform_id)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    window = PageWindow.of(total, page, page_size)
+    advisers = session.execute(query.limit(window.size).offset(window.offset)).all()
+    return Paged.of(_loads(session, platform_id, advisers, today), window)

@@ -28,6 +28,7 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
+from pathways.services import summary
 from pathways.services.pathway import InvalidInput, move, open_pathway, record_step
 from pathways.states import TERMINAL_STATES, MoveRequest, State, Trigger
 from pathways.vocabulary import (
@@ -176,6 +177,7 @@ def record_immersion_assessment(
     immersion.employer_feedback = (employer_feedback or "").strip() or None
     immersion.leads_to = leads_to
     session.flush()
+    summary.refresh(session, immersion.pathway_id)  # an assessed PMSMP raises no alert
     pathway = session.get(Pathway, immersion.pathway_id)
     audit.record(
         session,

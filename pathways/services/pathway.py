@@ -65,6 +65,7 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
+from pathways.services import summary
 from pathways.states import (
     CHECKPOINT_EARLIEST_DAYS,
     CHECKPOINT_MONTHS,
@@ -386,6 +387,7 @@ def _append_event(
         # Reread on next access rather than serve a history without this event.
         session.expire(pathway, ["events"])
     pathway.last_event_on = occurred_on
+    summary.after_event(session, pathway, trigger, occurred_on, details.get("reason"), first=sequence == 1)
     return event
 
 
@@ -843,6 +845,9 @@ def move(
     _flush_or_conflict(session)
     if pathway.state in TERMINAL_STATES:
         _cancel_pending_steps(session, pathway, actor, day, keep=confirming)
+    if step.records or request.trigger is Trigger.END_CONTRACT or pathway.state in TERMINAL_STATES:
+        # Checkpoints, PMSMPs, trainings or planned steps changed: what the alerts look at.
+        summary.refresh(session, pathway.id)
     return event
 
 
@@ -987,6 +992,7 @@ def plan_step(session: Session, pathway: Pathway, request: MoveRequest, actor: U
     # An orientation week shows its planned participants on its list.
     session.add_all(r for r in step.records if isinstance(r, OrientationParticipant))
     _flush_or_conflict(session)
+    summary.refresh(session, pathway.id)
     audit.record(
         session,
         actor,
@@ -1018,6 +1024,7 @@ def confirm_planned_step(session: Session, planned: PlannedStep, actor: User | N
     event = move(session, pathway, request_from_json(planned.request), actor, confirming=planned)
     _decide(planned, PlannedStepStatus.CONFIRMED, actor, event)
     _flush_or_conflict(session)
+    summary.refresh(session, pathway.id)
     audit.record(
         session,
         actor,
@@ -1047,6 +1054,7 @@ def replan_step(
         planned.planned_on = day
         _decide(planned, PlannedStepStatus.CONFIRMED, actor, event)
         _flush_or_conflict(session)
+        summary.refresh(session, pathway.id)
         return event
     step, messages = _plan_refusals(session, pathway, request, replacing=planned)
     if messages or step.day is None:
@@ -1058,6 +1066,7 @@ def replan_step(
     planned.request = request_to_json(replace(request, occurred_on=None))
     planned.planned_on = step.day
     _flush_or_conflict(session)
+    summary.refresh(session, pathway.id)
     audit.record(
         session,
         actor,
@@ -1080,6 +1089,7 @@ def cancel_planned_step(session: Session, planned: PlannedStep, actor: User | No
     _drop_planned_participant(session, pathway, planned)
     _decide(planned, PlannedStepStatus.CANCELLED, actor)
     _flush_or_conflict(session)
+    summary.refresh(session, pathway.id)
     audit.record(
         session,
         actor,
@@ -1416,6 +1426,7 @@ def add_training_in_employment(
     )
     session.add(record)
     session.flush()  # the audit entry names the training
+    summary.refresh(session, pathway.id)
     audit.record(
         session,
         actor,
@@ -1455,6 +1466,7 @@ def record_checkpoint(
     checkpoint.action_taken = (action_taken or "").strip() or None
     checkpoint.recorded_by_id = actor.id if actor else None
     session.flush()
+    summary.refresh(session, checkpoint.pathway_id)
     audit.record(
         session,
         actor,

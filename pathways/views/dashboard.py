@@ -15,11 +15,12 @@ from pathways.extensions import db
 from pathways.forms.base import optional_int, options, perform
 from pathways.forms.confirm import confirmed
 from pathways.forms.pathway import ReassignForm, adviser_choices
+from pathways.paging import page_argument
 from pathways.security.access import get_platform_user_or_404, pathway_scope, roles_required
 from pathways.security.ids import parse_id
 from pathways.services.attendance import recent_attendance
 from pathways.services.caseload import Alert, alert_counts, reassign_caseload
-from pathways.services.dashboard import OUTCOMES, adviser_loads, cohorts, funnel
+from pathways.services.dashboard import OUTCOMES, adviser_loads, adviser_loads_page, cohorts, funnel
 from pathways.vocabulary import Role
 from pathways.wording import count, de
 
@@ -74,7 +75,8 @@ def index() -> str:
         steps=steps,
         cohorts=cohort_rows,
         outcomes=OUTCOMES,
-        loads=adviser_loads(session, platform_id),
+        loads=adviser_loads_page(session, platform_id, page=page_argument(request.args.get("page"))),
+        loads_url=lambda page: url_for("dashboard.index", page=page, _anchor="portefeuilles"),
         counts=counts,
         alerts=list(Alert),
         charts=charts,

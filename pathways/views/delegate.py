@@ -13,7 +13,7 @@ from pathways.forms.sessions import PersonForm
 from pathways.models import InfoSession, OrientationWeek, Person
 from pathways.security.access import pathway_scope, roles_required
 from pathways.services.attendance import recent_attendance
-from pathways.services.caseload import CaseloadFilters, caseload
+from pathways.services.caseload import caseload, state_counts
 from pathways.services.pathway import open_pathway
 from pathways.services.person import PossibleDuplicate, create_person
 from pathways.services.workspace import current_and_upcoming_weeks, session_visibility, upcoming_info_sessions
@@ -33,10 +33,7 @@ def home() -> str:
     territory_ids = [t.id for t in current_user.territories]
     today = clock.today()
     scope = pathway_scope(current_user)
-    by_state = {
-        state: caseload(session, scope, CaseloadFilters(state=state), page_size=1).total
-        for state in (State.REFERRED, State.INFO_SESSION, State.ORIENTATION)
-    }
+    by_state = state_counts(session, scope, (State.REFERRED, State.INFO_SESSION, State.ORIENTATION))
     attendance = recent_attendance(
         session,
         current_user.platform_id,

@@ -1,6 +1,8 @@
-"""The command line: create-platform, create-user, seed-demo, and their errors."""
+"""The command line: create-platform, create-user, seed-demo, rebuild-summaries, and their errors."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -159,3 +161,27 @@ def test_seed_demo_refuses_a_senseless_size(app, session) -> None:
     assert result.exit_code == 2
     assert "entre 1 et 5 000 personnes" in result.output
     assert session.scalar(sa.select(sa.func.count()).select_from(Platform)) == 0
+
+
+def test_rebuild_summaries_finds_and_mends_a_summary_changed_behind_the_services(app, session) -> None:
+    assert run(app, "seed-demo", "--persons", "12").exit_code == 0
+    assert run(app, "rebuild-summaries", "--check").output.endswith("0 écart(s).\n")
+    pathway = session.scalar(sa.select(Pathway).where(Pathway.state != State.REFERRED).order_by(Pathway.id))
+    session.execute(
+        sa.update(Pathway)
+        .where(Pathway.id == pathway.id)
+        .values(last_contact_on=date(2000, 1, 1), step_on=None)
+    )
+    session.commit()
+    slug = session.scalar(sa.select(Platform.slug).order_by(Platform.id))
+    found = run(app, "rebuild-summaries", "--check", "--platform", slug)
+    assert found.exit_code == 1
+    assert f"Parcours {pathway.id} : last_contact_on vaut 2000-01-01, recalculé" in found.output
+    done = run(app, "rebuild-summaries")
+    assert done.exit_code == 0
+    assert "Résumé recalculé pour" in done.output
+    assert run(app, "rebuild-summaries", "--check").exit_code == 0
+    unknown = run(app, "rebuild-summaries", "--platform", "nulle-part")
+    assert unknown.exit_code == 1
+    assert "La plateforme « nulle-part » n'existe pas." in unknown.output
+    assert "Traceback" not in unknown.output

@@ -171,3 +171,17 @@ def test_reference_lists(session, world, login):
     session.commit()
     assert client.get(f"/referentiels/employeurs/{other.employer.id}").status_code == 404
     assert login(world.delegate).get("/referentiels/").status_code == 404
+
+
+def test_a_person_who_came_back_counts_once_at_their_latest_pathway(session, world):
+    person = factories.make_person(session, world)
+    factories.make_pathway(session, world, State.EXITED, start=date(2025, 2, 10), person=person)
+    factories.make_pathway(session, world, State.ORIENTATION, start=date(2026, 1, 5), person=person)
+    session.flush()
+    for as_of in (None, TODAY - timedelta(days=1)):  # today reads the summary; a past day, the history too
+        rows = {c.label: c for c in cohorts(session, [world.platform.id], as_of=as_of)}
+        assert set(rows) == {"T1 2026"}
+        assert rows["T1 2026"].outcomes["in_progress"] == 1
+        assert rows["T1 2026"].total == 1
+    # Before coming back, the latest pathway had not begun: the person is not counted yet.
+    assert cohorts(session, [world.platform.id], as_of=date(2025, 12, 31)) == []

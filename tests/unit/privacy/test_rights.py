@@ -11,7 +11,7 @@ from pathways.models import AuditEntry, Pathway, Person
 from pathways.privacy import rights
 from pathways.privacy.anonymise import OpenPathway
 from pathways.security.access import pathway_scope
-from pathways.services.caseload import Alert, alert_counts, caseload
+from pathways.services.caseload import Alert, CaseloadFilters, alert_counts, caseload
 from pathways.services.pathway import InvalidInput
 from pathways.states import MoveRefused, State
 from tests.factories import make_pathway, make_world
@@ -38,6 +38,9 @@ def test_the_notice_given_is_recorded_and_the_caseload_flags_the_others(session,
     flagged = {row.pathway_id for row in page.rows if Alert.NOT_INFORMED in row.alerts}
     assert flagged == {not_yet.id}  # a finished pathway raises no alert
     assert alert_counts(session, pathway_scope(world.manager))[Alert.NOT_INFORMED] == 1
+    # Filtered on it, the list reads the joined person: the same pathway, counted once.
+    only = caseload(session, pathway_scope(world.manager), CaseloadFilters(alert=Alert.NOT_INFORMED))
+    assert (only.total, [row.pathway_id for row in only.rows]) == (1, [not_yet.id])
     assert finished.id not in flagged
     with pytest.raises(InvalidInput, match="futur"):
         rights.record_information(session, not_yet.person, on=date(2027, 1, 1), actor=world.delegate)
