@@ -377,6 +377,8 @@ def _one_person(context: _Context, index: int, total: int) -> None:
     if index % 40 == 7:
         rights.record_opposition(session, person, on=entry, actor=context.delegate)
     kind = FIELD_PATHS.get(index % 20)
+    if index == total - 1:
+        return  # the newest, referred a few days ago: her délégué has not met her yet
     if kind == "lyon":
         _lyon(context, pathway, entry)
     elif kind == "job_dating":
@@ -1158,8 +1160,10 @@ def _checkpoints_and_completion(context: _Context, pathway: Pathway, day: date, 
     ).all()
     for checkpoint in checkpoints:
         recorded_on = checkpoint.due_on + timedelta(days=rng.randint(0, 6))
-        # Some checkpoints are left overdue, as in real caseloads.
-        if recorded_on > context.today or rng.random() < 0.08:
+        if recorded_on > context.today:
+            return
+        # Some recent checkpoints are left overdue, as in real caseloads (older ones were caught up).
+        if checkpoint.due_on >= context.today - timedelta(days=45) and rng.random() < 0.15:
             return
         in_post = rng.random() < 0.88
         pathway_service.record_checkpoint(
@@ -1172,6 +1176,18 @@ def _checkpoints_and_completion(context: _Context, pathway: Pathway, day: date, 
             action_taken="Échange avec l'employeur." if in_post else "Reprise de la recherche d'emploi.",
         )
         if not in_post:
+            # The conseiller closes the contract the day she learns of it: the pathway looks for a job again.
+            _move(
+                context,
+                pathway,
+                MoveRequest(
+                    Trigger.END_CONTRACT,
+                    recorded_on,
+                    contract_end_reason=ContractEndReason.TRIAL_BROKEN_BY_EMPLOYER,
+                    comment="Rupture en fin de période d'essai.",
+                ),
+                adviser,
+            )
             return
     finish = add_months(day, 6)
     last = checkpoints[-1].recorded_on if checkpoints else None

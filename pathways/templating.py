@@ -92,6 +92,7 @@ def register(app: Flask) -> None:
         de=wording.de,
         que=wording.que,
         plural=wording.count,
+        noun=wording.noun,
         hour=wording.hour,
         hours=wording.hours,
         long_date=wording.long_date,

@@ -34,10 +34,14 @@ def que(word: str) -> str:
     return f"qu'{word}" if elides(word) else f"que {word}"
 
 
+def noun(number: int, singular: str, plural: str | None = None) -> str:
+    """The word that follows ``number``: French makes 0 and 1 singular."""
+    return singular if abs(number) < 2 else (plural or f"{singular}s")
+
+
 def count(number: int, singular: str, plural: str | None = None) -> str:
-    """« 0 participant·e », « 1 participant·e », « 2 participant·es » (French: 0 and 1 are singular)."""
-    word = singular if abs(number) < 2 else (plural or f"{singular}s")
-    return f"{number} {word}"
+    """« 0 participant·e », « 1 participant·e », « 2 participant·es »."""
+    return f"{number} {noun(number, singular, plural)}"
 
 
 def hour(moment: time | None) -> str:

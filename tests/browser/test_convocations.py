@@ -74,7 +74,7 @@ def test_a_session_is_convoked_and_a_person_answers_once(journey, world, live_ap
     page.check("seance-a-convoquer")
     page.page.click("button:has-text('Convoquer 2 personnes non convoquées')")
     expect(page.page.locator("main .fr-alert--success")).to_contain_text("2 personnes convoquées")
-    expect(page.page.locator("#convocations")).to_contain_text("Lettres à imprimer")
+    expect(page.page.locator("#convocations")).to_contain_text("à imprimer")
     page.check("seance-convoquee")
 
     def token_of(session):

@@ -41,7 +41,15 @@ def test_the_delegate_convokes_a_session_in_one_action_and_prints_the_letters(
     body = text(response)
     assert "3 personnes convoquées (1 par courriel, 2 par courrier : imprimez leurs lettres)." in body
     assert "Toutes les personnes de la liste sont convoquées." in body
-    assert "Lettres à imprimer pour les 2 personnes convoquées par courrier (PDF)" in body
+    # Counts agree with their number (French: 0 and 1 are singular).
+    for shown in (
+        "3</strong> inscrit·es",
+        "3</strong> convoqué·es",
+        "0</strong> confirmé·e<",
+        "0</strong> excusé·e<",
+    ):
+        assert shown in body, shown
+    assert "Les lettres à imprimer pour les 2 personnes convoquées par courrier (PDF)" in body
     statuses = session.scalars(sa.select(InfoSessionAttendance.status)).all()
     assert set(statuses) == {AttendanceStatus.CONVOKED}
     # Once more: nobody is convoked twice.
@@ -163,7 +171,7 @@ def test_contact_preferences_are_shown_and_edited_on_the_file(web_app, login, se
         "sms_allowed": "y",  # e-mail unticked: refused
     }
     response = client.post(f"/parcours/{pathway.id}/personne", data=data)
-    assert response.status_code == 302, text(response)[text(response).find("fr-alert"):][:600]
+    assert response.status_code == 302, text(response)[text(response).find("fr-alert") :][:600]
     session.expire_all()
     person = session.get(Person, person.id)
     assert (person.email_allowed, person.sms_allowed, person.contact_preferences_on) == (False, True, today)
