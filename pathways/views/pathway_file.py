@@ -94,10 +94,13 @@ def render_form(
     title: str,
     submit: str,
     intro: str | None = None,
-    status: int = 200,
+    status: int | None = None,
     template: str = "pathway/form.html",
     **context: Any,
 ) -> tuple[str, int]:
+    """The file's form page; a form sent back (a POST that did not go through) answers 422."""
+    if status is None:
+        status = 422 if request.method == "POST" else 200
     return (
         render_template(
             template,
@@ -225,8 +228,7 @@ def move(pathway_id: int, trigger: str) -> tuple[str, int] | Response:
         )
         if outcome.ok:
             return back_to_file(pathway, "historique", _step_done_message(pathway, outcome.value))
-    status = 422 if request.method == "POST" else 200
-    return render_form(pathway, form, title=title, submit="Enregistrer", status=status, **context)
+    return render_form(pathway, form, title=title, submit="Enregistrer", **context)
 
 
 # --- planned steps --------------------------------------------------------------------------
@@ -293,7 +295,6 @@ def replan(pathway_id: int, planned_id: int) -> tuple[str, int] | Response:
             f"Prévue le {planned.planned_on:%d/%m/%Y}. Un premier jour déjà passé enregistre l'étape "
             "elle-même, datée de ce jour."
         ),
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -348,7 +349,6 @@ def edit_person(pathway_id: int) -> tuple[str, int] | Response:
         title="Corriger l'identité et la situation",
         submit="Enregistrer les corrections",
         intro=PERSON_INTRO,
-        status=422 if request.method == "POST" else 200,
         template="pathway/person.html",
         duplicates=duplicates,
     )
@@ -385,7 +385,6 @@ def diagnostic(pathway_id: int) -> tuple[str, int] | Response:
             "Pour un parcours sans semaine du pôle orientation (guichet unique, entretien après une "
             "information collective…). Le dernier diagnostic dit si le projet est validé."
         ),
-        status=422 if request.method == "POST" else 200,
         template="pathway/diagnostic.html",
     )
 
@@ -419,7 +418,6 @@ def add_barrier(pathway_id: int) -> tuple[str, int] | Response:
         title="Signaler un frein périphérique",
         submit="Enregistrer le frein",
         intro="Pour un frein de santé, indiquez la catégorie et le statut seulement : jamais de diagnostic.",
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -452,7 +450,6 @@ def barrier_status(pathway_id: int, barrier_id: int) -> tuple[str, int] | Respon
         title=f"Frein « {barrier.category.label} » : changer le statut",
         submit="Enregistrer le statut",
         intro=f"Statut actuel : {barrier.status.label}.",
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -485,7 +482,6 @@ def add_referent(pathway_id: int) -> tuple[str, int] | Response:
         form,
         title="Ajouter un·e référent·e partenaire",
         submit="Ajouter",
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -522,7 +518,6 @@ def add_exchange(pathway_id: int) -> tuple[str, int] | Response:
         form,
         title="Enregistrer un échange tripartite",
         submit="Enregistrer l'échange",
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -584,7 +579,6 @@ def add_note(pathway_id: int) -> tuple[str, int] | Response:
         title="Ajouter une note",
         submit="Ajouter la note",
         intro=NOTE_REMINDER,
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -625,7 +619,6 @@ def immersion_assessment(pathway_id: int) -> tuple[str, int] | Response:
             f"PMSMP chez {immersion.employer.name}, du {immersion.starts_on:%d/%m/%Y} "
             f"au {immersion.ends_on:%d/%m/%Y}."
         ),
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -664,7 +657,6 @@ def training_result(pathway_id: int) -> tuple[str, int] | Response:
             "Un abandon ne clôt pas le parcours : la personne peut chercher un emploi, entrer dans "
             "une autre formation ou sortir."
         ),
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -697,7 +689,6 @@ def training_in_employment(pathway_id: int) -> tuple[str, int] | Response:
             "Une VAE, un CCP préparé après l'embauche… : la personne reste en suivi dans l'emploi. "
             "La formation d'un contrat d'apprentissage ou de professionnalisation s'indique avec le contrat."
         ),
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -730,7 +721,6 @@ def checkpoint(pathway_id: int, checkpoint_id: int) -> tuple[str, int] | Respons
         title=f"Point de suivi à {record.month} mois",
         submit="Enregistrer le point de suivi",
         intro=f"Prévu le {record.due_on:%d/%m/%Y}.",
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -770,7 +760,6 @@ def reassign(pathway_id: int) -> tuple[str, int] | Response:
             if pathway.adviser
             else "Aucun conseiller n'est encore désigné."
         ),
-        status=422 if request.method == "POST" else 200,
     )
 
 
