@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -356,6 +357,35 @@ def _flash_marks(outcome: Outcome[int]) -> None:
         flash("Présences non enregistrées : " + " ".join(reasons), "error")
 
 
+def _flash_outcome(outcome: Any, form: Any, done: Callable[[Any], str]) -> None:
+    """Say what the service did, or why it refused (its French messages)."""
+    if outcome.ok:
+        flash(done(outcome.value), "success")
+    else:
+        flash(" ".join(form.form_errors), "error")
+
+
+# How the audit trail names what a refused call-back was about.
+OBJECT_TYPES = {
+    InfoSessionAttendance: "info_session_attendance",
+    OrientationParticipant: "orientation_participant",
+}
+
+
+def _call_back(
+    form: CallBackForm,
+    model: type[InfoSessionAttendance] | type[OrientationParticipant],
+    visible_ids: list[int],
+) -> None:
+    """Note the call-back of the form's person, one the user sees (any other id is a refusal)."""
+    wanted = parse_id(form.record.data)
+    if wanted not in visible_ids:
+        refuse(OBJECT_TYPES[model], wanted)
+    record = db.session.get_one(model, wanted)
+    outcome = perform(form, lambda: answers.record_call_back(db.session, record, current_user))
+    _flash_outcome(outcome, form, lambda _value: "Rappel noté.")
+
+
 def _convoked_message(done: Convoked) -> str:
     parts = []
     if done.by_email:
@@ -408,10 +438,7 @@ def info_session_convoke(session_id: int) -> Response:
             db.session, info_session, [a.attendance_id for a in visible], current_user
         ),
     )
-    if outcome.ok:
-        flash(_convoked_message(outcome.value), "success")
-    else:
-        flash(" ".join(form.form_errors), "error")
+    _flash_outcome(outcome, form, _convoked_message)
     return redirect(url_for("sessions.info_session_show", session_id=info_session.id, _anchor="convocations"))
 
 
@@ -437,12 +464,7 @@ def info_session_called_back(session_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     visible, _hidden = info_session_attendees(db.session, info_session.id, pathway_scope(current_user))
-    wanted = parse_id(form.record.data)
-    if wanted not in {a.attendance_id for a in visible}:
-        refuse("info_session_attendance", wanted)
-    attendance = db.session.get_one(InfoSessionAttendance, wanted)
-    outcome = perform(form, lambda: answers.record_call_back(db.session, attendance, current_user))
-    flash("Rappel noté." if outcome.ok else " ".join(form.form_errors), "success" if outcome.ok else "error")
+    _call_back(form, InfoSessionAttendance, [a.attendance_id for a in visible])
     return redirect(
         _back_to(
             request.form.get("retour"),
@@ -723,10 +745,7 @@ def week_convoke(week_id: int) -> Response:
             db.session, week, [p.participant_id for p in visible], current_user
         ),
     )
-    if outcome.ok:
-        flash(_convoked_message(outcome.value), "success")
-    else:
-        flash(" ".join(form.form_errors), "error")
+    _flash_outcome(outcome, form, _convoked_message)
     return redirect(url_for("sessions.week_show", week_id=week.id, _anchor="convocations"))
 
 
@@ -751,12 +770,7 @@ def week_called_back(week_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     visible, _hidden = week_participants(db.session, week.id, pathway_scope(current_user))
-    wanted = parse_id(form.record.data)
-    if wanted not in {p.participant_id for p in visible}:
-        refuse("orientation_participant", wanted)
-    participant = db.session.get_one(OrientationParticipant, wanted)
-    outcome = perform(form, lambda: answers.record_call_back(db.session, participant, current_user))
-    flash("Rappel noté." if outcome.ok else " ".join(form.form_errors), "success" if outcome.ok else "error")
+    _call_back(form, OrientationParticipant, [p.participant_id for p in visible])
     return redirect(
         _back_to(
             request.form.get("retour"), url_for("sessions.week_show", week_id=week.id, _anchor="participants")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from itsdangerous import URLSafeSerializer
 
 from pathways import clock
-from pathways.models import AuditEntry, InfoSessionAttendance, LoginAttempt
+from pathways.models import AuditEntry, InfoSessionAttendance, LoginAttempt, OrientationParticipant
 from pathways.services import answers, convocations
+from pathways.services import sessions as session_service
+from pathways.services.enrolment import join_orientation_week
+from pathways.states import State
 from pathways.vocabulary import AttendanceStatus, InvitationAnswer
+from tests.factories import make_pathway
 from tests.unit.messaging.conftest import make_upcoming_session
 
 PEOPLE = [
@@ -206,3 +211,54 @@ def test_the_delegate_sees_the_answers_and_notes_the_call_back(
     session.expire_all()
     assert session.get(InfoSessionAttendance, case.attendances[0].id).called_back_on == today
     assert "TRAORÉ-SECRET" not in client.get("/agenda/").get_data(as_text=True)
+
+
+def test_a_week_call_back_is_noted_once_and_nobody_outside_the_list_is_reached(
+    app, session, today, monkeypatch
+) -> None:
+    """The week's call-back goes through the same rule; an id the délégué does not see changes nothing."""
+    from tests.security.scene import login
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    case = make_upcoming_session(session, today, people=[])
+    world = case.world
+    week = session_service.create_orientation_week(
+        session,
+        world.platform,
+        starts_on=today + timedelta(days=14),
+        starts_at=time(9, 0),
+        ends_at=time(16, 30),
+        place="Pôle orientation de Mantes",
+        seats=10,
+        actor=world.delegate,
+        territory_id=world.territory.id,
+    )
+    pathway = make_pathway(session, world, State.REFERRED, start=today - timedelta(days=10))
+    join_orientation_week(session, week, pathway, availability_confirmed=True, actor=world.delegate)
+    participant = session.scalars(sa.select(OrientationParticipant)).one()
+    convocations.convoke_week(session, week, [participant.id], world.delegate, deliver=False)
+    session.commit()
+    client = app.test_client()
+    login(client, world.delegate)
+    url = f"/pole-orientation/{week.id}/rappels"
+
+    def page(response) -> str:
+        return html.unescape(response.get_data(as_text=True))
+
+    # Not asked for: refused in French, nothing noted.
+    refused = page(client.post(url, data={"record": participant.id}, follow_redirects=True))
+    assert "Cette personne n'a pas demandé à être rappelée." in refused
+    # An id that is not one of the week's people (the next one, nobody's) is refused.
+    assert client.post(url, data={"record": participant.id + 1}).status_code == 404
+    session.expire_all()
+    assert session.get(OrientationParticipant, participant.id).called_back_on is None
+
+    invitation = answers.read_token(session, convocations.week_convocation(session, participant).token)
+    answers.record_answer(session, invitation, InvitationAnswer.CALL_BACK, "Après 17 h")
+    session.commit()
+    done = page(client.post(url, data={"record": participant.id}, follow_redirects=True))
+    assert "Rappel noté." in done
+    session.expire_all()
+    assert session.get(OrientationParticipant, participant.id).called_back_on == today
+    again = page(client.post(url, data={"record": participant.id}, follow_redirects=True))
+    assert "Le rappel est déjà noté" in again
