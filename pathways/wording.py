@@ -81,11 +81,6 @@ def long_date(day: date) -> str:
     return f"{DAY_NAMES[day.weekday()]} {number} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
-def month_year(day: date) -> str:
-    """« mars 2026 »."""
-    return f"{MONTH_NAMES[day.month - 1]} {day.year}"
-
-
 def percent(value: float | None) -> str:
     """« 12,5 % » (a narrow no-break space before the sign); « — » when there is no rate."""
     if value is None:

@@ -287,10 +287,6 @@ class RowPlan:
     checkpoints: dict[int, bool] = field(default_factory=dict)
 
     @property
-    def has_orientation_week(self) -> bool:
-        return any(step.trigger is Trigger.START_ORIENTATION for step in self.steps)
-
-    @property
     def current_contract(self) -> ContractColumns | None:
         return self.contracts[-1] if self.contracts else None
 

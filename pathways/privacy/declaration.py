@@ -843,12 +843,3 @@ def categories_about(subject: Subject) -> list[Category]:
     """The categories that hold data about ``subject``."""
     seen = {declared.field.category for declared in personal_fields() if declared.subject is subject}
     return [category for category in Category if category in seen]
-
-
-def labels_in(category: Category, subject: Subject | None = None) -> list[str]:
-    """The French labels of the fields of ``category`` (of ``subject``'s data if given)."""
-    return [
-        declared.field.label
-        for declared in personal_fields()
-        if declared.field.category is category and (subject is None or declared.subject is subject)
-    ]

@@ -98,9 +98,7 @@ class PrivacySettings:
             bool(config.get("SESSION_COOKIE_SECURE")),
             int(config.get("JOBS_FILE_HOURS") or 24),
             config.get("MAIL_SERVER") if config.get("MAIL_BACKEND") == "smtp" else None,
-            urlsplit(config["SMS_API_URL"]).hostname
-            if config.get("SMS_API_URL") and config.get("SMS_API_KEY")
-            else None,
+            _sms_host(config.get("SMS_API_URL"), config.get("SMS_API_KEY")),
         )
 
 

@@ -124,3 +124,28 @@ def test_the_register_names_the_message_providers_configured() -> None:
     assert "Service d'envoi des courriels (smtp.plateforme.fr)" in sending
     assert "Prestataire d'envoi des SMS (api.sms.fr)" in sending
     assert "n'appelle aucun service extérieur" not in sending
+
+
+def test_the_register_reads_the_providers_from_the_configuration(app, monkeypatch) -> None:
+    for key, value in {"MAIL_BACKEND": "capture", "MAIL_SERVER": None, "SMS_API_URL": None}.items():
+        monkeypatch.setitem(app.config, key, value)
+    with app.app_context():
+        assert (
+            PrivacySettings.of_current_app().mail_server,
+            PrivacySettings.of_current_app().sms_provider,
+        ) == (
+            None,
+            None,
+        )
+    for key, value in {
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "smtp.plateforme.fr",
+        "SMS_API_URL": "https://api.sms.fr/v1/messages",
+        "SMS_API_KEY": None,  # without its key the SMS channel is closed: no provider is called
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    with app.app_context():
+        settings = PrivacySettings.of_current_app()
+        assert (settings.mail_server, settings.sms_provider) == ("smtp.plateforme.fr", None)
+        monkeypatch.setitem(app.config, "SMS_API_KEY", "secret")
+        assert PrivacySettings.of_current_app().sms_provider == "api.sms.fr"
