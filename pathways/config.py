@@ -114,7 +114,7 @@ def _positive_int(variable: str, default: int) -> int:
     if not value:
         return default
     if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{variable} must be a whole number of at least 1, not {value!r}")
+        raise ValueError(f"{variable} doit être un nombre entier d'au moins 1, et non {value!r}.")
     return int(value)
 
 

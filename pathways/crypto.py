@@ -69,11 +69,14 @@ def encryption_keys(instance_path: Path) -> tuple[str, ...]:
 @lru_cache(maxsize=8)
 def _keyring(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
-        raise BadKeys("no encryption key")
+        raise BadKeys("Aucune clé de chiffrement : réglez PATHWAYS_ENCRYPTION_KEYS (voir le README).")
     try:
         return MultiFernet([Fernet(key.encode("ascii")) for key in keys])
     except (ValueError, UnicodeEncodeError) as error:
-        raise BadKeys("an encryption key is not a Fernet key (32 bytes, url-safe base64)") from error
+        raise BadKeys(
+            "Une clé de PATHWAYS_ENCRYPTION_KEYS n'est pas une clé Fernet (32 octets en base64 url-safe) : "
+            "générez-la comme le dit le README."
+        ) from error
 
 
 _default_keys: tuple[str, ...] = ()

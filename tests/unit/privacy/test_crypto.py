@@ -131,8 +131,10 @@ def test_key_rotation_then_reencrypt(session, recorded, app: Flask) -> None:
 
 
 def test_bad_keys_stop_the_start() -> None:
-    with pytest.raises(crypto.BadKeys):
+    with pytest.raises(crypto.BadKeys, match="n'est pas une clé Fernet"):
         crypto.configure(["not a key"])
+    with pytest.raises(crypto.BadKeys, match="Aucune clé de chiffrement"):
+        crypto.configure([])
     crypto.configure([TEST_ENCRYPTION_KEY])
     assert crypto.parse_keys(" a, ,b ") == ("a", "b")
 
@@ -144,3 +146,13 @@ def test_development_key_generated_once(tmp_path, monkeypatch) -> None:
     assert (tmp_path / crypto.KEYS_FILE).stat().st_mode & 0o777 == 0o600
     monkeypatch.setenv("PATHWAYS_ENCRYPTION_KEYS", f"{TEST_ENCRYPTION_KEY}, {first[0]}")
     assert crypto.encryption_keys(tmp_path) == (TEST_ENCRYPTION_KEY, first[0])
+
+
+def test_a_retention_setting_that_is_not_a_number_stops_the_start_in_french(monkeypatch) -> None:
+    from pathways.config import _positive_int
+
+    monkeypatch.setenv("PATHWAYS_RETENTION_MONTHS", "abc")
+    with pytest.raises(ValueError, match="doit être un nombre entier d'au moins 1"):
+        _positive_int("PATHWAYS_RETENTION_MONTHS", 24)
+    monkeypatch.setenv("PATHWAYS_RETENTION_MONTHS", "18")
+    assert _positive_int("PATHWAYS_RETENTION_MONTHS", 24) == 18
