@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pathways.models.base import Base, StrEnumType, UTCDateTime, created_at, int_pk
@@ -28,6 +29,16 @@ class Invitation:
     answer_reason: Mapped[str | None] = mapped_column(sa.String(ANSWER_REASON_LENGTH))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     called_back_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    @hybrid_property
+    def awaiting_call_back(self) -> bool:
+        """The person asked to be called back and nobody has yet (the agenda's and the counts' rule)."""
+        return self.answer is InvitationAnswer.CALL_BACK and self.called_back_on is None
+
+    @awaiting_call_back.inplace.expression
+    @classmethod
+    def _awaiting_call_back_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(cls.answer == InvitationAnswer.CALL_BACK, cls.called_back_on.is_(None))
 
 
 ORIENTATION_WEEK_DAYS = 5

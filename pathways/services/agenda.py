@@ -65,7 +65,7 @@ from pathways.services.caseload import (
 )
 from pathways.services.pathway import InvalidInput
 from pathways.states import TERMINAL_STATES, Trigger
-from pathways.vocabulary import AttendanceStatus, InvitationAnswer, PlannedStepStatus
+from pathways.vocabulary import AttendanceStatus, PlannedStepStatus
 
 DAYS = 7
 
@@ -440,8 +440,7 @@ def _call_backs(
             InfoSession.platform_id == platform_id,
             visibility_sessions,
             in_scope,
-            InfoSessionAttendance.answer == InvitationAnswer.CALL_BACK,
-            InfoSessionAttendance.called_back_on.is_(None),
+            InfoSessionAttendance.awaiting_call_back,
             InfoSession.held_on >= since,
         )
     ):
@@ -475,8 +474,7 @@ def _call_backs(
             OrientationWeek.platform_id == platform_id,
             visibility_weeks,
             scope,
-            OrientationParticipant.answer == InvitationAnswer.CALL_BACK,
-            OrientationParticipant.called_back_on.is_(None),
+            OrientationParticipant.awaiting_call_back,
             OrientationWeek.starts_on >= since - timedelta(days=ORIENTATION_WEEK_DAYS - 1),
         )
     ):

@@ -93,10 +93,7 @@ def info_session_counts(session: Session, session_ids: Iterable[int]) -> dict[in
     counts: dict[int, AttendanceCounts] = {}
     if not ids:
         return counts
-    pending_call = sa.and_(
-        InfoSessionAttendance.answer == InvitationAnswer.CALL_BACK,
-        InfoSessionAttendance.called_back_on.is_(None),
-    )
+    pending_call = InfoSessionAttendance.awaiting_call_back
     for session_id, status, number, to_call in session.execute(
         sa.select(
             InfoSessionAttendance.session_id,

@@ -256,9 +256,12 @@ def test_a_week_call_back_is_noted_once_and_nobody_outside_the_list_is_reached(
     invitation = answers.read_token(session, convocations.week_convocation(session, participant).token)
     answers.record_answer(session, invitation, InvitationAnswer.CALL_BACK, "Après 17 h")
     session.commit()
+    name = pathway.person.last_name.upper()
+    assert name in page(client.get("/agenda/"))  # to call back, on the délégué's agenda
     done = page(client.post(url, data={"record": participant.id}, follow_redirects=True))
     assert "Rappel noté." in done
     session.expire_all()
     assert session.get(OrientationParticipant, participant.id).called_back_on == today
+    assert name not in page(client.get("/agenda/"))
     again = page(client.post(url, data={"record": participant.id}, follow_redirects=True))
     assert "Le rappel est déjà noté" in again
