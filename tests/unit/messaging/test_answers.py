@@ -11,11 +11,13 @@ import sqlalchemy as sa
 from itsdangerous import URLSafeSerializer
 
 from pathways import clock
-from pathways.models import AuditEntry, InfoSessionAttendance, LoginAttempt, OrientationParticipant
+from pathways.models import AuditEntry, InfoSessionAttendance, LoginAttempt, OrientationParticipant, Pathway
+from pathways.privacy.anonymise import Reason, anonymise_person
 from pathways.services import answers, convocations
+from pathways.services import pathway as pathway_service
 from pathways.services import sessions as session_service
 from pathways.services.enrolment import join_orientation_week
-from pathways.states import State
+from pathways.states import ExitReason, MoveRequest, State, Trigger
 from pathways.vocabulary import AttendanceStatus, InvitationAnswer
 from tests.factories import make_pathway
 from tests.unit.messaging.conftest import make_upcoming_session
@@ -150,6 +152,28 @@ def test_tampered_and_expired_links_are_refused_in_french(app, session, today, c
     assert expired.status_code == 410
     assert "Lien expiré" in expired.get_data(as_text=True)
     assert "Aminata" not in expired.get_data(as_text=True)
+
+
+def test_an_erased_person_s_link_opens_nothing(app, session, today, convoked) -> None:
+    """Issue 12 meets 11: once the person's data is erased, her convocation's link is no link at all."""
+    case, token = convoked
+    person = case.persons[0]
+    pathway = session.scalars(sa.select(Pathway).where(Pathway.person_id == person.id)).one()
+    client = app.test_client()
+    assert "Aminata" in _page(client, token).get_data(as_text=True)
+    pathway_service.move(
+        session,
+        pathway,
+        MoveRequest(Trigger.EXIT, today, exit_reason=ExitReason.OTHER, comment="Demande d'effacement"),
+        case.world.delegate,
+    )
+    anonymise_person(session, person, reason=Reason.REQUEST, actor=case.world.manager)
+    session.commit()
+    gone = _page(client, token)
+    assert gone.status_code == 404
+    assert "Lien non valide" in gone.get_data(as_text=True)
+    with pytest.raises(answers.LinkInvalid):
+        answers.read_token(session, token)
 
 
 def test_guessing_links_is_throttled_like_the_login(app, session, today, convoked) -> None:
