@@ -14,14 +14,23 @@ from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from pathways.models import InfoSession, InfoSessionAttendance, Person
+from pathways.models import (
+    InfoSession,
+    InfoSessionAttendance,
+    OrientationParticipant,
+    OrientationWeek,
+    Pathway,
+    Person,
+)
 from pathways.services import sessions as session_service
-from pathways.services.enrolment import register_at_info_session
-from tests.factories import World, make_person, make_world
+from pathways.services.enrolment import join_orientation_week, register_at_info_session
+from pathways.states import State
+from tests.factories import World, make_pathway, make_person, make_world
 
 
 @dataclass
@@ -152,3 +161,26 @@ def make_upcoming_session(
     ]
     session.commit()
     return Convocable(world, info_session, persons, attendances)
+
+
+def make_week_participant(
+    session: Session, world: World, starts_on: date, referred_on: date
+) -> tuple[OrientationWeek, Pathway, OrientationParticipant]:
+    """An orientation week starting ``starts_on`` and one pathway (referred on ``referred_on``) taking part."""
+    week = session_service.create_orientation_week(
+        session,
+        world.platform,
+        starts_on=starts_on,
+        starts_at=time(9, 0),
+        ends_at=time(16, 30),
+        place="Pôle orientation de Mantes",
+        seats=10,
+        actor=world.delegate,
+        territory_id=world.territory.id,
+    )
+    pathway = make_pathway(session, world, State.REFERRED, start=referred_on)
+    join_orientation_week(session, week, pathway, availability_confirmed=True, actor=world.delegate)
+    participant = session.scalars(
+        sa.select(OrientationParticipant).where(OrientationParticipant.pathway_id == pathway.id)
+    ).one()
+    return week, pathway, participant

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,12 +15,9 @@ from pathways.models import AuditEntry, InfoSessionAttendance, LoginAttempt, Ori
 from pathways.privacy.anonymise import Reason, anonymise_person
 from pathways.services import answers, convocations
 from pathways.services import pathway as pathway_service
-from pathways.services import sessions as session_service
-from pathways.services.enrolment import join_orientation_week
-from pathways.states import ExitReason, MoveRequest, State, Trigger
+from pathways.states import ExitReason, MoveRequest, Trigger
 from pathways.vocabulary import AttendanceStatus, InvitationAnswer
-from tests.factories import make_pathway
-from tests.unit.messaging.conftest import make_upcoming_session
+from tests.unit.messaging.conftest import make_upcoming_session, make_week_participant
 
 PEOPLE = [
     {
@@ -246,20 +243,9 @@ def test_a_week_call_back_is_noted_once_and_nobody_outside_the_list_is_reached(
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     case = make_upcoming_session(session, today, people=[])
     world = case.world
-    week = session_service.create_orientation_week(
-        session,
-        world.platform,
-        starts_on=today + timedelta(days=14),
-        starts_at=time(9, 0),
-        ends_at=time(16, 30),
-        place="Pôle orientation de Mantes",
-        seats=10,
-        actor=world.delegate,
-        territory_id=world.territory.id,
+    week, pathway, participant = make_week_participant(
+        session, world, today + timedelta(days=14), today - timedelta(days=10)
     )
-    pathway = make_pathway(session, world, State.REFERRED, start=today - timedelta(days=10))
-    join_orientation_week(session, week, pathway, availability_confirmed=True, actor=world.delegate)
-    participant = session.scalars(sa.select(OrientationParticipant)).one()
     convocations.convoke_week(session, week, [participant.id], world.delegate, deliver=False)
     session.commit()
     client = app.test_client()

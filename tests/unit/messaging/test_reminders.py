@@ -18,7 +18,7 @@ from pathways.states import State
 from pathways.vocabulary import InvitationAnswer, JobStatus, MessageChannel, MessageKind, MessageStatus
 from pathways.workdays import working_days_before
 from tests.factories import make_pathway
-from tests.unit.messaging.conftest import make_upcoming_session
+from tests.unit.messaging.conftest import make_upcoming_session, make_week_participant
 
 
 def freeze(monkeypatch: pytest.MonkeyPatch, day: date, hour: int, minute: int = 0) -> datetime:
@@ -148,23 +148,12 @@ def test_a_week_is_reminded_before_and_on_the_morning_of_its_first_day(
     freeze(monkeypatch, monday, 9)
     case = make_upcoming_session(session, monday, people=[], days_ahead=3)
     world = case.world
-    week = session_service.create_orientation_week(
-        session,
-        world.platform,
-        starts_on=date(2026, 6, 29),
-        starts_at=time(9, 0),
-        ends_at=time(16, 30),
-        place="Pôle orientation de Mantes",
-        seats=10,
-        actor=world.delegate,
-        territory_id=world.territory.id,
+    week, pathway, participant = make_week_participant(
+        session, world, date(2026, 6, 29), monday - timedelta(days=10)
     )
-    pathway = make_pathway(session, world, State.REFERRED, start=monday - timedelta(days=10))
     pathway.person.email = "semaine@exemple.test"
     pathway.person.phone = "06 11 22 33 44"
     pathway.person.sms_allowed = True
-    join_orientation_week(session, week, pathway, availability_confirmed=True, actor=world.delegate)
-    participant = session.scalars(sa.select(OrientationParticipant)).one()
     convocations.convoke_week(session, week, [participant.id], world.delegate)
     session.commit()
     assert (
