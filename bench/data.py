@@ -263,6 +263,9 @@ def load(
                     "sex": rng.choice("FFFM"),
                     "diploma_level": rng.choice(["infra3", "3", "4", "5"]),
                     "created_at": _now(),
+                    # Given the notice at entry, but for one in forty (an alert); no draw from
+                    # rng, so the rest of the data set stays what it was.
+                    "informed_on": entry if index % 40 else None,
                     **{flag: rng.random() < 0.3 for flag in PUBLIC_FLAGS},
                 }
             )

@@ -15,6 +15,9 @@ from pathways.models.platform import Platform, Territory, User
 from pathways.states import State, Trigger
 from pathways.vocabulary import PlannedStepStatus, PrescriberType
 
+# The summary's dates an alert compares with today (services.caseload.alert_conditions).
+ALERT_DATE_COLUMNS = ("checkpoint_due_on", "planned_on", "immersion_ends_on", "training_starts_on")
+
 
 class Pathway(Base):
     """One person's *parcours sans couture*.
@@ -39,6 +42,19 @@ class Pathway(Base):
         sa.Index("ix_pathways_platform_id_state", "platform_id", "state"),
         # The dashboard's funnel and cohorts: the pathways entered in a window.
         sa.Index("ix_pathways_platform_id_entered_on", "platform_id", "entered_on"),
+        # A platform's alerts counted one by one (the dashboard): each walks the pathways that
+        # have its date, not every pathway in progress.
+        sa.Index("ix_pathways_platform_id_last_contact_on", "platform_id", "last_contact_on", "state"),
+        *(
+            sa.Index(
+                f"ix_pathways_platform_id_{column}",
+                "platform_id",
+                column,
+                sqlite_where=sa.text(f"{column} IS NOT NULL"),
+                postgresql_where=sa.text(f"{column} IS NOT NULL"),
+            )
+            for column in ALERT_DATE_COLUMNS
+        ),
     )
 
     id: Mapped[int_pk]

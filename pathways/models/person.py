@@ -34,6 +34,13 @@ class Person(Base):
         # Duplicate detection looks people up by name and birth date.
         sa.Index("ix_persons_platform_id_birth_date", "platform_id", "birth_date"),
         sa.Index("ix_persons_platform_id_france_travail_id", "platform_id", "france_travail_id"),
+        # The persons not yet given the notice, few once a platform informs at entry (an alert).
+        sa.Index(
+            "ix_persons_platform_id_not_informed",
+            "platform_id",
+            sqlite_where=sa.text("informed_on IS NULL"),
+            postgresql_where=sa.text("informed_on IS NULL"),
+        ),
     )
 
     id: Mapped[int_pk]

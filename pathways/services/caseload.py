@@ -448,14 +448,27 @@ def next_planned_steps(session: Session, pathway_ids: list[int]) -> dict[int, tu
 def alert_counts(
     session: Session, scope: sa.ColumnElement[bool], *, today: date | None = None
 ) -> dict[Alert, int]:
-    """How many pathways in ``scope`` raise each alert."""
+    """How many pathways in ``scope`` raise each alert.
+
+    One count per alert, all in one statement: each compares one date of the
+    summary and walks that date's index (``ix_pathways_platform_id_…``) on the
+    pathways that have one, and the notice's alert starts from the persons not
+    yet informed. A single pass summing every condition read every pathway in
+    progress of a platform and probed each one's person.
+    """
     today = today or clock.today()
-    conditions = alert_conditions(session, today)
-    columns = [sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0) for c in conditions.values()]
+    conditions = alert_conditions(session, today, person=Person)
     # Every alert is about a pathway in progress: the finished ones are not read.
     in_progress = Pathway.state.not_in(TERMINAL_STATES)
-    counts = session.execute(sa.select(*columns).select_from(Pathway).where(scope, in_progress)).one()
-    return {alert: int(count) for alert, count in zip(conditions, counts, strict=True)}
+
+    def counted(alert: Alert, condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+        query = sa.select(sa.func.count()).select_from(Pathway)
+        if alert is Alert.NOT_INFORMED:
+            query = query.join(Person, Person.id == Pathway.person_id)
+        return query.where(scope, in_progress, condition).scalar_subquery()
+
+    counts = session.execute(sa.select(*(counted(a, c) for a, c in conditions.items()))).one()
+    return {alert: int(count or 0) for alert, count in zip(conditions, counts, strict=True)}
 
 
 @dataclass(frozen=True)
