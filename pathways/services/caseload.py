@@ -107,6 +107,12 @@ def last_contact_column(session: Session) -> sa.ColumnElement[date]:
     return Pathway.last_contact_on
 
 
+# A pathway's person, who is on the pathway's platform: said in the join, it lets the
+# database read the persons of the scope's platform alone (their partial index for the
+# notice's alert, a hash of one platform's persons for a long list) instead of every one.
+same_person = sa.and_(Person.id == Pathway.person_id, Person.platform_id == Pathway.platform_id)
+
+
 def _found(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     """Whether a record of ``Pathway`` matches ``where``, looked up row by row.
 
@@ -308,7 +314,7 @@ def _conditions(
 def _count(session: Session, conditions: list[sa.ColumnElement[bool]], with_person: bool) -> int:
     query = sa.select(sa.func.count()).select_from(Pathway)
     if with_person:
-        query = query.join(Person, Person.id == Pathway.person_id)
+        query = query.join(Person, same_person)
     return session.scalar(query.where(*conditions)) or 0
 
 
@@ -316,11 +322,19 @@ def _ordered_rows(
     conditions: list[sa.ColumnElement[bool]],
     alerts: dict[Alert, sa.ColumnElement[bool]],
     filters: CaseloadFilters,
+    *,
+    limit: int,
+    offset: int = 0,
 ) -> sa.Select:
-    """The rows matching ``conditions``, with their alert flags, in the order asked for."""
+    """The rows matching ``conditions``, with their alert flags, in the order asked for.
+
+    The page is chosen first on narrow rows — the pathway, its sort keys, its
+    person's sort name —, then only its rows are joined to what the list shows
+    and flagged: sorting a platform's hundreds of thousands of pathways with
+    every name and label carried along cost more than the sort itself.
+    """
     alert_flags = [sa.case((condition, 1), else_=0) for condition in alerts.values()]
     alert_count = sum(alert_flags[1:], alert_flags[0])
-    last_contact = Pathway.last_contact_on
     adviser = aliased(User)
     adviser_name = sa.func.coalesce(sa.func.nullif(adviser.full_name, ""), adviser.email)
     state_order = sa.case({state.value: index for index, state in enumerate(State)}, value=Pathway.state)
@@ -328,18 +342,48 @@ def _ordered_rows(
     # "descending" flips them all, except for the alerts whose natural order
     # is already "what needs attention first".
     natural: dict[Sort, list[tuple[sa.ColumnElement, bool]]] = {
-        Sort.ALERTS: [(alert_count, True), (last_contact, False)],
+        Sort.ALERTS: [(alert_count, True), (Pathway.last_contact_on, False)],
         Sort.NAME: [(Person.search_name, False)],
         Sort.STATE: [(state_order, False)],
         Sort.TERRITORY: [(Territory.name, False)],
         Sort.ADVISER: [(adviser_name, False)],
-        Sort.LAST_CONTACT: [(last_contact, False)],
+        Sort.LAST_CONTACT: [(Pathway.last_contact_on, False)],
     }
     flip = filters.descending is not filters.sort.descending_first
-    order = [
-        (column.desc() if descending is not flip else column.asc()).nulls_last()
-        for column, descending in natural[filters.sort]
-    ]
+    keys = natural[filters.sort]
+    page = (
+        sa.select(
+            Pathway.id.label("pathway_id"),
+            Person.search_name.label("name_key"),
+            *(column.label(f"key_{index}") for index, (column, _) in enumerate(keys)),
+        )
+        .join(Person, same_person)
+        .where(*conditions)
+    )
+    if filters.sort is Sort.TERRITORY:
+        page = page.outerjoin(Territory, Territory.id == Pathway.territory_id)
+    if filters.sort is Sort.ADVISER:
+        page = page.outerjoin(adviser, adviser.id == Pathway.adviser_id)
+
+    def ordered(
+        columns: list[sa.ColumnElement], name: sa.ColumnElement, pathway_id: sa.ColumnElement
+    ) -> list[sa.ColumnElement]:
+        return [
+            *(
+                (column.desc() if descending is not flip else column.asc()).nulls_last()
+                for column, (_, descending) in zip(columns, keys, strict=True)
+            ),
+            # Empty territories and conseillers last either way; then by name, for a stable order.
+            name,
+            pathway_id,
+        ]
+
+    chosen = (
+        page.order_by(*ordered([column for column, _ in keys], Person.search_name, Pathway.id))
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
     return (
         sa.select(
             Pathway.id,
@@ -350,15 +394,17 @@ def _ordered_rows(
             Pathway.state,
             Territory.name,
             adviser_name,
-            last_contact,
+            Pathway.last_contact_on,
             *alert_flags,
         )
+        .select_from(chosen)
+        .join(Pathway, Pathway.id == chosen.c.pathway_id)
         .join(Person, Person.id == Pathway.person_id)
         .outerjoin(Territory, Territory.id == Pathway.territory_id)
         .outerjoin(adviser, adviser.id == Pathway.adviser_id)
-        .where(*conditions)
-        # Empty territories and conseillers last either way; then by name, for a stable order.
-        .order_by(*order, Person.search_name, Pathway.id)
+        .order_by(
+            *ordered([chosen.c[f"key_{i}"] for i in range(len(keys))], chosen.c.name_key, chosen.c.pathway_id)
+        )
     )
 
 
@@ -396,7 +442,7 @@ def caseload(
     alerts = alert_conditions(session, today or clock.today(), person=Person)
     conditions, with_person = _conditions(scope, filters, alerts)
     window = Window.of(_count(session, conditions, with_person), filters.page, page_size)
-    query = _ordered_rows(conditions, alerts, filters).limit(window.size).offset(window.offset)
+    query = _ordered_rows(conditions, alerts, filters, limit=window.size, offset=window.offset)
     rows = [_row(row, alerts) for row in session.execute(query)]
     coming = next_planned_steps(session, [row.pathway_id for row in rows])
     return Paged.of([replace(row, coming=coming.get(row.pathway_id)) for row in rows], window)
@@ -414,7 +460,7 @@ def caseload_rows(
     filters = filters or CaseloadFilters()
     alerts = alert_conditions(session, today or clock.today(), person=Person)
     conditions, _with_person = _conditions(scope, filters, alerts)
-    query = _ordered_rows(conditions, alerts, filters).limit(limit)
+    query = _ordered_rows(conditions, alerts, filters, limit=limit)
     for row in session.execute(query.execution_options(yield_per=500)):
         yield _row(row, alerts)
 
@@ -464,7 +510,7 @@ def alert_counts(
     def counted(alert: Alert, condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         query = sa.select(sa.func.count()).select_from(Pathway)
         if alert is Alert.NOT_INFORMED:
-            query = query.join(Person, Person.id == Pathway.person_id)
+            query = query.join(Person, same_person)
         return query.where(scope, in_progress, condition).scalar_subquery()
 
     counts = session.execute(sa.select(*(counted(a, c) for a, c in conditions.items()))).one()

@@ -177,7 +177,9 @@ def _latest_of_each_person(
 
     PostgreSQL picks it with DISTINCT ON, whose row count the planner
     estimates well (it then groups the platform's rows by hashing, where the
-    window function's ``rank = 1`` estimate made it sort them); SQLite numbers
+    window function's ``rank = 1`` estimate made it sort them), reading
+    ``ix_pathways_platform_id_person_id_entered_on`` backwards — hence the
+    persons in descending order, which DISTINCT ON allows; SQLite numbers
     the rows.
     """
     columns = (Pathway.id, Pathway.entered_on, Pathway.state, Pathway.exit_reason, Pathway.last_event_on)
@@ -188,7 +190,7 @@ def _latest_of_each_person(
             sa.select(*columns)
             .where(*where)
             .ext(distinct_on(Pathway.person_id))
-            .order_by(Pathway.person_id, *order)
+            .order_by(Pathway.person_id.desc(), *order)
             .subquery("latest")
         )
     rank = sa.func.row_number().over(partition_by=Pathway.person_id, order_by=order).label("rank")

@@ -1,4 +1,4 @@
-"""Indexes for a platform's alerts counted one by one (issue 14: the dashboard).
+"""Indexes for the dashboard (issue 14): alerts counted one by one, persons grouped in order.
 
 Each alert of the dashboard is a comparison of one date of the pathway's
 summary with today; one count per alert walks an index of that date on the
@@ -19,6 +19,16 @@ down_revision = "7f3c2a91d4e5"
 branch_labels = None
 depends_on = None
 
+# The columns the funnel and the cohorts read, carried by their index on PostgreSQL.
+FUNNEL_COLUMNS = (
+    "state",
+    "exit_reason",
+    "last_event_on",
+    "accompanied_on",
+    "step_on",
+    "contract_on",
+    "six_months_on",
+)
 # The summary's dates an alert compares with today, as they stand in this revision.
 ALERT_DATE_COLUMNS = ("checkpoint_due_on", "planned_on", "immersion_ends_on", "training_starts_on")
 
@@ -31,11 +41,17 @@ def upgrade() -> None:
         for column in ALERT_DATE_COLUMNS:
             batch_op.create_index(
                 f"ix_pathways_platform_id_{column}",
-                ["platform_id", column],
+                ["platform_id", column, "state"],
                 unique=False,
                 sqlite_where=sa.text(f"{column} IS NOT NULL"),
                 postgresql_where=sa.text(f"{column} IS NOT NULL"),
             )
+        batch_op.create_index(
+            "ix_pathways_platform_id_person_id_entered_on",
+            ["platform_id", "person_id", "entered_on", "id"],
+            unique=False,
+            postgresql_include=list(FUNNEL_COLUMNS),
+        )
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.create_index(
             "ix_persons_platform_id_not_informed",
@@ -50,6 +66,7 @@ def downgrade() -> None:
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.drop_index("ix_persons_platform_id_not_informed")
     with op.batch_alter_table("pathways", schema=None) as batch_op:
+        batch_op.drop_index("ix_pathways_platform_id_person_id_entered_on")
         for column in reversed(ALERT_DATE_COLUMNS):
             batch_op.drop_index(f"ix_pathways_platform_id_{column}")
         batch_op.drop_index("ix_pathways_platform_id_last_contact_on")
