@@ -503,15 +503,14 @@ def alert_counts(
     progress of a platform and probed each one's person.
     """
     today = today or clock.today()
+    # Each condition holds its own "in progress" (or a state in progress): nothing to add.
     conditions = alert_conditions(session, today, person=Person)
-    # Every alert is about a pathway in progress: the finished ones are not read.
-    in_progress = Pathway.state.not_in(TERMINAL_STATES)
 
     def counted(alert: Alert, condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         query = sa.select(sa.func.count()).select_from(Pathway)
         if alert is Alert.NOT_INFORMED:
             query = query.join(Person, same_person)
-        return query.where(scope, in_progress, condition).scalar_subquery()
+        return query.where(scope, condition).scalar_subquery()
 
     counts = session.execute(sa.select(*(counted(a, c) for a, c in conditions.items()))).one()
     return {alert: int(count or 0) for alert, count in zip(conditions, counts, strict=True)}
