@@ -492,21 +492,37 @@ def next_planned_steps(session: Session, pathway_ids: list[int]) -> dict[int, tu
 
 
 def alert_counts(
-    session: Session, scope: sa.ColumnElement[bool], *, today: date | None = None
+    session: Session,
+    scope: sa.ColumnElement[bool],
+    *,
+    today: date | None = None,
+    whole_platform: bool = False,
 ) -> dict[Alert, int]:
     """How many pathways in ``scope`` raise each alert.
 
-    One count per alert, all in one statement: each compares one date of the
-    summary and walks that date's index (``ix_pathways_platform_id_…``) on the
-    pathways that have one, and the notice's alert starts from the persons not
-    yet informed. A single pass summing every condition read every pathway in
-    progress of a platform and probed each one's person.
+    A caseload (a few hundred pathways) is read in one pass that tests every
+    condition on each of its rows. ``whole_platform`` (the dashboard, the
+    manager's list): one count per alert instead, all in one statement — each
+    compares one date of the summary on that date's index
+    (``ix_pathways_platform_id_…``), and the notice's alert starts from the
+    persons not yet informed — where one pass would read every pathway in
+    progress of the platform and join its person.
     """
     today = today or clock.today()
-    # Each condition holds its own "in progress" (or a state in progress): nothing to add.
     conditions = alert_conditions(session, today, person=Person)
+    if not whole_platform:
+        flags = [sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0) for c in conditions.values()]
+        # Every alert is about a pathway in progress: the finished ones are not read.
+        counts = session.execute(
+            sa.select(*flags)
+            .select_from(Pathway)
+            .join(Person, same_person)
+            .where(scope, Pathway.state.not_in(TERMINAL_STATES))
+        ).one()
+        return {alert: int(count) for alert, count in zip(conditions, counts, strict=True)}
 
     def counted(alert: Alert, condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+        # Each condition holds its own "in progress" (or a state in progress): nothing to add.
         query = sa.select(sa.func.count()).select_from(Pathway)
         if alert is Alert.NOT_INFORMED:
             query = query.join(Person, same_person)

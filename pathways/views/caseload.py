@@ -147,7 +147,7 @@ def index() -> str:
         title=title,
         result=result,
         filters=filters,
-        counts=alert_counts(session, scope),
+        counts=alert_counts(session, scope, whole_platform=_is_manager()),
         states=list(State),
         alerts=list(Alert),
         territories=territories,
