@@ -82,6 +82,7 @@ from pathways.models import (
     User,
 )
 from pathways.models.person import search_name_of
+from pathways.services import summary
 from pathways.services.enrolment import training_result_refusals
 from pathways.services.pathway import (
     assignment_refusals,
@@ -127,6 +128,8 @@ NO_DETAIL_COMMENT = "Reprise de l'existant : motif « autre » sans précision d
 ABANDON_REASON = "Reprise de l'existant : motif non précisé dans le fichier."
 BLOCKS_NOT_GIVEN = "Non précisés dans le fichier repris"
 ORIENTATION_WEEK_LAST_DAY = 4
+# The records a pathway's summary is computed from (``summary.computed``).
+SUMMARY_RECORDS = (PathwayEvent, Checkpoint, PlannedStep, Immersion, Training)
 FUTURE_STEP_HINT = (
     "Seule la dernière étape d'une ligne peut être à venir : elle est alors enregistrée comme prévue."
 )
@@ -380,6 +383,29 @@ class Replay:
         )
 
 
+def _summary(rows: list[NewRow], last_event_on: date) -> dict[str, Any]:
+    """The pathway's summary from the records its row plans, written with the pathway's row.
+
+    The whole history is here, final: no later row of the file changes this
+    pathway's records (a later row only marks its person present at a
+    session), so the SQL recomputation after the write is not needed.
+    """
+    records: dict[type[DeclarativeBase], list[dict[str, Any]]] = {model: [] for model in SUMMARY_RECORDS}
+    for new_row in rows:
+        found = records.get(new_row.model)
+        if found is not None:
+            found.append(new_row.values)
+    # No exchanges, notes nor freins: the file has none (their dates would be ``contacts``).
+    return summary.computed(
+        last_event_on=last_event_on,
+        events=records[PathwayEvent],
+        checkpoints=records[Checkpoint],
+        planned_steps=records[PlannedStep],
+        immersions=records[Immersion],
+        trainings=records[Training],
+    )
+
+
 # --- the planner --------------------------------------------------------------------------
 
 
@@ -448,9 +474,6 @@ class Planner:
                 "state": State.REFERRED,
                 "last_event_on": row.entry_on,
                 "version": 1,
-                # The summary (services.summary) is recomputed once the rows are written.
-                "entered_on": row.entry_on,
-                "last_contact_on": row.entry_on,
             },
         )
         rows.append(pathway)
@@ -477,7 +500,12 @@ class Planner:
         except RowRefused:
             person.attendances = attendances_before
             raise
-        pathway.values.update(state=replay.state, last_event_on=replay.last_on, adviser_id=replay.adviser_id)
+        pathway.values.update(
+            state=replay.state,
+            last_event_on=replay.last_on,
+            adviser_id=replay.adviser_id,
+            **_summary(rows, replay.last_on),
+        )
         # The row is accepted: later rows see this person and this pathway.
         if created:
             self.people.add(person)

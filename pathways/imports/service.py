@@ -71,7 +71,6 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
-from pathways.services import summary
 from pathways.services.pathway import MISSED_SESSION
 from pathways.services.person import normalise_name
 from pathways.states import State
@@ -331,6 +330,17 @@ def verify(
     return verification
 
 
+def _without_pathways(updates: list[Update]) -> list[Update]:
+    """``updates``, which never touch a pathway: the import only creates pathways.
+
+    Their summary (what the pages read: last contact, alerts' dates,
+    milestones) is planned and written with their rows; a change to an
+    existing pathway would need ``summary.refresh`` after it.
+    """
+    assert all(update.model is not Pathway for update in updates), "the import changes no pathway"
+    return updates
+
+
 def write_planned(session: Session, verification: Verification) -> None:
     """Write a clean verification's rows in the session's transaction."""
     assert verification.report.ok
@@ -341,8 +351,7 @@ def write_planned(session: Session, verification: Verification) -> None:
     for planned in verification.pathways:
         rows.extend(planned.rows)
         updates.extend(planned.updates)
-    write_rows(connection, rows, updates)
-    summary.rebuild(session, pathway_ids=written_ids(rows).get("pathways", []))
+    write_rows(connection, rows, _without_pathways(updates))
 
 
 def run_import(
@@ -563,9 +572,7 @@ def _write_chunks(
         rows = (verification.references if start == 0 else []) + [r for p in chunk for r in p.rows]
         updates = [u for p in chunk for u in p.updates]
         old_values = _old_values(session, updates) if chunked else []
-        write_rows(session.connection(), rows, updates)
-        # What the pages read of these pathways (last contact, alerts' dates, milestones).
-        summary.rebuild(session, pathway_ids=written_ids(rows).get("pathways", []))
+        write_rows(session.connection(), rows, _without_pathways(updates))
         done = min(start + chunk_rows, total)
         if chunked:
             written = _journal(written, rows, old_values)

@@ -9,7 +9,7 @@ every row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -124,7 +124,7 @@ def _insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str
     dialect = connection.dialect
     defaults = _defaults(table)
     columns = [
-        (c.key, c.type.dialect_impl(dialect).bind_processor(dialect), defaults.get(c.key))
+        (c.key, _remembered(c.type.dialect_impl(dialect).bind_processor(dialect)), defaults.get(c.key))
         for c in table.columns
     ]
     if dialect.name == "postgresql":
@@ -137,6 +137,29 @@ def _insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str
     order = {key: index for index, key in enumerate(compiled.positiontup or ())}
     columns.sort(key=lambda column: order[column[0]])
     connection.exec_driver_sql(compiled.string, [_processed(values, columns) for values in rows])
+
+
+def _remembered(bind: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """``bind``, computed once per distinct value of the column (a file has few dates, enums, flags).
+
+    Keyed by type and value, as equal values of two types may bind apart
+    (``True`` and ``1`` in JSON); unhashable values (JSON) are bound every time.
+    """
+    if bind is None:
+        return None
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def remembered(value: Any) -> Any:
+        key = (value.__class__, value)
+        try:
+            return seen[key]
+        except KeyError:
+            bound = seen[key] = bind(value)
+            return bound
+        except TypeError:
+            return bind(value)
+
+    return remembered
 
 
 def _processed(values: dict[str, Any], columns: list[tuple[str, Any, Any]]) -> tuple[Any, ...]:

@@ -29,7 +29,7 @@ test writes random sequences and compares the cache with ``recomputed()``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -168,6 +168,65 @@ def recomputed(session: Session) -> dict[str, sa.ColumnElement[Any]]:
             sa.func.coalesce(planned_training, training_start),
         ),
     }
+
+
+def computed(
+    *,
+    last_event_on: date,
+    events: Iterable[Mapping[str, Any]],
+    checkpoints: Iterable[Mapping[str, Any]] = (),
+    planned_steps: Iterable[Mapping[str, Any]] = (),
+    immersions: Iterable[Mapping[str, Any]] = (),
+    trainings: Iterable[Mapping[str, Any]] = (),
+    contacts: Iterable[date] = (),
+) -> dict[str, Any]:
+    """Every summary column of one pathway from its records held in memory: ``recomputed()`` in Python.
+
+    ``recomputed()`` stays the definition; this mirrors it, rule for rule, for
+    a writer that already holds a pathway's whole history (the import writes
+    the summary with the pathway's row instead of a correlated UPDATE after
+    it; a test compares both on every path of an imported file). Each record
+    is its columns' values by attribute name, a missing key being NULL;
+    ``contacts`` are the days of its exchanges, notes and freins' changes of
+    status. If the pathway has several exits, the first given wins (the SQL
+    takes any: there is one).
+    """
+    values: dict[str, Any] = dict.fromkeys(COLUMNS)
+    for event in events:
+        day = event["occurred_on"]
+        trigger = Trigger(event["trigger"])
+        reason = (event.get("details") or {}).get("reason")
+        if event["sequence"] == 1:
+            values["entered_on"] = day
+        reached = event_milestone(trigger, State(event["to_state"]), reason)
+        for rank, column in MILESTONE_COLUMNS.items():
+            if rank <= reached and (values[column] is None or day < values[column]):
+                values[column] = day
+        if trigger is Trigger.EXIT and values["exit_reason"] is None:
+            values["exit_reason"] = reason
+    last_contact = [last_event_on, *contacts]
+    six_months, due = [], []
+    for checkpoint in checkpoints:
+        recorded_on = checkpoint.get("recorded_on")
+        if recorded_on is not None:
+            last_contact.append(recorded_on)
+            if checkpoint["month"] == 6 and checkpoint.get("still_in_post") is True:
+                six_months.append(recorded_on)
+        elif checkpoint.get("cancelled_on") is None:
+            due.append(checkpoint["due_on"])
+    planned = [step for step in planned_steps if step["status"] == PlannedStepStatus.PLANNED]
+    training_starts = [t["starts_on"] for t in trainings] + [
+        step["planned_on"] for step in planned if step["trigger"] == Trigger.START_TRAINING
+    ]
+    values["last_contact_on"] = max(last_contact)
+    values["six_months_on"] = min(six_months, default=None)
+    values["checkpoint_due_on"] = min(due, default=None)
+    values["planned_on"] = min((step["planned_on"] for step in planned), default=None)
+    values["immersion_ends_on"] = max(
+        (i["ends_on"] for i in immersions if i.get("outcome") is None), default=None
+    )
+    values["training_starts_on"] = max(training_starts, default=None)
+    return values
 
 
 def _expire(session: Session, pathway_ids: Iterable[int], columns: Iterable[str]) -> None:
