@@ -14,7 +14,7 @@ from pathways.states import ExitReason
 class InformationForm(Form):
     informed_on = DateField(
         "Notice remise le",
-        default=clock.today,
+        default=lambda: clock.today(),  # read when the form is built: a moved clock applies
         validators=[InputRequired(message="Indiquez la date à laquelle la notice a été remise.")],
     )
 
@@ -22,7 +22,7 @@ class InformationForm(Form):
 class OppositionForm(Form):
     opposed_on = DateField(
         "Opposition exprimée le",
-        default=clock.today,
+        default=lambda: clock.today(),  # read when the form is built: a moved clock applies
         validators=[InputRequired(message="Indiquez la date à laquelle la personne s'est opposée.")],
     )
 

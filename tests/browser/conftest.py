@@ -68,7 +68,10 @@ class Clock:
         return self.today
 
     def now(self) -> datetime:
-        return datetime.combine(self.today, datetime.now(UTC).time(), tzinfo=UTC)
+        # The time of day in Paris on the frozen day: with the time of day in UTC, the
+        # platforms' today (a Paris date) was tomorrow for two hours every evening.
+        paris = clock.PLATFORM_TIMEZONE
+        return datetime.combine(self.today, datetime.now(paris).time(), tzinfo=paris).astimezone(UTC)
 
 
 @pytest.fixture(scope="module")
