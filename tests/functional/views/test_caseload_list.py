@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from pathways.models import AuditEntry, Pathway
-from pathways.services.platform import create_user
+from pathways.services.platform import create_territory, create_user
 from pathways.states import State
 from pathways.vocabulary import Role
 from tests import factories
@@ -90,6 +90,38 @@ def test_sorting_by_last_contact_and_by_state(session, world, login):
     assert by_state.index(recent.person.full_name) < by_state.index(old.person.full_name)
     # An unknown sort falls back to "what needs attention first".
     assert client.get("/portefeuille/?tri=nimporte&ordre=quoi").status_code == 200
+
+
+def test_the_platform_list_sorted_by_conseiller_and_by_territory(session, world, login):
+    """The manager's list, by the columns whose names live in other tables; empty ones last."""
+    world.adviser.full_name = "Awa Bernard"
+    other = create_user(
+        session,
+        email="zoe@example.fr",
+        role=Role.ADVISER,
+        password=factories.PASSWORD,
+        platform=world.platform,
+        full_name="Zoé Martin",
+    )
+    elsewhere = create_territory(session, world.platform, "Abbeville")
+    bernard = factories.make_pathway(session, world, State.EMPLOYMENT, start=TODAY - timedelta(days=40))
+    martin = factories.make_pathway(session, world, State.EMPLOYMENT, start=TODAY - timedelta(days=40))
+    martin.adviser_id, martin.territory_id = other.id, elsewhere.id
+    nobody = factories.make_pathway(session, world, State.REFERRED, start=TODAY - timedelta(days=5))
+    nobody.territory_id = None
+    session.commit()
+    client = login(world.manager)
+
+    people = [p.person.full_name for p in (bernard, martin, nobody)]
+
+    def order(sort: str, way: str) -> list[str]:
+        names = names_in_order(client.get(f"/portefeuille/?tri={sort}&ordre={way}"))
+        return [name for name in names if name in people]
+
+    assert order("conseiller", "asc") == [people[0], people[1], people[2]]
+    assert order("conseiller", "desc") == [people[1], people[0], people[2]]
+    assert order("territoire", "asc") == [people[1], people[0], people[2]]
+    assert order("territoire", "desc") == [people[0], people[1], people[2]]
 
 
 def test_no_adviser_column_in_ones_own_caseload(session, world, login):
