@@ -5,8 +5,8 @@ years after the last contact) and as les-emplois does it (announce, wait,
 then anonymise):
 
 - the *last contact* of a person is the latest last contact of their
-  pathways, the caseload's own definition (``services.caseload.
-  last_contact_column``: a step, an exchange, a note, a follow-up
+  pathways, the caseload's own definition (``Pathway.last_contact_on``,
+  kept by ``services.summary``: a step, an exchange, a note, a follow-up
   checkpoint, a frein's change of status); a person without a pathway
   counts from the day they were recorded;
 - the person is due once that contact is more than ``RETENTION_MONTHS``
@@ -37,7 +37,6 @@ from sqlalchemy.orm import Session
 from pathways import audit, clock
 from pathways.models import Pathway, Person, Platform, User
 from pathways.privacy.anonymise import Reason, anonymise_person
-from pathways.services.caseload import last_contact_column
 from pathways.states import TERMINAL_STATES, add_months
 
 logger = logging.getLogger(__name__)
@@ -102,7 +101,7 @@ def candidates(
 ) -> list[Candidate]:
     """The persons not anonymised, with no pathway in progress, listed by ``today``; soonest first."""
     today = today or clock.today()
-    contact = last_contact_column(session)
+    contact = Pathway.last_contact_on
     per_pathway = (
         sa.select(
             Pathway.person_id.label("person_id"),
@@ -313,7 +312,7 @@ def person_retention(
     session: Session, person: Person, settings: RetentionSettings, *, today: date | None = None
 ) -> PersonRetention:
     today = today or clock.today()
-    contact = last_contact_column(session)
+    contact = Pathway.last_contact_on
     last_day, open_count = session.execute(
         sa.select(
             sa.func.max(contact), sa.func.sum(sa.case((Pathway.state.not_in(TERMINAL_STATES), 1), else_=0))

@@ -60,7 +60,6 @@ from pathways.services.caseload import (
     alert_conditions,
     checkpoint_to_record,
     immersion_to_assess,
-    last_contact_column,
     step_still_planned,
 )
 from pathways.services.pathway import InvalidInput
@@ -288,7 +287,7 @@ def adviser_agenda(
     if agenda.current:
         no_contact = alert_conditions(session, today)[Alert.NO_CONTACT]
         for pathway_id, first, last, contact in session.execute(
-            sa.select(*people, last_contact_column(session))
+            sa.select(*people, Pathway.last_contact_on)
             .join(Person, Person.id == Pathway.person_id)
             .where(scope, no_contact)
         ):

@@ -99,16 +99,6 @@ ALERT_LABELS: dict[Alert, str] = {
 }
 
 
-def last_contact_column(session: Session) -> sa.ColumnElement[date]:
-    """The date of the last contact of ``Pathway`` (see the module's docstring).
-
-    Kept on the pathway by the services that write a contact
-    (``services.summary``), so that lists sort and filter on it through no
-    subquery.
-    """
-    return Pathway.last_contact_on
-
-
 # A pathway's person, who is on the pathway's platform: said in the join, it lets the
 # database read the persons of the scope's platform alone (their partial index for the
 # notice's alert, a hash of one platform's persons for a long list) instead of every one.
