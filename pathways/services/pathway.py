@@ -31,19 +31,23 @@ Consistency rules decided here, as a conseiller would expect:
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from pathways import audit, clock
 from pathways.models import (
     AdviserAssignment,
+    AuditEntry,
     Certification,
     Checkpoint,
     Contract,
@@ -187,22 +191,27 @@ class LastEvent:
     occurred_on: date
 
 
-def _fact_columns(pathway: Pathway, wanted: frozenset[str]) -> dict[str, sa.ColumnElement[Any]]:
+# The statement's only parameters: the pathway, and its person (the information session's facts).
+_PATHWAY_ID = sa.bindparam("pathway_id", type_=sa.Integer)
+_PERSON_ID = sa.bindparam("person_id", type_=sa.Integer)
+
+
+def _fact_columns(wanted: frozenset[str]) -> dict[str, sa.ColumnElement[Any]]:
     """One SQL expression per fact in ``wanted``, all for one SELECT."""
     columns: dict[str, sa.ColumnElement[Any]] = {}
     current_contract = (
         sa.select(Contract.id)
-        .where(Contract.pathway_id == pathway.id)
+        .where(Contract.pathway_id == _PATHWAY_ID)
         .order_by(Contract.starts_on.desc(), Contract.id.desc())
         .limit(1)
         .scalar_subquery()
     )
     if "diagnostic_recorded" in wanted:
-        columns["diagnostic_recorded"] = sa.exists().where(Diagnostic.pathway_id == pathway.id)
+        columns["diagnostic_recorded"] = sa.exists().where(Diagnostic.pathway_id == _PATHWAY_ID)
     if "project_validated" in wanted:
         columns["project_validated"] = (
             sa.select(Diagnostic.project_validated)
-            .where(Diagnostic.pathway_id == pathway.id)
+            .where(Diagnostic.pathway_id == _PATHWAY_ID)
             .order_by(Diagnostic.written_on.desc(), Diagnostic.id.desc())
             .limit(1)
             .scalar_subquery()
@@ -227,11 +236,11 @@ def _fact_columns(pathway: Pathway, wanted: frozenset[str]) -> dict[str, sa.Colu
         # absent here: either way the person did not hear the session.
         entered_on = (
             sa.select(PathwayEvent.occurred_on)
-            .where(PathwayEvent.pathway_id == pathway.id, PathwayEvent.sequence == 1)
+            .where(PathwayEvent.pathway_id == _PATHWAY_ID, PathwayEvent.sequence == 1)
             .scalar_subquery()
         )
         columns["absent_at_info_session"] = sa.exists().where(
-            InfoSessionAttendance.person_id == pathway.person_id,
+            InfoSessionAttendance.person_id == _PERSON_ID,
             InfoSessionAttendance.status.in_(MISSED_SESSION),
             InfoSession.id == InfoSessionAttendance.session_id,
             InfoSession.held_on >= entered_on,
@@ -239,23 +248,34 @@ def _fact_columns(pathway: Pathway, wanted: frozenset[str]) -> dict[str, sa.Colu
     return columns
 
 
-def _facts_and_last_event(
-    session: Session, pathway: Pathway, wanted: frozenset[str]
-) -> tuple[PathwayFacts, LastEvent]:
-    """The facts in ``wanted`` and the last event, read in one query."""
+@functools.cache
+def _facts_statement(wanted: frozenset[str]) -> tuple[sa.Select[Any], tuple[str, ...]]:
+    """The SELECT of the last event and the facts in ``wanted``, built once per set of facts.
+
+    Every move runs one of these: built once, SQLAlchemy also finds its
+    compiled form by the statement's memoised cache key instead of walking
+    a new statement each time.
+    """
     last = (
         sa.select(PathwayEvent.sequence, PathwayEvent.from_state, PathwayEvent.occurred_on)
-        .where(PathwayEvent.pathway_id == pathway.id)
+        .where(PathwayEvent.pathway_id == _PATHWAY_ID)
         .order_by(PathwayEvent.sequence.desc())
         .limit(1)
         .subquery()
     )
-    columns = _fact_columns(pathway, wanted)
-    row = session.execute(
-        sa.select(last.c.sequence, last.c.from_state, last.c.occurred_on, *columns.values())
-    ).one()
+    columns = _fact_columns(wanted)
+    statement = sa.select(last.c.sequence, last.c.from_state, last.c.occurred_on, *columns.values())
+    return statement, tuple(columns)
+
+
+def _facts_and_last_event(
+    session: Session, pathway: Pathway, wanted: frozenset[str]
+) -> tuple[PathwayFacts, LastEvent]:
+    """The facts in ``wanted`` and the last event, read in one query."""
+    statement, names = _facts_statement(wanted)
+    row = session.execute(statement, {"pathway_id": pathway.id, "person_id": pathway.person_id}).one()
     sequence, from_state, occurred_on, *values = row
-    found = dict(zip(columns, values, strict=True))
+    found = dict(zip(names, values, strict=True))
     from_state = State(from_state) if from_state is not None else None
     if not isinstance(occurred_on, date):
         occurred_on = date.fromisoformat(str(occurred_on))
@@ -386,9 +406,22 @@ def _append_event(
     if "pathway_id" in link:
         # Reread on next access rather than serve a history without this event.
         session.expire(pathway, ["events"])
-    pathway.last_event_on = occurred_on
-    summary.after_event(session, pathway, trigger, occurred_on, details.get("reason"), first=sequence == 1)
+    _event_on_pathway(session, pathway, trigger, occurred_on, details, first=sequence == 1)
     return event
+
+
+def _event_on_pathway(
+    session: Session,
+    pathway: Pathway,
+    trigger: Trigger,
+    occurred_on: date,
+    details: dict[str, Any],
+    *,
+    first: bool,
+) -> None:
+    """What a new event changes on its pathway's row: its day, and the summary."""
+    pathway.last_event_on = occurred_on
+    summary.after_event(session, pathway, trigger, occurred_on, details.get("reason"), first=first)
 
 
 def event_values(
@@ -418,8 +451,15 @@ def event_values(
 
 def _flush_or_conflict(session: Session) -> None:
     """Flush; a concurrent writer of the same pathway surfaces as ``PathwayConflict``."""
-    try:
+    with _conflicts_raised():
         session.flush()
+
+
+@contextlib.contextmanager
+def _conflicts_raised() -> Iterator[None]:
+    """Writes inside: a concurrent writer of the same pathway surfaces as ``PathwayConflict``."""
+    try:
+        yield
     except StaleDataError as error:
         raise PathwayConflict() from error
     except IntegrityError as error:
@@ -817,23 +857,18 @@ def move(
         details["has_comment"] = True
     if confirming is not None:
         details["planned_step_id"] = confirming.id
-    # Repeating a step (a second immersion) leaves the state as it was: the
-    # version must move all the same, so that concurrent writers collide.
-    flag_modified(pathway, "state")
-    event = _append_event(
-        session,
-        pathway,
+    values = event_values(
         sequence=previous.sequence + 1,
         trigger=request.trigger,
         from_state=from_state,
+        to_state=State(pathway.state),
         occurred_on=day,
-        actor=actor,
+        actor_id=actor.id if actor else None,
         comment=request.comment,
         details=details,
     )
-    # The audit line goes in the same flush as the event: one round of writes.
-    audit.record(
-        session,
+    _event_on_pathway(session, pathway, request.trigger, day, details, first=False)
+    entry = audit.entry_values(
         actor,
         "pathway.move",
         object_type="pathway",
@@ -842,13 +877,163 @@ def move(
         changes={"state": (from_state.value, pathway.state.value)},
         details={"trigger": request.trigger.value, "occurred_on": day.isoformat()},
     )
-    _flush_or_conflict(session)
+    event = _store_move(session, pathway, values, entry)
     if pathway.state in TERMINAL_STATES:
         _cancel_pending_steps(session, pathway, actor, day, keep=confirming)
     if step.records or request.trigger is Trigger.END_CONTRACT or pathway.state in TERMINAL_STATES:
         # Checkpoints, PMSMPs, trainings or planned steps changed: what the alerts look at.
         summary.refresh(session, pathway.id)
     return event
+
+
+def _store_move(
+    session: Session, pathway: Pathway, event_row: dict[str, Any], entry_row: dict[str, Any]
+) -> PathwayEvent:
+    """Write the moved pathway's row (its version checked and moved on), its event and its audit line.
+
+    Plain statements rather than the unit of work: a move is the most
+    frequent write there is, and the ORM's flush of these rows cost several
+    times the rows themselves (issue 14). On PostgreSQL the three go in one
+    statement, one round trip; the event and the audit line are inserted
+    only if the pathway's row was. The pathway object is then told what was
+    stored, as a flush would have. The version moves even when the state
+    does not (a second immersion), so that concurrent writers collide.
+    Anything else pending in the session is left to its next flush.
+    Returns the event, as stored.
+    """
+    inspected = sa.inspect(pathway)
+    columns = inspected.mapper.column_attrs
+    # The attributes set since the pathway was loaded; some to the value they had.
+    touched = [key for key in inspected.committed_state if key in columns]
+    plain: dict[str, Any] = {}
+    computed: dict[str, sa.ClauseElement] = {}
+    for key in touched:
+        history = inspected.attrs[key].history
+        if history.added:
+            value = history.added[0]
+            (computed if isinstance(value, sa.ClauseElement) else plain)[key] = value
+    version = pathway.version
+    event_row = {**event_row, "pathway_id": pathway.id}
+    # The connection, not the session: the ORM's path would flush the pathway first.
+    connection = session.connection()
+    expressions = {key: _shape_and_values(value) for key, value in computed.items()}
+    shape = (
+        connection.dialect.name,
+        tuple(plain),
+        tuple((key, expression_shape) for key, (expression_shape, _values) in expressions.items()),
+        tuple(event_row),
+        tuple(entry_row),
+    )
+    statements = _MOVE_STATEMENTS.get(shape)
+    if statements is None:
+        statements = _move_statements(*shape[:2], computed, *shape[3:])
+        if len(_MOVE_STATEMENTS) < 256:
+            _MOVE_STATEMENTS[shape] = statements
+    params = {
+        "moved_id": pathway.id,
+        "moved_version": version,
+        **{f"set_{key}": value for key, value in plain.items()},
+        **{name: value for _shape, values in expressions.values() for name, value in values},
+    }
+    with _conflicts_raised():
+        if len(statements) == 1:
+            stored = connection.execute(
+                statements[0],
+                {
+                    **params,
+                    **{f"event_{key}": value for key, value in event_row.items()},
+                    **{f"entry_{key}": value for key, value in entry_row.items()},
+                },
+            ).first()
+            if stored is None:
+                raise PathwayConflict()
+            event_id, *values = stored
+        else:
+            update, insert_event, insert_entry = statements
+            stored = connection.execute(update, params).first()
+            if stored is None:
+                raise PathwayConflict()
+            values = list(stored[1:])
+            event_id = connection.execute(insert_event, event_row).scalar_one()
+            connection.execute(insert_entry, entry_row)
+    for key in touched:
+        if key not in computed:
+            set_committed_value(pathway, key, inspected.dict.get(key))
+    for key, value in zip(computed, values, strict=True):
+        set_committed_value(pathway, key, value)
+    set_committed_value(pathway, "version", version + 1)
+    if not inspected.committed_state:
+        # Nothing else pending on the pathway: as after a flush, it is clean
+        # (else the session's next flush would walk it for nothing).
+        inspected._commit_all(inspected.dict, session.identity_map)
+    # Reread on next access rather than serve a history without this event.
+    session.expire(pathway, ["events"])
+    stored_event = PathwayEvent(id=event_id, **event_row)
+    make_transient_to_detached(stored_event)
+    session.add(stored_event)
+    return stored_event
+
+
+def _shape_and_values(expression: sa.ClauseElement) -> tuple[Any, list[tuple[str, Any]]]:
+    """What tells ``expression`` from another but for its values (SQLAlchemy's cache key), and its values.
+
+    Its values are given by name to the statement built from the first
+    expression of that shape; an expression with an anonymous value cannot
+    be, so its shape is its own (its statement is built for it alone).
+    """
+    key = expression._generate_cache_key()
+    if key is None or any(parameter.unique for parameter in key.bindparams):
+        return id(expression), []
+    return key.key, [(parameter.key, parameter.effective_value) for parameter in key.bindparams]
+
+
+# The move's statements by the columns they write (a few shapes: the state, a milestone's day...).
+_MOVE_STATEMENTS: dict[tuple[Any, ...], tuple[sa.Executable, ...]] = {}
+
+
+def _move_statements(
+    dialect: str,
+    plain: tuple[str, ...],
+    computed: dict[str, sa.ClauseElement],
+    event_columns: tuple[str, ...],
+    entry_columns: tuple[str, ...],
+) -> tuple[sa.Executable, ...]:
+    """The move's statements for these columns, built once: each move gives its values by name."""
+    table = Pathway.__table__
+    update = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("moved_id"), table.c.version == sa.bindparam("moved_version"))
+        .values(
+            {
+                **{key: sa.bindparam(f"set_{key}", type_=table.c[key].type) for key in plain},
+                **computed,
+                "version": table.c.version + 1,
+            }
+        )
+    )
+    returned = [table.c[key] for key in computed]
+    events, entries = PathwayEvent.__table__, AuditEntry.__table__
+    if dialect != "postgresql":
+        return (
+            update.returning(table.c.id, *returned),
+            sa.insert(events).returning(events.c.id),
+            sa.insert(entries),
+        )
+    moved = update.returning(*returned).cte("moved")
+    event = _inserted_with(events, "event", event_columns, moved).returning(events.c.id).cte("event")
+    entry = _inserted_with(entries, "entry", entry_columns, moved).cte("entry")
+    statement = (
+        sa.select(event.c.id, *(moved.c[key] for key in computed))
+        .select_from(event.join(moved, sa.true()))
+        .add_cte(entry)
+    )
+    return (statement,)
+
+
+def _inserted_with(table: sa.Table, prefix: str, columns: tuple[str, ...], source: sa.CTE) -> sa.Insert:
+    """INSERT into ``table`` of one row given by name (``prefix_column``) per row of ``source``."""
+    values = sa.select(*(sa.bindparam(f"{prefix}_{key}", type_=table.c[key].type) for key in columns))
+    return sa.insert(table).from_select(list(columns), values.select_from(source))
 
 
 def _end_current_contract(session: Session, pathway: Pathway, request: MoveRequest, day: date) -> int:

@@ -266,8 +266,9 @@ def after_event(
         pathway.last_contact_on = day
     else:
         # In SQL: a note written meanwhile by someone else is kept if it is later.
+        # A named parameter: the move's statement, built once, is given each day by this name.
         pathway.last_contact_on = greatest(  # type: ignore[assignment]
-            session, Pathway.last_contact_on, sa.literal(day, sa.Date)
+            session, Pathway.last_contact_on, sa.bindparam("contact_at_least", day, type_=sa.Date)
         )
     reached = event_milestone(trigger, State(pathway.state), reason)
     for rank, column in MILESTONE_COLUMNS.items():
