@@ -456,7 +456,10 @@ class Planner:
             person = self._new_person(row, rows)
         already_open = any(p.state not in TERMINAL_STATES for p in person.pathways)
         messages = opening_refusals(
-            row.entry_on, person_name=person.full_name if already_open else "", already_open=already_open
+            row.entry_on,
+            person_name=person.full_name if already_open else "",
+            already_open=already_open,
+            today=self.today,
         )
         if messages:
             raise RowRefused("date_entree", messages)
@@ -668,7 +671,7 @@ class Planner:
     ) -> None:
         request = self._request(row, replay, step)
         day = step.day if step.trigger is Trigger.START_ORIENTATION else step_day(request)
-        request, messages = dated_request(request, day, replay.last_on)
+        request, messages = dated_request(request, day, replay.last_on, today=self.today)
         facts = replay.facts()
         if messages:
             if step.day > self.today and step.trigger in DATED_BY_RECORD:
@@ -784,7 +787,7 @@ class Planner:
     def _plan_step(self, row: RowPlan, replay: Replay, rows: list[NewRow], step: Step) -> None:
         """The row's last step, still to come: kept as planned, as the pathway file plans it."""
         request = self._request(row, replay, step)
-        messages = planning_refusals(replay.facts(), request, step.day)
+        messages = planning_refusals(replay.facts(), request, step.day, today=self.today)
         if messages:
             raise RowRefused(step.column, messages)
         if step.trigger is Trigger.START_ORIENTATION:
@@ -829,6 +832,7 @@ class Planner:
             state=replay.state,
             kind=kind,
             week_starts_on=week[0] if week else None,
+            today=self.today,
         )
         if messages:
             raise RowRefused(column, messages)
@@ -858,6 +862,7 @@ class Planner:
             on=day,
             week_started_on=replay.week_started_on,
             latest_diagnostic_on=max((d for d, _ in replay.diagnostics), default=None),
+            today=self.today,
         )
         if messages:
             raise RowRefused("conseiller", messages)
@@ -890,6 +895,7 @@ class Planner:
             contract_starts_on=contract.starts_on,
             already_recorded=values.get("recorded_on") is not None,
             cancelled_on=values.get("cancelled_on"),
+            today=self.today,
         )
         if messages:
             raise RowRefused(column, messages)
@@ -912,6 +918,7 @@ class Planner:
             ends_on=training.ends_on,
             abandon_reason=abandon_reason,
             blocks_obtained=blocks,
+            today=self.today,
         )
         record = replay.trainings.get(training.column)
         if messages or record is None:

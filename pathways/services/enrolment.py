@@ -255,6 +255,7 @@ def training_result_refusals(
     ends_on: date | None,
     abandon_reason: str | None,
     blocks_obtained: str | None,
+    today: date | None = None,
 ) -> list[str]:
     """Why a training that started on ``starts_on`` cannot take ``result`` (a final one is dated)."""
     messages = []
@@ -267,7 +268,7 @@ def training_result_refusals(
     if ends_on is not None:
         if ends_on < starts_on:
             messages.append("La date de fin de la formation précède sa date de début.")
-        if result is not None and result.is_final and ends_on > clock.today():
+        if result is not None and result.is_final and ends_on > (today or clock.today()):
             messages.append("Un résultat se constate : sa date ne peut pas être dans le futur.")
     if result is TrainingResult.ABANDONED and abandon_reason is None:
         messages.append("Indiquez le motif de l'abandon.")

@@ -347,10 +347,16 @@ def replay(events: list[PathwayEvent]) -> State:
 # --- writing ----------------------------------------------------------------
 
 
-def date_refusals(day: date, what: str, not_before: date | None = None) -> list[str]:
-    """A day is never in the future, nor before the pathway's previous event (``not_before``)."""
+def date_refusals(
+    day: date, what: str, not_before: date | None = None, *, today: date | None = None
+) -> list[str]:
+    """A day is never in the future, nor before the pathway's previous event (``not_before``).
+
+    ``today``: the platforms' today (``clock.today()`` when not given), for a caller that judges
+    many days at once (the import reads the clock once per file).
+    """
     messages = []
-    if day > clock.today():
+    if day > (today or clock.today()):
         messages.append(f"La date {what} ({day:%d/%m/%Y}) ne peut pas être dans le futur.")
     if not_before is not None and day < not_before:
         messages.append(
@@ -544,9 +550,11 @@ def open_pathway(
     return pathway
 
 
-def opening_refusals(referred_on: date, *, person_name: str, already_open: bool) -> list[str]:
+def opening_refusals(
+    referred_on: date, *, person_name: str, already_open: bool, today: date | None = None
+) -> list[str]:
     """A pathway opens on a day not to come, for a person with no other pathway open."""
-    messages = date_refusals(referred_on, "d'entrée")
+    messages = date_refusals(referred_on, "d'entrée", today=today)
     if already_open:
         messages.append(f"{person_name} a déjà un parcours en cours.")
     return messages
@@ -782,7 +790,9 @@ def _missing_day(request: MoveRequest) -> list[str]:
     return ["Indiquez la date de l'événement."]
 
 
-def dated_request(request: MoveRequest, day: date | None, previous_on: date) -> tuple[MoveRequest, list[str]]:
+def dated_request(
+    request: MoveRequest, day: date | None, previous_on: date, *, today: date | None = None
+) -> tuple[MoveRequest, list[str]]:
     """``request`` dated by the step's ``day`` (one date per fact), and what is wrong with that day.
 
     ``previous_on`` is the date of the pathway's last event: no move goes before it.
@@ -791,7 +801,7 @@ def dated_request(request: MoveRequest, day: date | None, previous_on: date) -> 
         return request, _missing_day(request)
     what = "du premier jour de l'étape" if request.trigger in DATED_BY_RECORD else "de l'événement"
     dated = request if request.occurred_on == day else replace(request, occurred_on=day)
-    return dated, date_refusals(day, what, not_before=previous_on)
+    return dated, date_refusals(day, what, not_before=previous_on, today=today)
 
 
 def move(
@@ -1138,7 +1148,9 @@ def _plan_refusals(
     return step, messages
 
 
-def planning_refusals(facts: PathwayFacts, request: MoveRequest, day: date | None) -> list[str]:
+def planning_refusals(
+    facts: PathwayFacts, request: MoveRequest, day: date | None, *, today: date | None = None
+) -> list[str]:
     """Why ``request`` cannot be planned on its first ``day`` (a step of its own, to come, allowed now)."""
     messages = []
     state = facts.state
@@ -1149,7 +1161,7 @@ def planning_refusals(facts: PathwayFacts, request: MoveRequest, day: date | Non
     elif not is_allowed_from(request.trigger, state) and state is not State.ON_HOLD:
         messages.append(f"« {request.trigger.label} » n'est pas possible depuis l'étape « {state.label} ».")
     if day is not None:
-        if day <= clock.today():
+        if day <= (today or clock.today()):
             messages.append(
                 f"Le premier jour ({day:%d/%m/%Y}) n'est pas à venir : enregistrez l'étape elle-même."
             )
@@ -1408,13 +1420,14 @@ def assignment_refusals(
     on: date,
     week_started_on: date | None = None,
     latest_diagnostic_on: date | None = None,
+    today: date | None = None,
 ) -> list[str]:
     """Why ``adviser`` cannot take a pathway over on ``on``.
 
     ``week_started_on`` and ``latest_diagnostic_on`` matter for the handover
     at the end of an orientation week (first conseiller, state orientation).
     """
-    messages = date_refusals(on, "d'affectation")
+    messages = date_refusals(on, "d'affectation", today=today)
     if adviser.role is not Role.ADVISER or not adviser.is_active:
         messages.append(f"{adviser.display_name} n'est pas un·e conseiller·ère actif·ve.")
     if adviser.platform_id != platform_id:
@@ -1541,14 +1554,20 @@ def record_diagnostic(
 
 
 def diagnostic_refusals(
-    written_on: date, *, entered_on: date, state: State, kind: DiagnosticKind, week_starts_on: date | None
+    written_on: date,
+    *,
+    entered_on: date,
+    state: State,
+    kind: DiagnosticKind,
+    week_starts_on: date | None,
+    today: date | None = None,
 ) -> list[str]:
     """Why a diagnostic cannot be written on ``written_on``.
 
     ``week_starts_on``: the first day of the week an orientation-week
     diagnostic concludes (None: the pathway has no such week).
     """
-    messages = date_refusals(written_on, "du diagnostic")
+    messages = date_refusals(written_on, "du diagnostic", today=today)
     messages += before_entry_refusals(written_on, entered_on, "du diagnostic")
     if state.is_terminal:
         messages.append("Ce parcours est terminé : un diagnostic ne peut plus y être ajouté.")
@@ -1692,9 +1711,10 @@ def checkpoint_refusals(
     contract_starts_on: date,
     already_recorded: bool,
     cancelled_on: date | None,
+    today: date | None = None,
 ) -> list[str]:
     """Why the ``month`` checkpoint, due on ``due_on``, cannot be recorded on ``recorded_on``."""
-    messages = date_refusals(recorded_on, "du point de suivi")
+    messages = date_refusals(recorded_on, "du point de suivi", today=today)
     earliest = due_on - timedelta(days=CHECKPOINT_EARLIEST_DAYS)
     if recorded_on < contract_starts_on:
         messages.append("Un point de suivi ne peut pas précéder le début du contrat.")
