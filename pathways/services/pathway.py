@@ -380,27 +380,25 @@ def before_entry_refusals(day: date, entered_on: date, what: str) -> list[str]:
     return []
 
 
-def _append_event(
+def _first_event(
     session: Session,
     pathway: Pathway,
     *,
-    sequence: int,
-    trigger: Trigger,
-    from_state: State | None,
     occurred_on: date,
     actor: User | None,
     comment: str | None,
     details: dict[str, Any],
 ) -> PathwayEvent:
-    # A pathway already stored is named by id: attaching through the
-    # relationship would first load its whole history.
-    link = {"pathway_id": pathway.id} if pathway.id is not None else {"pathway": pathway}
+    """The opening's event (``refer``), added with the pathway not yet stored.
+
+    Every later event is written by ``move`` itself (``_store_move``).
+    """
     event = PathwayEvent(
-        **link,
+        pathway=pathway,
         **event_values(
-            sequence=sequence,
-            trigger=trigger,
-            from_state=from_state,
+            sequence=1,
+            trigger=Trigger.REFER,
+            from_state=None,
             to_state=State(pathway.state),
             occurred_on=occurred_on,
             actor_id=actor.id if actor else None,
@@ -409,10 +407,7 @@ def _append_event(
         ),
     )
     session.add(event)
-    if "pathway_id" in link:
-        # Reread on next access rather than serve a history without this event.
-        session.expire(pathway, ["events"])
-    _event_on_pathway(session, pathway, trigger, occurred_on, details, first=sequence == 1)
+    _event_on_pathway(session, pathway, Trigger.REFER, occurred_on, details, first=True)
     return event
 
 
@@ -526,12 +521,9 @@ def open_pathway(
         last_event_on=referred_on,
     )
     session.add(pathway)
-    _append_event(
+    _first_event(
         session,
         pathway,
-        sequence=1,
-        trigger=Trigger.REFER,
-        from_state=None,
         occurred_on=referred_on,
         actor=actor,
         comment=comment,
