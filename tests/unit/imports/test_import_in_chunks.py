@@ -207,3 +207,22 @@ def test_an_import_left_by_a_dead_process_is_undone_by_the_next(
     assert count(Pathway) == 50
     statuses = sorted(s.value for s in session.scalars(sa.select(ImportBatch.status)))
     assert statuses == ["done", "undone"]
+
+
+def test_the_progress_bar_moves_while_rows_are_written(session, world, today, tmp_path: Path, monkeypatch) -> None:
+    # Small slices, so that a short file shows the steps: on SQLite one per chunk (its own
+    # short transaction), on PostgreSQL a few slices of its one transaction (PROGRESS_SLICES).
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 2)
+    written: list[int] = []
+
+    def progress(done: int, total: int, label: str) -> None:
+        if label.startswith("Écriture"):
+            written.append(done)
+
+    path = file_of(world, tmp_path, today, rows=12)
+    report = import_file(session, world.platform, path, actor=world.manager, progress=progress)
+    assert report.pathways_created == 12
+    if session.get_bind().dialect.name == "sqlite":
+        assert written == [2, 4, 6, 8, 10, 12]
+    else:
+        assert written == [3, 6, 9, 12]
