@@ -77,7 +77,7 @@ def dashboard_page(platform_id: int) -> str:
         steps = funnel(session, [platform_id], [(None, None), (date(year, 1, 1), date(year, 12, 31))])
         quarters = cohorts(session, [platform_id])
         loads = adviser_loads_page(session, platform_id)
-        counts = alert_counts(session, Pathway.platform_id == platform_id, whole_platform=True)
+        counts = alert_counts(session, Pathway.platform_id == platform_id, platform_id=platform_id)
     rows = [(s.label, *s.counts) for s in steps] + [(c.label, *c.outcomes.values()) for c in quarters]
     rows += [(load.name, load.in_progress, load.with_alert) for load in loads.rows] + list(counts.items())
     return _table(rows)

@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -117,6 +118,20 @@ def _found(*where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
     return first.is_not(None)
 
 
+def _among(
+    column: sa.ColumnElement[int], chosen: sa.ColumnElement[int], *where: sa.ColumnElement[bool]
+) -> sa.ColumnElement[bool]:
+    """Whether ``column`` is one of the ``chosen`` of the records matching ``where``, looked up once.
+
+    The other form of ``_found``, for a pass over a whole platform: the
+    records matching ``where`` (a week's PMSMPs ending, the persons not yet
+    informed) are few, read once into a hash, where a probe per pathway of
+    the platform would cost hundreds of thousands of look-ups; and an
+    uncorrelated look-up lets PostgreSQL share the pass between workers.
+    """
+    return column.in_(sa.select(chosen).where(*where))
+
+
 # What each alert looks for in a pathway's records, also read by the agenda
 # (``services.agenda``) over a week instead of the alerts' windows.
 
@@ -137,7 +152,7 @@ def step_still_planned(trigger: Trigger | None = None) -> sa.ColumnElement[bool]
 
 
 def alert_conditions(
-    session: Session, today: date, *, person: type[Person] | None = None
+    session: Session, today: date, *, person: type[Person] | None = None, whole_platform: bool = False
 ) -> Mapping[Alert, sa.ColumnElement[bool]]:
     """One SQL condition on ``Pathway`` per alert, as of ``today``.
 
@@ -149,12 +164,18 @@ def alert_conditions(
 
     Built once a day for each form: the expressions are immutable, and
     building them cost a caseload's request about 3 ms of its 12 ms of CPU.
+
+    ``whole_platform``: the records are looked up once for the whole pass
+    (``_among``) rather than pathway by pathway (``_found``), for a pass over
+    a platform's hundreds of thousands of pathways; the same conditions.
     """
-    return _alert_conditions(today, person is not None)
+    return _alert_conditions(today, person is not None, whole_platform)
 
 
-@functools.lru_cache(maxsize=8)
-def _alert_conditions(today: date, person_joined: bool) -> Mapping[Alert, sa.ColumnElement[bool]]:
+@functools.lru_cache(maxsize=16)
+def _alert_conditions(
+    today: date, person_joined: bool, hashed: bool
+) -> Mapping[Alert, sa.ColumnElement[bool]]:
     person = Person if person_joined else None
     in_progress = Pathway.state.not_in(TERMINAL_STATES)
     soon = today + timedelta(days=SOON_DAYS)
@@ -162,11 +183,19 @@ def _alert_conditions(today: date, person_joined: bool) -> Mapping[Alert, sa.Col
     # ``person``: the query already joins the pathway's person (the caseload's list), whose
     # row is then read as it is instead of being probed for every pathway.
     informed = aliased(Person)
-    not_informed = (
-        person.informed_on.is_(None)
-        if person is not None
-        else _found(informed.id == Pathway.person_id, informed.informed_on.is_(None))
-    )
+    if person is not None:
+        not_informed = person.informed_on.is_(None)
+    elif hashed:
+        not_informed = _among(Pathway.person_id, informed.id, informed.informed_on.is_(None))
+    else:
+        not_informed = _found(informed.id == Pathway.person_id, informed.informed_on.is_(None))
+
+    def looked_up(record: Any, *where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+        """A record of the pathway matching ``where``, in the pass's form."""
+        if hashed:
+            return _among(Pathway.id, record.pathway_id, *where)
+        return _found(record.pathway_id == Pathway.id, *where)
+
     return MappingProxyType(
         {
             Alert.CHECKPOINT_OVERDUE: sa.and_(in_progress, Pathway.checkpoint_due_on < today),
@@ -180,8 +209,8 @@ def _alert_conditions(today: date, person_joined: bool) -> Mapping[Alert, sa.Col
                 # IS NOT NULL first: a NULL comparison would not stop the AND, and the probe would run.
                 Pathway.immersion_ends_on.is_not(None),
                 Pathway.immersion_ends_on >= today,
-                _found(
-                    Immersion.pathway_id == Pathway.id,
+                looked_up(
+                    Immersion,
                     immersion_to_assess(),
                     Immersion.ends_on.between(today, soon),
                 ),
@@ -191,12 +220,12 @@ def _alert_conditions(today: date, person_joined: bool) -> Mapping[Alert, sa.Col
                 Pathway.training_starts_on.is_not(None),
                 Pathway.training_starts_on >= today,
                 sa.or_(
-                    _found(
-                        PlannedStep.pathway_id == Pathway.id,
+                    looked_up(
+                        PlannedStep,
                         step_still_planned(Trigger.START_TRAINING),
                         PlannedStep.planned_on.between(today, soon),
                     ),
-                    _found(Training.pathway_id == Pathway.id, Training.starts_on.between(today, soon)),
+                    looked_up(Training, Training.starts_on.between(today, soon)),
                 ),
             ),
             Alert.LONG_SUSPENSION: sa.and_(
@@ -499,21 +528,22 @@ def alert_counts(
     scope: sa.ColumnElement[bool],
     *,
     today: date | None = None,
-    whole_platform: bool = False,
+    platform_id: int | None = None,
 ) -> dict[Alert, int]:
     """How many pathways in ``scope`` raise each alert.
 
     A caseload (a few hundred pathways) is read in one pass that tests every
-    condition on each of its rows. ``whole_platform`` (the dashboard, the
-    manager's list): one count per alert instead, all in one statement — each
-    compares one date of the summary on that date's index
-    (``ix_pathways_platform_id_…``), and the notice's alert starts from the
-    persons not yet informed — where one pass would read every pathway in
-    progress of the platform and join its person.
+    condition on each of its rows. ``platform_id``, when ``scope`` is that
+    whole platform (the dashboard, the manager's list): one count per alert
+    instead, all in one statement — each compares one date of the summary on
+    that date's index (``ix_pathways_platform_id_…``), and the notice's alert
+    starts from the platform's persons not yet informed, each one's pathways
+    probed — where one pass would read every pathway in progress of the
+    platform and join its person.
     """
     today = today or clock.today()
-    conditions = alert_conditions(session, today, person=Person)
-    if not whole_platform:
+    conditions = alert_conditions(session, today, person=Person, whole_platform=platform_id is not None)
+    if platform_id is None:
         flags = [sa.func.coalesce(sa.func.sum(sa.case((c, 1), else_=0)), 0) for c in conditions.values()]
         # Every alert is about a pathway in progress: the finished ones are not read.
         counts = session.execute(
@@ -526,10 +556,18 @@ def alert_counts(
 
     def counted(alert: Alert, condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
         # Each condition holds its own "in progress" (or a state in progress): nothing to add.
-        query = sa.select(sa.func.count()).select_from(Pathway)
-        if alert is Alert.NOT_INFORMED:
-            query = query.join(Person, same_person)
-        return query.where(scope, condition).scalar_subquery()
+        query = sa.select(sa.func.count()).select_from(Pathway).where(scope, condition)
+        if alert is not Alert.NOT_INFORMED:
+            return query.scalar_subquery()
+        # The condition reads the person (``Person.informed_on``): counted for each person not
+        # informed — a few, on a partial index —, the planner otherwise hashes them and reads
+        # every pathway in progress of the platform to join them.
+        of_person = query.where(Pathway.person_id == Person.id).scalar_subquery()
+        return (
+            sa.select(sa.func.coalesce(sa.func.sum(of_person), 0))
+            .where(Person.platform_id == platform_id, Person.informed_on.is_(None))
+            .scalar_subquery()
+        )
 
     counts = session.execute(sa.select(*(counted(a, c) for a, c in conditions.items()))).one()
     return {alert: int(count or 0) for alert, count in zip(conditions, counts, strict=True)}

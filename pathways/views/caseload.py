@@ -147,7 +147,7 @@ def index() -> str:
         title=title,
         result=result,
         filters=filters,
-        counts=alert_counts(session, scope, whole_platform=_is_manager()),
+        counts=alert_counts(session, scope, platform_id=current_user.platform_id if _is_manager() else None),
         states=list(State),
         alerts=list(Alert),
         territories=territories,

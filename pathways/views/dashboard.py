@@ -50,7 +50,7 @@ def index() -> str:
     # Persons entered since the start, and those entered this year: each narrows.
     steps = funnel(session, [platform_id], [(None, None), (date(year, 1, 1), date(year, 12, 31))])
     cohort_rows = cohorts(session, [platform_id])
-    counts = alert_counts(session, pathway_scope(current_user), whole_platform=True)
+    counts = alert_counts(session, pathway_scope(current_user), platform_id=platform_id)
     charts = {
         "funnel": {
             "labels": [s.label for s in steps],

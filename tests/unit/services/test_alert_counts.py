@@ -32,7 +32,7 @@ def test_each_alert_counted_as_the_list_flags_it(session) -> None:
         alert for row in caseload_rows(session, scope, CaseloadFilters(), today=today) for alert in row.alerts
     )
     one_pass = alert_counts(session, scope, today=today)
-    one_by_one = alert_counts(session, scope, today=today, whole_platform=True)
+    one_by_one = alert_counts(session, scope, today=today, platform_id=platform_id)
 
     assert one_pass == {alert: flagged[alert] for alert in Alert}
     assert one_by_one == one_pass
