@@ -69,6 +69,10 @@ SOON_DAYS = 7
 LONG_SUSPENSION_DAYS = 60
 # An export or a print of a caseload stops there (a platform's whole list is the bilan's job).
 EXPORT_LIMIT = 5000
+# A list this long has its first pages (up to this many rows) ranked by alerts on the pathways
+# alone first (``_leading``): the manager's list of a large platform.
+NARROW_FROM = 2000
+NARROW_UNTIL = 1000
 
 
 class Alert(StrEnum):
@@ -350,6 +354,83 @@ def _count(session: Session, conditions: list[sa.ColumnElement[bool]], with_pers
     return session.scalar(query.where(*conditions)) or 0
 
 
+def _alert_flags(alerts: Mapping[Alert, sa.ColumnElement[bool]]) -> list[sa.ColumnElement[int]]:
+    return [sa.case((condition, 1), else_=0) for condition in alerts.values()]
+
+
+def _keys_on_pathway(
+    alerts: Mapping[Alert, sa.ColumnElement[bool]],
+) -> dict[Sort, list[tuple[sa.ColumnElement, bool]]]:
+    """The natural keys of the sorts read on the pathway's row alone, (column, descending)."""
+    flags = _alert_flags(alerts)
+    alert_count = sum(flags[1:], flags[0])
+    return {
+        Sort.ALERTS: [(alert_count, True), (Pathway.last_contact_on, False)],
+        Sort.LAST_CONTACT: [(Pathway.last_contact_on, False)],
+    }
+
+
+def _flipped(filters: CaseloadFilters) -> bool:
+    """Whether the page asks for its sort against the sort's natural order."""
+    return filters.descending is not filters.sort.descending_first
+
+
+def _in_order(
+    columns: Sequence[sa.ColumnElement], keys: Sequence[tuple[sa.ColumnElement, bool]], flip: bool
+) -> list[sa.ColumnElement]:
+    """``columns`` (the values of ``keys``) as ORDER BY terms, empty ones last either way."""
+    return [
+        (column.desc() if descending is not flip else column.asc()).nulls_last()
+        for column, (_, descending) in zip(columns, keys, strict=True)
+    ]
+
+
+def _leading(
+    session: Session,
+    scope: sa.ColumnElement[bool],
+    filters: CaseloadFilters,
+    today: date,
+    window: Window,
+) -> sa.ColumnElement[bool] | None:
+    """The rows up to the end of ``window``, found on the pathways alone; None when not worth it.
+
+    A platform's list (the manager's: hundreds of thousands of pathways in
+    progress) sorted by alerts joined every pathway to its person only to
+    break ties by name. (By last contact, the index already ranks it.) Its first pages are first ranked
+    here on the pathway's row alone — its keys, then its id —, the records
+    its alerts look up read once (``whole_platform``). The rows before the
+    last one's keys come before it whatever the names; the rows sharing its
+    keys (a day's contacts) may come in any order of names: all of them are
+    kept. The list's own query then orders this prefix of the list by the
+    same keys, then names, and cuts the same page from it.
+    """
+    if (
+        window.total < NARROW_FROM
+        or window.offset + window.size > NARROW_UNTIL
+        or filters.sort is not Sort.ALERTS
+        or filters.pathway_ids is not None
+        or name_search(filters.search) is not None
+    ):
+        return None
+    alerts = alert_conditions(session, today, whole_platform=True)
+    conditions, _with_person = _conditions(scope, filters, alerts)
+    keys = _keys_on_pathway(alerts)[filters.sort]
+    columns = [column for column, _ in keys]
+    limit = window.offset + window.size
+    rows = session.execute(
+        sa.select(Pathway.id, *columns)
+        .where(*conditions)
+        .order_by(*_in_order(columns, keys, _flipped(filters)), Pathway.id)
+        .limit(limit)
+    ).all()
+    if len(rows) < limit:
+        return Pathway.id.in_([row[0] for row in rows])
+    last = tuple(rows[-1][1:])
+    before = [row[0] for row in rows if tuple(row[1:]) != last]
+    tied = sa.and_(*(column == value for column, value in zip(columns, last, strict=True)))
+    return sa.or_(Pathway.id.in_(before), tied)
+
+
 def _ordered_rows(
     conditions: list[sa.ColumnElement[bool]],
     alerts: Mapping[Alert, sa.ColumnElement[bool]],
@@ -365,8 +446,7 @@ def _ordered_rows(
     and flagged: sorting a platform's hundreds of thousands of pathways with
     every name and label carried along cost more than the sort itself.
     """
-    alert_flags = [sa.case((condition, 1), else_=0) for condition in alerts.values()]
-    alert_count = sum(alert_flags[1:], alert_flags[0])
+    alert_flags = _alert_flags(alerts)
     adviser = aliased(User)
     adviser_name = sa.func.coalesce(sa.func.nullif(adviser.full_name, ""), adviser.email)
     state_order = sa.case({state.value: index for index, state in enumerate(State)}, value=Pathway.state)
@@ -374,14 +454,13 @@ def _ordered_rows(
     # "descending" flips them all, except for the alerts whose natural order
     # is already "what needs attention first".
     natural: dict[Sort, list[tuple[sa.ColumnElement, bool]]] = {
-        Sort.ALERTS: [(alert_count, True), (Pathway.last_contact_on, False)],
+        **_keys_on_pathway(alerts),
         Sort.NAME: [(Person.search_name, False)],
         Sort.STATE: [(state_order, False)],
         Sort.TERRITORY: [(Territory.name, False)],
         Sort.ADVISER: [(adviser_name, False)],
-        Sort.LAST_CONTACT: [(Pathway.last_contact_on, False)],
     }
-    flip = filters.descending is not filters.sort.descending_first
+    flip = _flipped(filters)
     keys = natural[filters.sort]
     page = (
         sa.select(
@@ -400,15 +479,8 @@ def _ordered_rows(
     def ordered(
         columns: list[sa.ColumnElement], name: sa.ColumnElement, pathway_id: sa.ColumnElement
     ) -> list[sa.ColumnElement]:
-        return [
-            *(
-                (column.desc() if descending is not flip else column.asc()).nulls_last()
-                for column, (_, descending) in zip(columns, keys, strict=True)
-            ),
-            # Empty territories and conseillers last either way; then by name, for a stable order.
-            name,
-            pathway_id,
-        ]
+        # Empty territories and conseillers last either way; then by name, for a stable order.
+        return [*_in_order(columns, keys, flip), name, pathway_id]
 
     chosen = (
         page.order_by(*ordered([column for column, _ in keys], Person.search_name, Pathway.id))
@@ -471,9 +543,13 @@ def caseload(
     oldest last contact; ties by name.
     """
     filters = filters or CaseloadFilters()
-    alerts = alert_conditions(session, today or clock.today(), person=Person)
+    today = today or clock.today()
+    alerts = alert_conditions(session, today, person=Person)
     conditions, with_person = _conditions(scope, filters, alerts)
     window = Window.of(_count(session, conditions, with_person), filters.page, page_size)
+    leading = _leading(session, scope, filters, today, window)
+    if leading is not None:
+        conditions = [*conditions, leading]
     query = _ordered_rows(conditions, alerts, filters, limit=window.size, offset=window.offset)
     rows = [_row(row, alerts) for row in session.execute(query)]
     coming = next_planned_steps(session, [row.pathway_id for row in rows])
