@@ -520,15 +520,18 @@ def open_pathway(
         state=State.REFERRED,
         last_event_on=referred_on,
     )
-    session.add(pathway)
-    _first_event(
-        session,
-        pathway,
-        occurred_on=referred_on,
-        actor=actor,
-        comment=comment,
-        details={"prescriber_type": prescriber_type.value if prescriber_type else None},
-    )
+    # Not flushed before its first event gives it its entry day (an expired actor's id read
+    # on the way would otherwise flush it half-built).
+    with session.no_autoflush:
+        session.add(pathway)
+        _first_event(
+            session,
+            pathway,
+            occurred_on=referred_on,
+            actor=actor,
+            comment=comment,
+            details={"prescriber_type": prescriber_type.value if prescriber_type else None},
+        )
     _flush_or_conflict(session)  # the pathway's id is needed by the caller and the audit
     audit.record(
         session,

@@ -58,6 +58,18 @@ def test_one_open_pathway_per_person_but_a_new_one_after_an_exit(session, today)
         pathway_service.open_pathway(session, person, referred_on=START + timedelta(days=31), actor=None)
 
 
+def test_a_person_who_left_comes_back_after_a_commit_expired_the_actor(session, today) -> None:
+    """The new pathway is not flushed before its first event gives it its entry day."""
+    world = make_world(session)
+    pathway = make_pathway(session, world, State.EXITED, start=START)
+    session.commit()  # every object expired: reading the actor's id loads it again
+    back_on = START + timedelta(days=30)
+    second = pathway_service.open_pathway(session, pathway.person, referred_on=back_on, actor=world.delegate)
+    session.commit()
+    assert second.entered_on == back_on
+    assert [e.recorded_by_id for e in second.events] == [world.delegate.id]
+
+
 def test_an_allowed_move_appends_exactly_one_event_with_its_details(session, today) -> None:
     world = make_world(session)
     pathway = make_pathway(session, world, State.ORIENTATION, start=START)
