@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from pathways.config import engine_options
 from pathways.models import Pathway
 from pathways.services.caseload import CaseloadFilters, alert_counts, caseload, state_counts
-from pathways.services.dashboard import adviser_loads_page, cohorts, funnel
+from pathways.services.dashboard import adviser_loads_page, cohorts_as_they_stand, funnel_as_it_stands
 from pathways.services.pathway_file import pathway_file
 from pathways.services.workspace import current_and_upcoming_weeks, session_visibility, upcoming_info_sessions
 from pathways.states import State
@@ -72,10 +72,9 @@ def file_page(pathway_id: int) -> str:
 @app.get("/dashboard/<int:platform_id>")
 def dashboard_page(platform_id: int) -> str:
     """The manager's dashboard: funnel, cohorts, a page of conseillers, the alerts' counts."""
-    year = date.today().year
     with Session(engine) as session:
-        steps = funnel(session, [platform_id], [(None, None), (date(year, 1, 1), date(year, 12, 31))])
-        quarters = cohorts(session, [platform_id])
+        steps = funnel_as_it_stands(session, platform_id)
+        quarters = cohorts_as_they_stand(session, platform_id)
         loads = adviser_loads_page(session, platform_id)
         counts = alert_counts(session, Pathway.platform_id == platform_id, platform_id=platform_id)
     rows = [(s.label, *s.counts) for s in steps] + [(c.label, *c.outcomes.values()) for c in quarters]

@@ -42,7 +42,7 @@ from pathways.models import (
 )
 from pathways.models.platform import user_territories
 from pathways.passwords import hash_password
-from pathways.services import summary
+from pathways.services import standing, summary
 from pathways.states import State, Trigger, add_months
 
 BATCH = 5_000
@@ -420,6 +420,7 @@ def load(
                 connection.execute(sa.text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))"))
     with Session(engine) as session:
         summary.rebuild(session, platform_id=platform_id)
+        standing.rebuild(session, platform_id=platform_id)
         session.commit()
     with engine.begin() as connection:
         connection.execute(sa.text("ANALYZE"))

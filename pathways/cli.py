@@ -142,7 +142,7 @@ def rebuild_summaries_command(slug: str | None, check: bool) -> None:
     import sqlalchemy as sa
 
     from pathways.models import Pathway, Platform
-    from pathways.services import summary
+    from pathways.services import standing, summary
 
     platform_id = None
     if slug is not None:
@@ -156,11 +156,15 @@ def rebuild_summaries_command(slug: str | None, check: bool) -> None:
         found = summary.mismatches(db.session, ids)
         for pathway_id, column, cached, truth in found[:20]:
             click.echo(f"Parcours {pathway_id} : {column} vaut {cached}, recalculé {truth}.")
-        click.echo(f"{len(found)} écart(s).")
-        raise SystemExit(1 if found else 0)
+        of_persons = standing.mismatches(db.session, platform_id=platform_id)
+        for person_id, column, cached, truth in of_persons[:20]:
+            click.echo(f"Personne {person_id} : {column} vaut {cached}, recalculé {truth}.")
+        click.echo(f"{len(found) + len(of_persons)} écart(s).")
+        raise SystemExit(1 if found or of_persons else 0)
     with transaction():
         count = summary.rebuild(db.session, platform_id=platform_id)
-    click.echo(f"Résumé recalculé pour {count} parcours.")
+        persons = standing.rebuild(db.session, platform_id=platform_id)
+    click.echo(f"Résumé recalculé pour {count} parcours et {persons} personnes.")
 
 
 COMMANDS = (create_platform_command, create_user_command, seed_demo_command, rebuild_summaries_command)

@@ -15,7 +15,8 @@ from flask_migrate import downgrade, upgrade
 
 from pathways import MIGRATIONS_DIRECTORY
 from pathways.extensions import db, migrate
-from pathways.models import Pathway, PathwayEvent, Person
+from pathways.models import Pathway, PathwayEvent, Person, PersonStanding
+from pathways.services import standing
 from pathways.states import State
 from tests.conftest import make_app
 from tests.factories import make_pathway, make_world
@@ -107,6 +108,9 @@ def test_upgrade_downgrade_round_trip_keeps_data(empty_database: str, monkeypatc
             downgrade(revision="-1")
             upgrade(revision="+1")
         assert snapshot() == before
+        # The persons' standings, dropped and filled again from the pathways by their migration.
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonStanding)) == 3
+        assert standing.mismatches(db.session) == []
         db.session.remove()
         # And the whole schema goes away and comes back.
         downgrade(revision="base")

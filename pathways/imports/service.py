@@ -57,7 +57,7 @@ from pathways.imports.planner import (
 )
 from pathways.imports.reader import Table, read_table
 from pathways.imports.rows import Lookups, Problem, RowPlan, display, read_row
-from pathways.imports.writer import TABLE_ORDER, write_rows, written_ids
+from pathways.imports.writer import TABLE_ORDER, write_rows, written_ids, written_persons
 from pathways.models import (
     Certification,
     Employer,
@@ -74,6 +74,7 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
+from pathways.services import standing
 from pathways.services.pathway import MISSED_SESSION
 from pathways.services.person import normalise_name
 from pathways.states import State
@@ -389,6 +390,7 @@ def write_planned(session: Session, verification: Verification) -> None:
         rows.extend(planned.rows)
         updates.extend(planned.updates)
     write_rows(connection, rows, _without_pathways(updates))
+    standing.refresh(session, written_persons(rows))
 
 
 @collector_paused()
@@ -616,6 +618,7 @@ def _write_chunks(
         updates = [u for p in chunk for u in p.updates]
         old_values = _old_values(session, updates) if chunked else []
         write_rows(session.connection(), rows, _without_pathways(updates))
+        standing.refresh(session, written_persons(rows))
         done = min(start + chunk_rows, total)
         if chunked:
             written = _journal(written, rows, old_values)
@@ -629,6 +632,10 @@ def _write_chunks(
             time.sleep(PAUSE_BETWEEN_CHUNKS)
         if progress is not None:
             progress(done, total, "Écriture des parcours")
+
+
+def _persons_of(session: Session, pathway_ids: list[int]) -> list[int]:
+    return list(session.scalars(sa.select(Pathway.person_id).where(Pathway.id.in_(pathway_ids))))
 
 
 def undo(session: Session, batch_id: int) -> ImportStatus:
@@ -645,14 +652,19 @@ def undo(session: Session, batch_id: int) -> ImportStatus:
     for model in reversed(TABLE_ORDER):
         table = model.__table__
         for chunk in _chunks(journal.get(table.name, [])):
+            # A pathway gone changes its person's standing (services.standing), in the same transaction.
+            persons = _persons_of(session, chunk) if model is Pathway else []
             try:
                 session.execute(sa.delete(table).where(table.c.id.in_(chunk)))
+                standing.refresh(session, persons)
                 session.commit()
             except IntegrityError:
                 session.rollback()
                 for row_id in chunk:
+                    persons = _persons_of(session, [row_id]) if model is Pathway else []
                     try:
                         session.execute(sa.delete(table).where(table.c.id == row_id))
+                        standing.refresh(session, persons)
                         session.commit()
                     except IntegrityError:
                         session.rollback()

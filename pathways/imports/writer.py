@@ -243,3 +243,8 @@ def written_ids(rows: Iterable[NewRow]) -> dict[str, list[int]]:
         assert row.id is not None
         ids.setdefault(_table(row.model).name, []).append(row.id)
     return ids
+
+
+def written_persons(rows: Iterable[NewRow]) -> list[int]:
+    """The persons of the pathways ``rows`` wrote (their standing follows: services.standing)."""
+    return [_resolved(row.values["person_id"]) for row in rows if row.model is Pathway]

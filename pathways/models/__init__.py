@@ -15,7 +15,14 @@ from pathways.models.orientation import (
     OrientationWeek,
     RoadMapStep,
 )
-from pathways.models.pathway import AdviserAssignment, Note, Pathway, PathwayEvent, PlannedStep
+from pathways.models.pathway import (
+    AdviserAssignment,
+    Note,
+    Pathway,
+    PathwayEvent,
+    PersonStanding,
+    PlannedStep,
+)
 from pathways.models.person import Person
 from pathways.models.platform import (
     AdviserReplacement,
@@ -59,6 +66,7 @@ __all__ = [
     "Pathway",
     "PathwayEvent",
     "Person",
+    "PersonStanding",
     "PlannedStep",
     "Platform",
     "Prescriber",

@@ -129,6 +129,41 @@ class Pathway(Base):
     )
 
 
+class PersonStanding(Base):
+    """What the dashboard counts of one person, kept from their pathways (services.standing).
+
+    The dashboard counts persons, not pathways: each at the furthest
+    milestone of their pathways (the funnel), and at the outcome of their
+    latest one (the cohorts). A cache of the pathways' summary, one row per
+    person who has a pathway, refreshed by the services in the same
+    transaction as their writes; the pathways stay the truth.
+    """
+
+    __tablename__ = "person_standings"
+    __table_args__ = (
+        # The funnel since the start: the platform's persons by furthest milestone.
+        sa.Index("ix_person_standings_platform_id_furthest", "platform_id", "furthest"),
+        # The funnel of a year and the cohorts: the persons by latest entry, with what they count.
+        sa.Index(
+            "ix_person_standings_platform_id_latest_entered_on",
+            "platform_id",
+            "latest_entered_on",
+            "latest_year_furthest",
+            "latest_outcome",
+        ),
+    )
+
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("platforms.id", ondelete="RESTRICT"))
+    # The furthest milestone any of the person's pathways reached (0 entered … 4 in post at six months).
+    furthest: Mapped[int] = mapped_column(sa.SmallInteger)
+    # The latest pathway (latest entry, then highest id): its entry, and its outcome
+    # (services.dashboard.OUTCOMES); the furthest milestone of the pathways entered that year.
+    latest_entered_on: Mapped[date] = mapped_column(sa.Date)
+    latest_year_furthest: Mapped[int] = mapped_column(sa.SmallInteger)
+    latest_outcome: Mapped[str] = mapped_column(sa.String(16))
+
+
 class PathwayEvent(Base):
     """One move of a pathway. Appended, never edited nor deleted by the application."""
 

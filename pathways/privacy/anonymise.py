@@ -51,7 +51,7 @@ from pathways.models import (
     User,
 )
 from pathways.privacy.declaration import TABLES, Action
-from pathways.services import summary
+from pathways.services import standing, summary
 from pathways.services.enrolment import open_pathway_of
 from pathways.services.pathway import InvalidInput
 from pathways.states import ExitReason, Trigger
@@ -380,6 +380,7 @@ def anonymise_person(
     files = _forget_files(session, person, folders or Folders.of_current_app())
     # The pathways' summary keeps no word the scrub removed (an exit's reason).
     summary.rebuild(session, pathway_ids=pathway_ids)
+    standing.refresh(session, [person_id])
     session.execute(sa.update(Person).where(Person.id == person_id).values(anonymised_on=today))
     audit.record(
         session,

@@ -325,6 +325,19 @@ TABLES: dict[str, TableDeclaration] = {
         },
         Owner("person_id", "persons"),
     ),
+    # What the dashboard counts of a person, kept from their pathways (services.standing).
+    "person_standings": TableDeclaration(
+        Subject.PERSON,
+        Retention.PERSON,
+        {
+            **_technical("person_id", "platform_id"),
+            "furthest": _f(PATHWAY, "Étape la plus avancée de ses parcours (résumé)"),
+            "latest_entered_on": _f(PATHWAY, "Date d'entrée du dernier parcours (résumé)"),
+            "latest_year_furthest": _f(PATHWAY, "Étape la plus avancée des parcours de son année (résumé)"),
+            "latest_outcome": _f(PATHWAY, "Issue du dernier parcours (résumé, un code)"),
+        },
+        Owner("person_id", "persons"),
+    ),
     "pathway_events": TableDeclaration(
         Subject.PERSON,
         Retention.PERSON,

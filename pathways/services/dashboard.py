@@ -31,11 +31,12 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session, aliased
 
 from pathways import clock
-from pathways.models import Pathway, PathwayEvent, User
+from pathways.models import Pathway, PathwayEvent, PersonStanding, User
 from pathways.paging import PAGE_SIZE, Paged
 from pathways.paging import Window as PageWindow
 from pathways.services.caseload import alert_conditions
-from pathways.states import TERMINAL_STATES, ExitReason, State
+from pathways.services.standing import milestone_level, outcome_of
+from pathways.states import TERMINAL_STATES
 from pathways.vocabulary import Role
 
 OUTCOMES: tuple[tuple[str, str], ...] = (
@@ -99,25 +100,6 @@ def _in_window(day: sa.ColumnElement[date], window: Window) -> sa.ColumnElement[
     return sa.and_(*conditions)
 
 
-def _level(as_of: date) -> sa.ColumnElement[int]:
-    """The furthest milestone ``Pathway`` reached by ``as_of`` (0 entered … 4 in post at six months).
-
-    Read from the pathway's summary (``services.summary``): the first day it
-    reached each milestone or a later one, so one row says it for any day.
-    """
-
-    def by(column: sa.ColumnElement[date | None]) -> sa.ColumnElement[bool]:
-        return sa.and_(column.is_not(None), column <= as_of)
-
-    return sa.case(
-        (by(Pathway.six_months_on), 4),
-        (by(Pathway.contract_on), 3),
-        (by(Pathway.step_on), 2),
-        (by(Pathway.accompanied_on), 1),
-        else_=0,
-    )
-
-
 def funnel(
     session: Session,
     platform_ids: Sequence[int],
@@ -127,7 +109,7 @@ def funnel(
 ) -> list[FunnelStep]:
     """Persons entered in each window who reached each milestone or a later one by ``as_of``."""
     as_of = as_of or clock.today()
-    level = _level(as_of)
+    level = milestone_level(as_of)
     per_person = (
         sa.select(
             *[
@@ -150,24 +132,38 @@ def funnel(
         for i, value in enumerate(values):
             if value is not None and value >= 0:
                 levels[i][int(value)] += n
+    return _steps(levels)
+
+
+def _steps(levels: Sequence[Counter[int]]) -> list[FunnelStep]:
+    """The funnel of persons counted at their furthest milestone (one count of levels per window)."""
     return [
         FunnelStep(code, label, tuple(sum(n for at, n in counts.items() if at >= rank) for counts in levels))
         for rank, (code, label) in enumerate(MILESTONES)
     ]
 
 
-def _outcome(state: State, exit_reason: str | None) -> str:
-    if state is State.COMPLETED:
-        return "completed"
-    if state is State.FOLLOW_UP:
-        return "follow_up"
-    if state is State.EXITED:
-        try:
-            positive = ExitReason(exit_reason).is_positive if exit_reason else False
-        except ValueError:
-            positive = False
-        return "positive_exit" if positive else "other_exit"
-    return "in_progress"
+def funnel_as_it_stands(session: Session, platform_id: int, *, today: date | None = None) -> list[FunnelStep]:
+    """``funnel`` of the persons entered since the start and this year, today: from their standings.
+
+    The dashboard's funnel, read from ``person_standings`` (services.standing)
+    where ``funnel`` groups the platform's pathways by person. This year's
+    pathways are each person's latest ones (none is entered after today),
+    hence the furthest milestone of the year kept beside the latest entry.
+    """
+    today = today or clock.today()
+    kept = PersonStanding
+    since_start = session.execute(
+        sa.select(kept.furthest, sa.func.count())
+        .where(kept.platform_id == platform_id)
+        .group_by(kept.furthest)
+    )
+    this_year = session.execute(
+        sa.select(kept.latest_year_furthest, sa.func.count())
+        .where(kept.platform_id == platform_id, kept.latest_entered_on >= date(today.year, 1, 1))
+        .group_by(kept.latest_year_furthest)
+    )
+    return _steps([Counter(dict(since_start.tuples().all())), Counter(dict(this_year.tuples().all()))])
 
 
 def _latest_of_each_person(
@@ -219,15 +215,16 @@ def cohorts(
     begun = latest.c.entered_on <= as_of
     current = latest.c.last_event_on <= as_of
     if as_of >= clock.today():
-        # Today (the dashboard): nothing moved after as_of, so the summary says it all; grouped
-        # without the history's subqueries, which would make PostgreSQL sort rather than hash.
+        # Today: nothing moved after as_of, so the summary says it all; grouped without the
+        # history's subqueries, which would make PostgreSQL sort rather than hash.
+        outcome = outcome_of(latest.c.state, latest.c.exit_reason)
         rows = session.execute(
-            sa.select(year, month, latest.c.state, latest.c.exit_reason, current, sa.func.count())
+            sa.select(year, month, outcome, current, sa.func.count())
             .where(begun)
-            .group_by(year, month, latest.c.state, latest.c.exit_reason, current)
+            .group_by(year, month, outcome, current)
         ).all()
         if all(is_current for *_, is_current, _count in rows):
-            return _by_quarter([(y, m, state, reason, n) for y, m, state, reason, _c, n in rows])
+            return _by_quarter([(y, m, code, n) for y, m, code, _c, n in rows])
     then = aliased(PathwayEvent)
 
     def as_it_was(column: sa.ColumnElement[str | None]) -> sa.ScalarSelect[str | None]:
@@ -241,21 +238,37 @@ def cohorts(
 
     state = sa.case((current, latest.c.state), else_=as_it_was(then.to_state))
     reason = sa.case((current, latest.c.exit_reason), else_=as_it_was(then.details["reason"].as_string()))
+    outcome = outcome_of(state, reason)
     rows = session.execute(
-        sa.select(year, month, state, reason, sa.func.count())
-        .where(begun)
-        .group_by(year, month, state, reason)
+        sa.select(year, month, outcome, sa.func.count()).where(begun).group_by(year, month, outcome)
+    ).all()
+    return _by_quarter([tuple(row) for row in rows])
+
+
+def cohorts_as_they_stand(session: Session, platform_id: int) -> list[Cohort]:
+    """``cohorts`` of every person, today: from their standings (the dashboard's).
+
+    Read from ``person_standings`` (services.standing), where ``cohorts``
+    picks each person's latest pathway among the platform's.
+    """
+    kept = PersonStanding
+    year = sa.extract("year", kept.latest_entered_on)
+    month = sa.extract("month", kept.latest_entered_on)
+    rows = session.execute(
+        sa.select(year, month, kept.latest_outcome, sa.func.count())
+        .where(kept.platform_id == platform_id)
+        .group_by(year, month, kept.latest_outcome)
     ).all()
     return _by_quarter([tuple(row) for row in rows])
 
 
 def _by_quarter(rows: Sequence[Sequence[Any]]) -> list[Cohort]:
-    """(year, month, state, exit reason, count) rows gathered by quarter, oldest first."""
+    """(year, month, outcome, count) rows gathered by quarter, oldest first."""
     by_quarter: dict[tuple[int, int], Cohort] = {}
-    for row_year, row_month, row_state, reason_code, count in rows:
+    for row_year, row_month, outcome, count in rows:
         key = (int(row_year), (int(row_month) - 1) // 3 + 1)
         cohort = by_quarter.setdefault(key, Cohort(*key, outcomes=dict.fromkeys((k for k, _ in OUTCOMES), 0)))
-        cohort.outcomes[_outcome(State(row_state), reason_code)] += count
+        cohort.outcomes[outcome] += count
     return [by_quarter[key] for key in sorted(by_quarter)]
 
 

@@ -69,7 +69,7 @@ from pathways.models import (
     TrainingOrganisation,
     User,
 )
-from pathways.services import summary
+from pathways.services import standing, summary
 from pathways.states import (
     CHECKPOINT_EARLIEST_DAYS,
     CHECKPOINT_MONTHS,
@@ -533,6 +533,7 @@ def open_pathway(
             details={"prescriber_type": prescriber_type.value if prescriber_type else None},
         )
     _flush_or_conflict(session)  # the pathway's id is needed by the caller and the audit
+    standing.refresh(session, [person.id])
     audit.record(
         session,
         actor,
@@ -872,6 +873,7 @@ def move(
         comment=request.comment,
         details=details,
     )
+    milestones = standing.milestones(pathway)
     _event_on_pathway(session, pathway, request.trigger, day, details, first=False)
     entry = audit.entry_values(
         actor,
@@ -888,6 +890,8 @@ def move(
     if step.records or request.trigger is Trigger.END_CONTRACT or pathway.state in TERMINAL_STATES:
         # Checkpoints, PMSMPs, trainings or planned steps changed: what the alerts look at.
         summary.refresh(session, pathway.id)
+    if standing.changed_by_move(from_state, State(pathway.state), milestones, standing.milestones(pathway)):
+        standing.refresh(session, [pathway.person_id])
     return event
 
 
@@ -1669,6 +1673,11 @@ def record_checkpoint(
     checkpoint.recorded_by_id = actor.id if actor else None
     session.flush()
     summary.refresh(session, checkpoint.pathway_id)
+    if checkpoint.month == 6:
+        # In post at six months: the furthest milestone of the funnel.
+        standing.refresh(
+            session, [session.scalar(sa.select(Pathway.person_id).where(Pathway.id == checkpoint.pathway_id))]
+        )
     audit.record(
         session,
         actor,

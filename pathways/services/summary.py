@@ -324,11 +324,11 @@ def mismatches(session: Session, pathway_ids: Iterable[int] | None = None) -> li
         pathway_id, rest = row[0], row[1:]
         for index, name in enumerate(COLUMNS):
             stored, truth = rest[index], rest[len(COLUMNS) + index]
-            if _plain(stored) != _plain(truth):
+            if plain(stored) != plain(truth):
                 found.append((pathway_id, name, stored, truth))
     return found
 
 
-def _plain(value: Any) -> Any:
-    # SQLite returns a computed date as text.
+def plain(value: Any) -> Any:
+    """A value as both databases give it: SQLite returns a computed date as text."""
     return value.isoformat() if isinstance(value, date) else value

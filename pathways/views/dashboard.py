@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -20,7 +18,13 @@ from pathways.security.access import get_platform_user_or_404, pathway_scope, ro
 from pathways.security.ids import parse_id
 from pathways.services.attendance import recent_attendance
 from pathways.services.caseload import Alert, alert_counts, reassign_caseload
-from pathways.services.dashboard import OUTCOMES, adviser_loads, adviser_loads_page, cohorts, funnel
+from pathways.services.dashboard import (
+    OUTCOMES,
+    adviser_loads,
+    adviser_loads_page,
+    cohorts_as_they_stand,
+    funnel_as_it_stands,
+)
 from pathways.vocabulary import Role
 from pathways.wording import count, de
 
@@ -48,8 +52,8 @@ def index() -> str:
     platform_id = current_user.platform_id
     year = clock.today().year
     # Persons entered since the start, and those entered this year: each narrows.
-    steps = funnel(session, [platform_id], [(None, None), (date(year, 1, 1), date(year, 12, 31))])
-    cohort_rows = cohorts(session, [platform_id])
+    steps = funnel_as_it_stands(session, platform_id)
+    cohort_rows = cohorts_as_they_stand(session, platform_id)
     counts = alert_counts(session, pathway_scope(current_user), platform_id=platform_id)
     charts = {
         "funnel": {

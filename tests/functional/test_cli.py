@@ -15,6 +15,7 @@ from pathways.models import (
     Immersion,
     Pathway,
     PathwayEvent,
+    PersonStanding,
     PlannedStep,
     Platform,
     Referent,
@@ -172,14 +173,20 @@ def test_rebuild_summaries_finds_and_mends_a_summary_changed_behind_the_services
         .where(Pathway.id == pathway.id)
         .values(last_contact_on=date(2000, 1, 1), step_on=None)
     )
+    # And a person's standing (the dashboard's) changed behind the services too.
+    session.execute(
+        sa.update(PersonStanding).where(PersonStanding.person_id == pathway.person_id).values(furthest=9)
+    )
     session.commit()
     slug = session.scalar(sa.select(Platform.slug).order_by(Platform.id))
     found = run(app, "rebuild-summaries", "--check", "--platform", slug)
     assert found.exit_code == 1
     assert f"Parcours {pathway.id} : last_contact_on vaut 2000-01-01, recalculé" in found.output
+    assert f"Personne {pathway.person_id} : furthest vaut 9, recalculé" in found.output
     done = run(app, "rebuild-summaries")
     assert done.exit_code == 0
     assert "Résumé recalculé pour" in done.output
+    assert "personnes." in done.output
     assert run(app, "rebuild-summaries", "--check").exit_code == 0
     unknown = run(app, "rebuild-summaries", "--platform", "nulle-part")
     assert unknown.exit_code == 1

@@ -16,8 +16,19 @@ from pathways import clock
 from pathways.extensions import db
 from pathways.imports import service as import_service
 from pathways.imports.service import ImportBusy, import_file
-from pathways.models import AuditEntry, Employer, ImportBatch, Pathway, PathwayEvent, Person, Platform, User
+from pathways.models import (
+    AuditEntry,
+    Employer,
+    ImportBatch,
+    Pathway,
+    PathwayEvent,
+    Person,
+    PersonStanding,
+    Platform,
+    User,
+)
 from pathways.services import pathway as pathway_service
+from pathways.services import standing
 from pathways.states import MoveRequest, State, Trigger
 from pathways.vocabulary import ImportStatus
 from tests.factories import World, make_pathway, make_world
@@ -135,6 +146,7 @@ def test_others_keep_saving_while_an_import_writes(app, session, world, today, t
 
 def test_a_failure_undoes_every_chunk_written(session, world, today, tmp_path: Path, monkeypatch) -> None:
     persons, pathways, employers = count(Person), count(Pathway), count(Employer)
+    standings = count(PersonStanding)
     writes = import_service.write_rows
     calls = {"n": 0}
 
@@ -156,6 +168,9 @@ def test_a_failure_undoes_every_chunk_written(session, world, today, tmp_path: P
         )
     # Three chunks had been committed: all undone, the references created with them too.
     assert (count(Person), count(Pathway), count(Employer)) == (persons, pathways, employers)
+    # The standings of the persons written went with them (the world's own are still right).
+    assert count(PersonStanding) == standings
+    assert standing.mismatches(session) == []
     assert session.scalar(sa.select(ImportBatch.status)) is ImportStatus.UNDONE
     assert not session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "import.caseload"))
 

@@ -3,7 +3,8 @@
 The planner computes each pathway's summary in memory (``summary.computed``)
 and writes it with the pathway's row: no SQL recomputation follows. These
 tests import every field path, in one transaction and in chunks, and compare
-every column with the SQL definition.
+every column with the SQL definition; and each person's standing, which the
+import refreshes with each chunk, with ``standing.computed()``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bench.caseload import caseload_rows, write_xlsx
 from pathways.imports.service import import_file, run_import
-from pathways.models import Pathway
-from pathways.services import summary
+from pathways.models import Pathway, PersonStanding
+from pathways.services import standing, summary
 from tests.factories import World, make_world
 from tests.unit.imports.test_import import full_row, short_row
 from tests.unit.imports.test_paths_v2 import BROKEN_CDD, DROPOUT, LYON, identity
@@ -53,6 +54,10 @@ def assert_summary_is_the_definition(session: Session, world: World, created: in
     ids = list(session.scalars(sa.select(Pathway.id).where(Pathway.platform_id == world.platform.id)))
     assert len(ids) == created
     assert summary.mismatches(session, ids) == []
+    # And each person's standing (the dashboard's), refreshed with the rows written.
+    assert standing.mismatches(session, platform_id=world.platform.id) == []
+    persons = sa.select(sa.func.count(sa.distinct(Pathway.person_id))).where(Pathway.id.in_(ids))
+    assert session.scalar(sa.select(sa.func.count()).select_from(PersonStanding)) == session.scalar(persons)
     # Every column is set on some pathway: no rule goes unchecked for want of a path.
     for name in summary.COLUMNS:
         column = getattr(Pathway, name)

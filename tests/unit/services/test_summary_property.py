@@ -7,7 +7,9 @@ cancelled or confirmed, PMSMPs assessed, trainings while employed. After
 each write (accepted or refused), the cached columns equal
 ``summary.recomputed`` from the records, and ``summary.computed`` (the
 import's Python twin of it) on the same records; the rebuild command finds
-nothing to change.
+nothing to change. Each person's standing (``services.standing``, the
+dashboard's) equals ``standing.computed()`` after every write too, and
+after the person leaves and comes back (a new pathway, their latest).
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ from pathways.models import (
     Training,
 )
 from pathways.services import barrier as barrier_service
-from pathways.services import coaccompaniment, summary
+from pathways.services import coaccompaniment, standing, summary
 from pathways.services import pathway as pathway_service
 from pathways.services.enrolment import record_immersion_assessment
 from pathways.services.pathway import PathwayConflict
-from pathways.states import MoveRefused, Trigger, is_allowed_from
+from pathways.states import TERMINAL_STATES, MoveRefused, Trigger, is_allowed_from
 from pathways.states.guards import TrainingInput
 from pathways.vocabulary import BarrierCategory, BarrierStatus, FundingScheme, PlannedStepStatus
 from tests.factories import full_request, make_person, make_world, week_on
@@ -190,14 +192,14 @@ def computed_from_records(session, pathway: Pathway) -> list:
         trainings=records(Training),
         contacts=contacts,
     )
-    return [summary._plain(values[column]) for column in summary.COLUMNS]
+    return [summary.plain(values[column]) for column in summary.COLUMNS]
 
 
 def kept(session, pathway: Pathway) -> list:
     row = session.execute(
         sa.select(*[getattr(Pathway, c) for c in summary.COLUMNS]).where(Pathway.id == pathway.id)
     ).one()
-    return [summary._plain(value) for value in row]
+    return [summary.plain(value) for value in row]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -231,12 +233,34 @@ def test_the_summary_is_always_the_records(session, today, data) -> None:
         assert summary.mismatches(session, [pathway.id]) == []
         # The import's Python twin of the definition agrees on whatever the services wrote.
         assert computed_from_records(session, pathway) == kept(session, pathway)
+        # The person's standing (the dashboard's) follows their pathways.
+        assert standing.mismatches(session, platform_id=world.platform.id) == []
+    # The person leaves and comes back: a new pathway, now their latest, the first one kept.
+    if pathway.state not in TERMINAL_STATES:
+        try:
+            exit_request = full_request(world, Trigger.EXIT, day)
+            pathway_service.record_step(session, pathway, exit_request, world.adviser)
+            session.commit()
+        except (MoveRefused, PathwayConflict):
+            session.rollback()
+        session.expire_all()
+        assert standing.mismatches(session, platform_id=world.platform.id) == []
+    if pathway.state in TERMINAL_STATES:
+        back = pathway_service.open_pathway(session, person, referred_on=day, actor=world.delegate)
+        session.commit()
+        event("came back")
+        assert standing.mismatches(session, platform_id=world.platform.id) == []
+        pathway_service.record_step(
+            session, back, full_request(world, Trigger.REGISTER_INFO_SESSION, day), world.delegate
+        )
+        session.commit()
+        assert standing.mismatches(session, platform_id=world.platform.id) == []
     # The rebuild command recomputes the same values.
     columns = sa.select(*[getattr(Pathway, c) for c in summary.COLUMNS]).where(Pathway.id == pathway.id)
     before = session.execute(columns).one()
     summary.rebuild(session, pathway_ids=[pathway.id])
     after = session.execute(columns).one()
-    assert [summary._plain(v) for v in before] == [summary._plain(v) for v in after]
+    assert [summary.plain(v) for v in before] == [summary.plain(v) for v in after]
     session.rollback()
 
 
