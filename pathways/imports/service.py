@@ -656,7 +656,7 @@ def undo(session: Session, batch_id: int) -> ImportStatus:
             persons = _persons_of(session, chunk) if model is Pathway else []
             try:
                 session.execute(sa.delete(table).where(table.c.id.in_(chunk)))
-                standing.refresh(session, persons)
+                standing.refresh(session, persons, pathways_gone=True)
                 session.commit()
             except IntegrityError:
                 session.rollback()
@@ -664,7 +664,7 @@ def undo(session: Session, batch_id: int) -> ImportStatus:
                     persons = _persons_of(session, [row_id]) if model is Pathway else []
                     try:
                         session.execute(sa.delete(table).where(table.c.id == row_id))
-                        standing.refresh(session, persons)
+                        standing.refresh(session, persons, pathways_gone=True)
                         session.commit()
                     except IntegrityError:
                         session.rollback()

@@ -16,7 +16,7 @@ cache of their pathways' summary — the pathways stay the truth:
 
 ``computed()`` is the definition, in SQL, from the pathways. The services
 refresh a person's row in the same transaction as a write that can change
-it (``refresh``): the opening of a pathway; a move that reaches a new
+it (``refresh``: one upsert, its statements built once): the opening of a pathway; a move that reaches a new
 milestone, or enters or leaves a finished state (``changed_by_move``); a
 checkpoint recorded; the import's writes and its undo; an anonymisation.
 ``flask rebuild-summaries`` rebuilds them; a test compares them with
@@ -26,14 +26,16 @@ the funnel and the cohorts read from the pathways.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pathways.models import Pathway, Person, PersonStanding
-from pathways.services.summary import POSITIVE_EXIT_REASONS, plain
+from pathways.services.summary import MILESTONE_COLUMNS, POSITIVE_EXIT_REASONS, plain
 from pathways.states import State
 
 # The states a pathway's outcome tells apart; every other one is « in progress ».
@@ -82,7 +84,12 @@ def outcome_of(state: sa.ColumnElement[str], reason: sa.ColumnElement[str | None
 
 
 def computed(*where: sa.ColumnElement[bool]) -> sa.Select:
-    """The standing of each person who has a pathway matching ``where``, from all their pathways."""
+    """The standing of each person whose pathways match ``where``, from all their pathways.
+
+    ``where`` names persons (``Pathway.person_id``) or a platform, whose
+    persons have all their pathways there: a person's pathways are on their
+    platform.
+    """
     level = milestone_level()
     entry_year = sa.extract("year", Pathway.entered_on)
     ranked = (
@@ -97,7 +104,7 @@ def computed(*where: sa.ColumnElement[bool]) -> sa.Select:
             .over(partition_by=Pathway.person_id, order_by=(Pathway.entered_on.desc(), Pathway.id.desc()))
             .label("rank"),
         )
-        .where(Pathway.person_id.in_(sa.select(Pathway.person_id).where(*where)) if where else sa.true())
+        .where(*where)
         .subquery("ranked")
     )
     return sa.select(
@@ -110,6 +117,27 @@ def computed(*where: sa.ColumnElement[bool]) -> sa.Select:
     ).where(ranked.c.rank == 1)
 
 
+@functools.cache
+def _refresh_statements(dialect: str) -> tuple[sa.Executable, ...]:
+    """The refresh's statements, built once (a move that changes a standing runs them)."""
+    table = PersonStanding.__table__
+    ids = sa.bindparam("person_ids", expanding=True)
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect](table)
+    upsert = insert.from_select(COLUMNS, computed(Pathway.person_id.in_(ids)))
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[table.c.person_id], set_={name: upsert.excluded[name] for name in COLUMNS[1:]}
+    )
+    # A person left without pathways (an import undone) has no standing.
+    without_pathways = sa.delete(table).where(
+        table.c.person_id.in_(ids),
+        table.c.person_id.not_in(sa.select(Pathway.person_id).where(Pathway.person_id.in_(ids))),
+    )
+    # Two writers of one person's pathways would each compute from what they saw; the
+    # person's row, locked, makes the second wait and read the first one's pathways.
+    lock = sa.select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update()
+    return lock, upsert, without_pathways
+
+
 def changed_by_move(before: State, after: State, milestones_before: tuple, milestones_after: tuple) -> bool:
     """Whether a move can change its person's standing: a new milestone, or a finished state entered or left.
 
@@ -120,27 +148,33 @@ def changed_by_move(before: State, after: State, milestones_before: tuple, miles
 
 
 def milestones(pathway: Pathway) -> tuple:
-    """The milestones' days of ``pathway``'s summary, to compare before and after a move."""
-    return tuple(getattr(pathway, name) for name in MILESTONE_DATES)
+    """The days of the milestones a move reaches (``summary.after_event``), to compare before and after.
+
+    Not the six-month one, which a recorded checkpoint sets (``record_checkpoint``
+    refreshes the standing itself): the move's record refresh has expired it.
+    """
+    return tuple(getattr(pathway, name) for name in MILESTONE_COLUMNS.values())
 
 
-def refresh(session: Session, person_ids: Iterable[int | None]) -> None:
+def refresh(session: Session, person_ids: Iterable[int | None], *, pathways_gone: bool = False) -> None:
     """Recompute the standing of ``person_ids`` from their pathways, in the caller's transaction.
 
     On the caller's connection, after their writes (a move writes its rows
-    there, the import too): nothing of the session is flushed.
+    there, the import too): nothing of the session is flushed. One upsert
+    (after the persons' lock on PostgreSQL); ``pathways_gone`` when some may
+    have no pathway left (an import undone), whose standing is deleted.
     """
     ids = sorted({i for i in person_ids if i is not None})
     if not ids:
         return
     connection = session.connection()
+    lock, upsert, without_pathways = _refresh_statements(connection.dialect.name)
+    parameters = {"person_ids": ids}
     if connection.dialect.name == "postgresql":
-        # Two writers of one person's pathways would each compute from what they saw; the
-        # person's row, locked, makes the second wait and read the first one's pathways.
-        connection.execute(sa.select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update())
-    table = PersonStanding.__table__
-    connection.execute(sa.delete(table).where(table.c.person_id.in_(ids)))
-    connection.execute(sa.insert(table).from_select(COLUMNS, computed(Pathway.person_id.in_(ids))))
+        connection.execute(lock, parameters)
+    connection.execute(upsert, parameters)
+    if pathways_gone:
+        connection.execute(without_pathways, parameters)
 
 
 def rebuild(session: Session, *, platform_id: int | None = None) -> int:
