@@ -45,6 +45,22 @@ def _ids(text: str) -> list[int]:
     return [int(part) for part in text.split(",")]
 
 
+def _delegate_scope(platform_id: int, delegate_id: int, territory_ids: list[int]) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Pathway.platform_id == platform_id,
+        sa.or_(
+            Pathway.delegate_id == delegate_id,
+            sa.and_(
+                Pathway.territory_id.in_(territory_ids),
+                sa.or_(
+                    Pathway.state.in_((State.REFERRED, State.INFO_SESSION, State.ORIENTATION)),
+                    Pathway.adviser_id.is_(None),
+                ),
+            ),
+        ),
+    )
+
+
 @app.get("/caseload/<int:platform_id>/<advisers>")
 def caseload_page(platform_id: int, advisers: str) -> str:
     """The conseiller's caseload: its page of rows with their alerts, and the alerts' counts."""
@@ -86,19 +102,7 @@ def dashboard_page(platform_id: int) -> str:
 def delegate_page(platform_id: int, delegate_id: int, territories: str) -> str:
     """The délégué's home: the totals before the handover, the sessions and weeks to come."""
     territory_ids = _ids(territories)
-    scope = sa.and_(
-        Pathway.platform_id == platform_id,
-        sa.or_(
-            Pathway.delegate_id == delegate_id,
-            sa.and_(
-                Pathway.territory_id.in_(territory_ids),
-                sa.or_(
-                    Pathway.state.in_((State.REFERRED, State.INFO_SESSION, State.ORIENTATION)),
-                    Pathway.adviser_id.is_(None),
-                ),
-            ),
-        ),
-    )
+    scope = _delegate_scope(platform_id, delegate_id, territory_ids)
     from pathways.models import InfoSession, OrientationWeek
 
     today = date.today()
@@ -111,6 +115,26 @@ def delegate_page(platform_id: int, delegate_id: int, territories: str) -> str:
             session, platform_id, session_visibility(OrientationWeek, territory_ids, delegate_id), today
         )
     return _table([*totals.items(), *sessions, *weeks])
+
+
+@app.get("/persons/<int:platform_id>/<int:delegate_id>/<territories>")
+def persons_page(platform_id: int, delegate_id: int, territories: str) -> str:
+    """The délégué's persons: a page of the pathways in their scope."""
+    with Session(engine) as session:
+        scope = _delegate_scope(platform_id, delegate_id, _ids(territories))
+        page = caseload(session, scope, CaseloadFilters())
+    return _table([(r.full_name, r.state.label, r.last_contact, len(r.alerts)) for r in page.rows])
+
+
+@app.get("/list/<int:platform_id>")
+def platform_list_page(platform_id: int) -> str:
+    """The manager's list: a page of the platform's pathways by alerts, and the platform's alert counts."""
+    scope = Pathway.platform_id == platform_id
+    with Session(engine) as session:
+        page = caseload(session, scope, CaseloadFilters())
+        counts = alert_counts(session, scope, platform_id=platform_id)
+    rows = [(r.full_name, r.state.label, r.adviser, r.last_contact, len(r.alerts)) for r in page.rows]
+    return _table([*rows, *counts.items()])
 
 
 if os.environ.get("BENCH_GC_FREEZE", "1") == "1":

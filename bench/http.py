@@ -17,7 +17,8 @@ pathways (default 500 000; 0 leaves it out).
    requests per second, p50/p95/p99, errors.
 3. 50 users at once for 60 s (``PATHWAYS_BENCH_MIXED_SECONDS``), no think
    time, on the largest platform: 35 conseillers (their caseload, a file),
-   10 délégué·es (home, persons), 5 managers (dashboard, the platform's list).
+   10 délégué·es (home, persons), 5 managers (dashboard, the platform's list);
+   then the same 50 users on the bare pages (``bench.bare``), the baseline.
 4. The stress platform: each page alone, its slowest request.
 
 Loading speed on the project's 2-core machine (load average ≈ 4 from other work): 200 000
@@ -271,6 +272,50 @@ def bare_paths(goal: Target) -> dict[str, str]:
     }
 
 
+def mixed_users(goal: Target, cookie_of: Any) -> list[tuple[str, list[str]]]:
+    """The 50 users of the mixed run, (cookie, their pages): 35 conseillers, 10 délégué·es, 5 managers."""
+    users: list[tuple[str, list[str]]] = []
+    for email in goal.adviser_emails[:35]:
+        files = [f"/parcours/{i}" for i in goal.pathways_by_adviser.get(email, [])[:2]]
+        users.append((cookie_of(email), ["/portefeuille/", *files]))
+    for index in range(10):
+        email = goal.delegate_emails[index % len(goal.delegate_emails)]
+        users.append((cookie_of(email), ["/delegue/", "/delegue/personnes"]))
+    for _ in range(5):
+        users.append((cookie_of(goal.manager_email), ["/tableau-de-bord/", "/portefeuille/"]))
+    return users
+
+
+def bare_mixed_users(goal: Target, engine: sa.Engine) -> list[tuple[str, list[str]]]:
+    """The same 50 users on the bare pages: each conseiller's own caseload, the same files and lists."""
+    territories_of: dict[int, str] = {}
+    with engine.connect() as connection:
+        delegate_ids = list(
+            connection.scalars(
+                sa.text("SELECT id FROM users WHERE platform_id = :p AND role = 'delegate' ORDER BY id"),
+                {"p": goal.platform_id},
+            )
+        )
+        territories = sa.text("SELECT territory_id FROM user_territories WHERE user_id = :d")
+        for delegate_id in delegate_ids:
+            ids = connection.scalars(territories, {"d": delegate_id})
+            territories_of[delegate_id] = ",".join(str(t) for t in ids) or "0"
+    users: list[tuple[str, list[str]]] = []
+    for adviser_id, email in list(zip(goal.adviser_ids, goal.adviser_emails, strict=True))[:35]:
+        # The first conseiller replaces others: their caseloads are in hers, as in the application.
+        followed = [adviser_id, *(goal.replaced_ids if adviser_id == goal.adviser_ids[0] else [])]
+        files = [f"/file/{i}" for i in goal.pathways_by_adviser.get(email, [])[:2]]
+        caseload = f"/caseload/{goal.platform_id}/{','.join(str(i) for i in followed)}"
+        users.append(("", [caseload, *files]))
+    for index in range(10):
+        delegate_id = delegate_ids[index % len(delegate_ids)]
+        where = f"{goal.platform_id}/{delegate_id}/{territories_of[delegate_id]}"
+        users.append(("", [f"/delegate/{where}", f"/persons/{where}"]))
+    for _ in range(5):
+        users.append(("", [f"/dashboard/{goal.platform_id}", f"/list/{goal.platform_id}"]))
+    return users
+
+
 # --- servers and load ---------------------------------------------------------------------------
 
 
@@ -440,22 +485,19 @@ def measure(url: str, targets: list[Target]) -> tuple[list[Row], dict[str, Any]]
                     )
                 if page == "dashboard":
                     verdicts[f"dashboard {connections} conn.: p95 ≤ 300 ms"] = measured.p95 <= 300
-        # 50 users at once: 35 conseillers, 10 délégué·es, 5 managers.
-        users: list[tuple[str, list[str]]] = []
-        for email in largest.adviser_emails[:35]:
-            cookie = cookies.get(email) or login(app_url, email)
-            files = [f"/parcours/{i}" for i in largest.pathways_by_adviser.get(email, [])[:2]]
-            users.append((cookie, ["/portefeuille/", *files]))
-        delegates = largest.delegate_emails
-        for index in range(10):
-            email = delegates[index % len(delegates)]
-            cookies.setdefault(email, login(app_url, email))
-            users.append((cookies[email], ["/delegue/", "/delegue/personnes"]))
-        for _ in range(5):
-            users.append((cookies[largest.manager_email], ["/tableau-de-bord/", "/portefeuille/"]))
+        # 50 users at once: 35 conseillers, 10 délégué·es, 5 managers; then the same
+        # users on the bare pages, the baseline of what this machine serves at all.
+        def cookie_of(email: str) -> str:
+            if email not in cookies:
+                cookies[email] = login(app_url, email)
+            return cookies[email]
+
+        users = mixed_users(largest, cookie_of)
+        bare_users = bare_mixed_users(largest, sa.create_engine(url))
         mixed_seconds = _env("PATHWAYS_BENCH_MIXED_SECONDS", 60)
         load = wrk_mixed(f"{app_url}/", len(users), mixed_seconds, mixed_script(users))
-        row = Row(f"50 mixed users, {mixed_seconds} s ({largest.slug})", load)
+        bare_load = wrk_mixed(f"{bare_url}/", len(bare_users), mixed_seconds, mixed_script(bare_users))
+        row = Row(f"50 mixed users, {mixed_seconds} s ({largest.slug})", load, bare_load)
         rows.append(row)
         print(row.line(), flush=True)
         verdicts["50 users: p95 < 500 ms, no error"] = load.p95 < 500 and load.errors == 0
