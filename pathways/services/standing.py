@@ -42,6 +42,8 @@ from pathways.states import State
 OUTCOME_STATES = frozenset({State.FOLLOW_UP, State.COMPLETED, State.EXITED})
 # The summary's dates of the milestones, by rank (0 entered … 4 in post at six months).
 MILESTONE_DATES = ("accompanied_on", "step_on", "contract_on", "six_months_on")
+# The persons refreshed by one statement (SQLite takes at most 32 766 parameters).
+REFRESH_BATCH = 5000
 COLUMNS = (
     "person_id",
     "platform_id",
@@ -169,12 +171,14 @@ def refresh(session: Session, person_ids: Iterable[int | None], *, pathways_gone
         return
     connection = session.connection()
     lock, upsert, without_pathways = _refresh_statements(connection.dialect.name)
-    parameters = {"person_ids": ids}
-    if connection.dialect.name == "postgresql":
-        connection.execute(lock, parameters)
-    connection.execute(upsert, parameters)
-    if pathways_gone:
-        connection.execute(without_pathways, parameters)
+    # By batches: an import of 50 000 rows would pass SQLite more parameters than it takes.
+    for start in range(0, len(ids), REFRESH_BATCH):
+        parameters = {"person_ids": ids[start : start + REFRESH_BATCH]}
+        if connection.dialect.name == "postgresql":
+            connection.execute(lock, parameters)
+        connection.execute(upsert, parameters)
+        if pathways_gone:
+            connection.execute(without_pathways, parameters)
 
 
 def rebuild(session: Session, *, platform_id: int | None = None) -> int:

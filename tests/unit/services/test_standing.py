@@ -113,3 +113,16 @@ def test_a_move_that_changes_no_standing_writes_none(session, today) -> None:
         event.remove(engine, "before_cursor_execute", seen)
     assert quiet == []
     assert refreshed
+
+
+def test_a_refresh_of_many_persons_goes_by_batches(session, monkeypatch) -> None:
+    """An import of 50 000 rows refreshes more persons than SQLite takes parameters at once."""
+    seed_demo(session, persons=30)
+    session.execute(sa.delete(PersonStanding))
+    monkeypatch.setattr(standing, "REFRESH_BATCH", 4)
+    persons = session.scalars(sa.select(Person.id)).all()
+    assert len(persons) > 3 * 4
+    standing.refresh(session, persons)
+    with_pathways = session.scalar(sa.select(sa.func.count(sa.distinct(Pathway.person_id))))
+    assert session.scalar(sa.select(sa.func.count()).select_from(PersonStanding)) == with_pathways
+    assert standing.mismatches(session) == []
