@@ -40,8 +40,9 @@ from pathways.states import State
 
 # The states a pathway's outcome tells apart; every other one is « in progress ».
 OUTCOME_STATES = frozenset({State.FOLLOW_UP, State.COMPLETED, State.EXITED})
-# The summary's dates of the milestones, by rank (0 entered … 4 in post at six months).
-MILESTONE_DATES = ("accompanied_on", "step_on", "contract_on", "six_months_on")
+# The summary's dates of the milestones, by rank (0 entered … 4 in post at six months): those
+# an event reaches (summary.MILESTONE_COLUMNS), then the one a recorded checkpoint sets.
+MILESTONE_DATES = (*MILESTONE_COLUMNS.values(), "six_months_on")
 # The persons refreshed by one statement (SQLite takes at most 32 766 parameters).
 REFRESH_BATCH = 5000
 COLUMNS = (
