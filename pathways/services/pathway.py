@@ -273,7 +273,11 @@ def _facts_and_last_event(
 ) -> tuple[PathwayFacts, LastEvent]:
     """The facts in ``wanted`` and the last event, read in one query."""
     statement, names = _facts_statement(wanted)
-    row = session.execute(statement, {"pathway_id": pathway.id, "person_id": pathway.person_id}).one()
+    if session.autoflush:
+        session.flush()  # as the session's own execute would: the facts may be pending
+    # The connection's execute: the session's would pass the row through the ORM's loading.
+    parameters = {"pathway_id": pathway.id, "person_id": pathway.person_id}
+    row = session.connection().execute(statement, parameters).one()
     sequence, from_state, occurred_on, *values = row
     found = dict(zip(names, values, strict=True))
     from_state = State(from_state) if from_state is not None else None
@@ -407,12 +411,11 @@ def _first_event(
         ),
     )
     session.add(event)
-    _event_on_pathway(session, pathway, Trigger.REFER, occurred_on, details, first=True)
+    _event_on_pathway(pathway, Trigger.REFER, occurred_on, details, first=True)
     return event
 
 
 def _event_on_pathway(
-    session: Session,
     pathway: Pathway,
     trigger: Trigger,
     occurred_on: date,
@@ -422,7 +425,7 @@ def _event_on_pathway(
 ) -> None:
     """What a new event changes on its pathway's row: its day, and the summary."""
     pathway.last_event_on = occurred_on
-    summary.after_event(session, pathway, trigger, occurred_on, details.get("reason"), first=first)
+    summary.after_event(pathway, trigger, occurred_on, details.get("reason"), first=first)
 
 
 def event_values(
@@ -874,7 +877,7 @@ def move(
         details=details,
     )
     milestones = standing.milestones(pathway)
-    _event_on_pathway(session, pathway, request.trigger, day, details, first=False)
+    _event_on_pathway(pathway, request.trigger, day, details, first=False)
     entry = audit.entry_values(
         actor,
         "pathway.move",
@@ -884,7 +887,7 @@ def move(
         changes={"state": (from_state.value, pathway.state.value)},
         details={"trigger": request.trigger.value, "occurred_on": day.isoformat()},
     )
-    event = _store_move(session, pathway, values, entry)
+    event = _store_move(session, pathway, values, entry, contact_at_least=day)
     if pathway.state in TERMINAL_STATES:
         _cancel_pending_steps(session, pathway, actor, day, keep=confirming)
     if step.records or request.trigger is Trigger.END_CONTRACT or pathway.state in TERMINAL_STATES:
@@ -896,7 +899,12 @@ def move(
 
 
 def _store_move(
-    session: Session, pathway: Pathway, event_row: dict[str, Any], entry_row: dict[str, Any]
+    session: Session,
+    pathway: Pathway,
+    event_row: dict[str, Any],
+    entry_row: dict[str, Any],
+    *,
+    contact_at_least: date,
 ) -> PathwayEvent:
     """Write the moved pathway's row (its version checked and moved on), its event and its audit line.
 
@@ -904,45 +912,38 @@ def _store_move(
     frequent write there is, and the ORM's flush of these rows cost several
     times the rows themselves (issue 14). On PostgreSQL the three go in one
     statement, one round trip; the event and the audit line are inserted
-    only if the pathway's row was. The pathway object is then told what was
-    stored, as a flush would have. The version moves even when the state
-    does not (a second immersion), so that concurrent writers collide.
-    Anything else pending in the session is left to its next flush.
-    Returns the event, as stored.
+    only if the pathway's row was. The row's last contact is raised to
+    ``contact_at_least`` in SQL (``summary.contact_raised``). The pathway
+    object is then told what was stored, as a flush would have. The version
+    moves even when the state does not (a second immersion), so that
+    concurrent writers collide. Anything else pending in the session is
+    left to its next flush. Returns the event, as stored.
     """
     inspected = sa.inspect(pathway)
-    columns = inspected.mapper.column_attrs
-    # The attributes set since the pathway was loaded; some to the value they had.
+    current = inspected.dict
+    columns = _PATHWAY_COLUMNS
+    # The columns set since the pathway was loaded (some to the value they had), and those changed.
     touched = [key for key in inspected.committed_state if key in columns]
-    plain: dict[str, Any] = {}
-    computed: dict[str, sa.ClauseElement] = {}
-    for key in touched:
-        history = inspected.attrs[key].history
-        if history.added:
-            value = history.added[0]
-            (computed if isinstance(value, sa.ClauseElement) else plain)[key] = value
+    changed = {
+        key: current[key] for key in touched if current.get(key) != inspected.committed_state[key]
+    }
+    # The statement decides the last contact (the later of the row's and the move's day).
+    changed.pop("last_contact_on", None)
     version = pathway.version
     event_row = {**event_row, "pathway_id": pathway.id}
     # The connection, not the session: the ORM's path would flush the pathway first.
     connection = session.connection()
-    expressions = {key: _shape_and_values(value) for key, value in computed.items()}
-    shape = (
-        connection.dialect.name,
-        tuple(plain),
-        tuple((key, expression_shape) for key, (expression_shape, _values) in expressions.items()),
-        tuple(event_row),
-        tuple(entry_row),
-    )
+    shape = (connection.dialect.name, tuple(changed), tuple(event_row), tuple(entry_row))
     statements = _MOVE_STATEMENTS.get(shape)
     if statements is None:
-        statements = _move_statements(*shape[:2], computed, *shape[3:])
+        statements = _move_statements(*shape)
         if len(_MOVE_STATEMENTS) < 256:
             _MOVE_STATEMENTS[shape] = statements
     params = {
         "moved_id": pathway.id,
         "moved_version": version,
-        **{f"set_{key}": value for key, value in plain.items()},
-        **{name: value for _shape, values in expressions.values() for name, value in values},
+        "contact_at_least": contact_at_least,
+        **{f"set_{key}": value for key, value in changed.items()},
     }
     with _conflicts_raised():
         if len(statements) == 1:
@@ -956,27 +957,25 @@ def _store_move(
             ).first()
             if stored is None:
                 raise PathwayConflict()
-            event_id, *values = stored
+            event_id, last_contact_on = stored
         else:
             update, insert_event, insert_entry = statements
             stored = connection.execute(update, params).first()
             if stored is None:
                 raise PathwayConflict()
-            values = list(stored[1:])
+            last_contact_on = stored[0]
             event_id = connection.execute(insert_event, event_row).scalar_one()
             connection.execute(insert_entry, entry_row)
     for key in touched:
-        if key not in computed:
-            set_committed_value(pathway, key, inspected.dict.get(key))
-    for key, value in zip(computed, values, strict=True):
-        set_committed_value(pathway, key, value)
+        set_committed_value(pathway, key, current.get(key))
+    set_committed_value(pathway, "last_contact_on", last_contact_on)
     set_committed_value(pathway, "version", version + 1)
     if not inspected.committed_state:
         # Nothing else pending on the pathway: as after a flush, it is clean
         # (else the session's next flush would walk it for nothing). The state's
         # own method, as the flush calls it: not public in SQLAlchemy 2.0–2.1
         # (setup.cfg stops before 2.2); test_move_writes fails if it changes.
-        inspected._commit_all(inspected.dict, session.identity_map)
+        inspected._commit_all(current, session.identity_map)
     # Reread on next access rather than serve a history without this event.
     session.expire(pathway, ["events"])
     stored_event = PathwayEvent(id=event_id, **event_row)
@@ -985,28 +984,14 @@ def _store_move(
     return stored_event
 
 
-def _shape_and_values(expression: sa.ClauseElement) -> tuple[Any, list[tuple[str, Any]]]:
-    """What tells ``expression`` from another but for its values (SQLAlchemy's cache key), and its values.
-
-    Its values are given by name to the statement built from the first
-    expression of that shape; an expression with an anonymous value cannot
-    be, so its shape is its own (its statement is built for it alone).
-    """
-    # The key SQLAlchemy's own statement cache uses (not public API; see _commit_all above).
-    key = expression._generate_cache_key()
-    if key is None or any(parameter.unique for parameter in key.bindparams):
-        return id(expression), []
-    return key.key, [(parameter.key, parameter.effective_value) for parameter in key.bindparams]
-
-
+_PATHWAY_COLUMNS = frozenset(column.key for column in sa.inspect(Pathway).column_attrs)
 # The move's statements by the columns they write (a few shapes: the state, a milestone's day...).
 _MOVE_STATEMENTS: dict[tuple[Any, ...], tuple[sa.Executable, ...]] = {}
 
 
 def _move_statements(
     dialect: str,
-    plain: tuple[str, ...],
-    computed: dict[str, sa.ClauseElement],
+    changed: tuple[str, ...],
     event_columns: tuple[str, ...],
     entry_columns: tuple[str, ...],
 ) -> tuple[sa.Executable, ...]:
@@ -1017,25 +1002,24 @@ def _move_statements(
         .where(table.c.id == sa.bindparam("moved_id"), table.c.version == sa.bindparam("moved_version"))
         .values(
             {
-                **{key: sa.bindparam(f"set_{key}", type_=table.c[key].type) for key in plain},
-                **computed,
+                **{key: sa.bindparam(f"set_{key}", type_=table.c[key].type) for key in changed},
+                "last_contact_on": summary.contact_raised(dialect),
                 "version": table.c.version + 1,
             }
         )
     )
-    returned = [table.c[key] for key in computed]
     events, entries = PathwayEvent.__table__, AuditEntry.__table__
     if dialect != "postgresql":
         return (
-            update.returning(table.c.id, *returned),
+            update.returning(table.c.last_contact_on),
             sa.insert(events).returning(events.c.id),
             sa.insert(entries),
         )
-    moved = update.returning(*returned).cte("moved")
+    moved = update.returning(table.c.last_contact_on).cte("moved")
     event = _inserted_with(events, "event", event_columns, moved).returning(events.c.id).cte("event")
     entry = _inserted_with(entries, "entry", entry_columns, moved).cte("entry")
     statement = (
-        sa.select(event.c.id, *(moved.c[key] for key in computed))
+        sa.select(event.c.id, moved.c.last_contact_on)
         .select_from(event.join(moved, sa.true()))
         .add_cte(entry)
     )

@@ -96,12 +96,19 @@ def milestone_column() -> sa.ColumnElement[int]:
     )
 
 
-def greatest(session: Session, *values: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """The largest of ``values``, none of them NULL (SQLite's max() is PostgreSQL's greatest())."""
-    return _greatest(session.get_bind().dialect.name, *values)
+@functools.cache
+def contact_raised(dialect: str) -> sa.ColumnElement[Any]:
+    """A moved pathway's last contact: at least the event's day (``:contact_at_least``), in SQL.
+
+    In SQL so that a note written meanwhile by someone else is kept if it is
+    later; built once per database, for the move's statement built once.
+    """
+    column = Pathway.__table__.c.last_contact_on
+    return _greatest(dialect, column, sa.bindparam("contact_at_least", type_=sa.Date))
 
 
 def _greatest(dialect: str, *values: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The largest of ``values``, none of them NULL (SQLite's max() is PostgreSQL's greatest())."""
     if dialect == "sqlite":
         return sa.func.max(*values)
     return sa.func.greatest(*values)
@@ -276,19 +283,15 @@ def _refresh_statement(dialect: str) -> sa.Update:
     )
 
 
-def after_event(
-    session: Session, pathway: Pathway, trigger: Trigger, day: date, reason: str | None, *, first: bool
-) -> None:
-    """What an event appended to ``pathway`` changes in its summary (set on the object, flushed with it)."""
+def after_event(pathway: Pathway, trigger: Trigger, day: date, reason: str | None, *, first: bool) -> None:
+    """What an event appended to ``pathway`` changes in its summary (set on the object, flushed with it).
+
+    A later event's last contact is raised in SQL by the move's own statement
+    (``contact_raised``), not here.
+    """
     if first:
         pathway.entered_on = day
         pathway.last_contact_on = day
-    else:
-        # In SQL: a note written meanwhile by someone else is kept if it is later.
-        # A named parameter: the move's statement, built once, is given each day by this name.
-        pathway.last_contact_on = greatest(  # type: ignore[assignment]
-            session, Pathway.last_contact_on, sa.bindparam("contact_at_least", day, type_=sa.Date)
-        )
     reached = event_milestone(trigger, State(pathway.state), reason)
     for rank, column in MILESTONE_COLUMNS.items():
         if rank <= reached and getattr(pathway, column) is None:
