@@ -925,7 +925,7 @@ def _store_move(
     # The columns set since the pathway was loaded (some to the value they had), and those changed.
     touched = [key for key in inspected.committed_state if key in columns]
     changed = {
-        key: current[key] for key in touched if current.get(key) != inspected.committed_state[key]
+        key: current.get(key) for key in touched if current.get(key) != inspected.committed_state[key]
     }
     # The statement decides the last contact (the later of the row's and the move's day).
     changed.pop("last_contact_on", None)
