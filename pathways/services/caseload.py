@@ -401,11 +401,11 @@ def _leading(
     person only to break ties by name. (By last contact, the index already
     ranks it.) Its first pages are first ranked here on the pathway's row
     alone — its keys, then its id —, the records its alerts look up read
-    once (``whole_platform``). The rows before the
-    last one's keys come before it whatever the names; the rows sharing its
-    keys (a day's contacts) may come in any order of names: all of them are
-    kept. The list's own query then orders this prefix of the list by the
-    same keys, then names, and cuts the same page from it.
+    once (``whole_platform``). The rows before the last one's keys come
+    before it whatever the names; the rows sharing its keys (a day's
+    contacts) may come in any order of names: all of them are kept. The
+    list's own query then orders this prefix of the list by the same keys,
+    then names, and cuts the same page from it.
     """
     if (
         window.total < NARROW_FROM

@@ -16,9 +16,10 @@ cache of their pathways' summary — the pathways stay the truth:
 
 ``computed()`` is the definition, in SQL, from the pathways. The services
 refresh a person's row in the same transaction as a write that can change
-it (``refresh``: one upsert, its statements built once): the opening of a pathway; a move that reaches a new
-milestone, or enters or leaves a finished state (``changed_by_move``); a
-checkpoint recorded; the import's writes and its undo; an anonymisation.
+it (``refresh``: one upsert, its statements built once): the opening of a
+pathway; a move that reaches a new milestone, or enters or leaves a
+finished state (``changed_by_move``); a checkpoint recorded; the import's
+writes and its undo; an anonymisation.
 ``flask rebuild-summaries`` rebuilds them; a test compares them with
 ``computed()`` after random writes, and the dashboard read from them with
 the funnel and the cohorts read from the pathways.
