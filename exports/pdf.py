@@ -28,6 +28,7 @@ from pathways import audit, clock
 from pathways.models import Platform, User
 from pathways.services.dashboard import OUTCOMES
 from pathways.vocabulary import EmployerType
+from pathways.wording import number, percent
 
 # The figures on the report's first page.
 KEY_FIGURES = (
@@ -38,19 +39,10 @@ KEY_FIGURES = (
     "retention_6_months_rate",
     "median_days_to_contract",
 )
-NARROW_SPACE = "\u202f"
 
 _environment = Environment(
     loader=PackageLoader("exports", "templates"), autoescape=select_autoescape(["html"]), trim_blocks=True
 )
-
-
-def french_number(value: float | int | None, *, decimals: int = 0) -> str:
-    """« 5 600 », « 42,5 »: French digit grouping and decimal comma."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}".replace(",", NARROW_SPACE).replace(".", ",")
-    return text
 
 
 def shown(indicator: Indicator) -> str:
@@ -58,10 +50,10 @@ def shown(indicator: Indicator) -> str:
     if indicator.value is None:
         return "—"
     if indicator.is_rate:
-        return f"{french_number(indicator.value * 100, decimals=1)}{NARROW_SPACE}%"
+        return percent(indicator.value)
     if indicator.code in MEDIAN_CODES:
-        return f"{french_number(indicator.value, decimals=0 if float(indicator.value).is_integer() else 1)} j"
-    return french_number(indicator.value)
+        return f"{number(indicator.value, decimals=0 if float(indicator.value).is_integer() else 1)} j"
+    return number(indicator.value)
 
 
 def css_string(value: str) -> Markup:
@@ -98,7 +90,7 @@ def report_html(bilan: Bilan, *, produced_on: date | None = None) -> str:
         levels=[(LEVEL_TITLES[level], rows) for level, rows in bilan.by_level().items()],
         shown=shown,
         css_string=css_string,
-        number=french_number,
+        number=number,
         funnel_svg=horizontal_bars("Entonnoir du parcours", funnel_rows),
         funnel=bilan.funnel,
         outcomes=bilan.outcomes,

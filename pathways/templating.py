@@ -92,6 +92,7 @@ def register(app: Flask) -> None:
         de=wording.de,
         que=wording.que,
         plural=wording.count,
+        number=wording.number,
         noun=wording.noun,
         hour=wording.hour,
         hours=wording.hours,

@@ -1,9 +1,9 @@
 """French wording that depends on what it is said of: elision, singular or plural, times of day.
 
 Used by views (flash messages, titles) and templates (filters ``de``, ``que``,
-``plural``, ``hour``, ``hours``), so « Diagnostic d'Émilie », « 1 participant·e »,
-« en tant qu'administrateur » and « de 9 h 30 à 12 h » are written the same way
-everywhere.
+``plural``, ``number``, ``hour``, ``hours``), so « Diagnostic d'Émilie », « 1 participant·e »,
+« 12 500 parcours », « en tant qu'administrateur » and « de 9 h 30 à 12 h » are written
+the same way everywhere.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathways.text import fold
 # names do not say whether theirs is mute, and « de Hugo » reads better than
 # a wrong « d'Haddad ».
 _VOWELS = frozenset("aeiou")
+# Between a number's thousands and before a unit (« 12 500 », « 12,5 % »).
+NARROW_SPACE = "\u202f"
 
 
 def elides(word: str) -> bool:
@@ -39,9 +41,21 @@ def noun(number: int, singular: str, plural: str | None = None) -> str:
     return singular if abs(number) < 2 else (plural or f"{singular}s")
 
 
-def count(number: int, singular: str, plural: str | None = None) -> str:
-    """« 0 participant·e », « 1 participant·e », « 2 participant·es »."""
-    return f"{number} {noun(number, singular, plural)}"
+def number(value: float | None, *, decimals: int = 0) -> str:
+    """« 950 », « 12 500 », « 42,5 »: thousands set apart by a narrow no-break space, a decimal comma.
+
+    The French way, and the one browsers use for ``fr-FR``; the space never
+    breaks a number across two lines. « — » when there is no value. Not for
+    identifiers (a row of a file, a page).
+    """
+    if value is None:
+        return "—"
+    return f"{value:,.{decimals}f}".replace(",", NARROW_SPACE).replace(".", ",")
+
+
+def count(value: int, singular: str, plural: str | None = None) -> str:
+    """« 0 participant·e », « 1 participant·e », « 2 participant·es », « 12 500 parcours »."""
+    return f"{number(value)} {noun(value, singular, plural)}"
 
 
 def hour(moment: time | None) -> str:
@@ -85,4 +99,4 @@ def percent(value: float | None) -> str:
     """« 12,5 % » (a narrow no-break space before the sign); « — » when there is no rate."""
     if value is None:
         return "—"
-    return f"{value * 100:.1f}".replace(".", ",") + "\u202f%"
+    return f"{number(value * 100, decimals=1)}{NARROW_SPACE}%"

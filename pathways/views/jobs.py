@@ -17,6 +17,7 @@ from pathways.models import BackgroundJob
 from pathways.security.access import get_own_job_or_404, refuse
 from pathways.templating import NAVIGATION, NavItem
 from pathways.vocabulary import JobStatus, Role
+from pathways.wording import number
 
 blueprint = Blueprint("jobs", __name__, url_prefix="/taches")
 
@@ -36,14 +37,10 @@ def _when(moment: datetime) -> str:
     return f"{local:%d/%m/%Y} à {local:%H} h {local:%M}"
 
 
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
-
-
 def job_view(job: BackgroundJob) -> dict[str, Any]:
     """What the page shows of a job, for the template and for the refresh script alike."""
     if job.progress_total:
-        progress = f"{_number(job.progress_done)} sur {_number(job.progress_total)} ({job.percent} %)"
+        progress = f"{number(job.progress_done)} sur {number(job.progress_total)} ({job.percent} %)"
     else:
         progress = ""
     view: dict[str, Any] = {

@@ -13,7 +13,7 @@ from pathways.services import sessions as session_service
 from pathways.services.enrolment import join_orientation_week
 from pathways.services.platform import create_territory
 from pathways.states import State
-from pathways.wording import count, de, hours, que
+from pathways.wording import count, de, hours, number, percent, que
 from tests import factories
 
 TODAY = date(2026, 6, 15)  # a Monday
@@ -36,6 +36,12 @@ def test_the_wording_helpers():
         "2 participant·es",
     ]
     assert hours(time(9, 30), time(12)) == "de 9 h 30 à 12 h"
+    # Thousands apart by a narrow no-break space; a decimal comma; nothing when there is nothing.
+    assert [number(n) for n in (950, 12_500, 1_000_000)] == ["950", "12\u202f500", "1\u202f000\u202f000"]
+    assert number(42.25, decimals=1) == "42,2"
+    assert number(None) == "—"
+    assert count(12_500, "parcours", "parcours") == "12\u202f500 parcours"
+    assert percent(0.125) == "12,5\u202f%"
 
 
 def test_titles_elide_before_a_vowel(session, world, login):
@@ -101,15 +107,15 @@ def test_the_delegates_home_counts_in_french_and_tells_weeks_apart(session, worl
 
 
 def test_session_and_week_lists_page_and_show_territory_and_times(session, world, login):
-    for number in range(55):
+    for days_ago in range(55):
         session.add(
             InfoSession(
                 platform_id=world.platform.id,
                 territory_id=world.territory.id,
-                held_on=TODAY - timedelta(days=number),
+                held_on=TODAY - timedelta(days=days_ago),
                 starts_at=time(14),
                 ends_at=time(16, 30),
-                place=f"Salle {number}",
+                place=f"Salle {days_ago}",
                 seats=10,
             )
         )
