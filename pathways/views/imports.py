@@ -53,6 +53,7 @@ from pathways.security.access import get_platform_row_or_404, roles_required
 from pathways.states import State
 from pathways.templating import NAVIGATION, NavItem
 from pathways.vocabulary import ImportStatus, Role
+from pathways.wording import number
 
 blueprint = Blueprint("imports", __name__, url_prefix="/import")
 
@@ -202,6 +203,7 @@ def _progress(batch: ImportBatch) -> dict[str, object]:
         "label": "Parcours écrits" if writing else "Lignes vérifiées",
         "done": done,
         "total": total,
+        "count": f"{number(done)} sur {number(total)}",
         "percent": round(100 * done / total) if total else 0,
     }
 

@@ -8,9 +8,11 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from pathways import clock
 from pathways.extensions import db
-from pathways.models import Pathway, PathwayEvent
+from pathways.models import ImportBatch, Pathway, PathwayEvent
 from pathways.states import Trigger
+from pathways.vocabulary import ImportStatus
 
 pytestmark = pytest.mark.browser
 
@@ -58,3 +60,39 @@ def test_a_manager_imports_the_template_then_a_broken_file(
     manager.page.set_viewport_size({"width": 390, "height": 844})
     manager.check("refused-phone")
     manager.assert_accessible()
+
+
+def test_the_progress_says_which_phase_it_counts(journey, world, live_app) -> None:
+    """The import checks the file again before writing: the label follows, the counts in French."""
+    with live_app.app_context():
+        batch = ImportBatch(
+            platform_id=world.platform.id,
+            user_id=world.manager.id,
+            filename="parcours-2026.xlsx",
+            status=ImportStatus.VERIFYING,
+            rows_total=12_000,
+            rows_checked=1_500,
+            updated_at=clock.now(),
+        )
+        db.session.add(batch)
+        db.session.commit()
+        batch_id = batch.id
+        db.session.remove()
+    manager = journey()
+    manager.login(world.manager.email)
+    manager.page.set_viewport_size({"width": 390, "height": 844})
+    manager.goto(f"/import/{batch_id}")
+    expect(manager.page.locator("#import-label")).to_have_text("Lignes vérifiées")
+    expect(manager.page.locator("#import-count")).to_have_text("1\u202f500 sur 12\u202f000")
+    with live_app.app_context():
+        db.session.execute(
+            sa.update(ImportBatch)
+            .where(ImportBatch.id == batch_id)
+            .values(status=ImportStatus.WRITING, rows_checked=12_000, rows_written=3_500)
+        )
+        db.session.commit()
+        db.session.remove()
+    # Read again by the page's script, without a reload.
+    expect(manager.page.locator("#import-label")).to_have_text("Parcours écrits")
+    expect(manager.page.locator("#import-count")).to_have_text("3\u202f500 sur 12\u202f000")
+    expect(manager.page.locator("#import-bar")).to_have_attribute("value", "3500")

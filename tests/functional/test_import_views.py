@@ -88,7 +88,7 @@ def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Pa
     text = batch_page(client, response)
     assert "Le fichier est valide" in text
     assert "Parcours terminé" in text
-    assert "Lignes vérifiées : <span id=\"import-count\">4 sur 4</span>" in text
+    assert "<span id=\"import-label\">Lignes vérifiées</span> : <span id=\"import-count\">4 sur 4</span>" in text
     assert count_pathways(session) == 0
     folder = Path(web_app.config["PATHWAYS_IMPORT_FOLDER"])
     kept = list(folder.iterdir())
@@ -110,6 +110,7 @@ def test_template_then_verify_then_confirm(web_app, world, session, tmp_path: Pa
         "label": "Parcours écrits",
         "done": 4,
         "total": 4,
+        "count": "4 sur 4",
         "percent": 100,
     }
     # The same file again: nothing new.
