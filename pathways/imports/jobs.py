@@ -108,16 +108,23 @@ def ask(session: Session, kind: str, batch: ImportBatch, actor: User, key: str) 
     session.commit()
 
 
-def waiting_for_the_queue(session: Session, batch: ImportBatch) -> bool:
-    """Whether a job on ``batch`` is asked for and not over (its page keeps following it)."""
+def job_not_over(session: Session, batch: ImportBatch) -> JobStatus | None:
+    """How far the job asked for on ``batch`` is, while it is not over: queued, else running; else None.
+
+    The batch's own status says what the job did; the job's says whether it
+    has started and is still finishing (its page keeps following it meanwhile).
+    """
     keys = [idempotency_key(kind, batch.id) for kind in (VERIFY, CONFIRM)]
-    return (
-        session.scalar(
-            sa.select(sa.func.count()).where(
+    statuses = set(
+        session.scalars(
+            sa.select(BackgroundJob.status).where(
                 BackgroundJob.kind.in_([VERIFY, CONFIRM]),
                 BackgroundJob.idempotency_key.in_(keys),
                 BackgroundJob.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]),
             )
         )
-        > 0
     )
+    for status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        if status in statuses:
+            return status
+    return None

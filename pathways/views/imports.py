@@ -52,7 +52,7 @@ from pathways.models import ImportBatch, Platform
 from pathways.security.access import get_platform_row_or_404, roles_required
 from pathways.states import State
 from pathways.templating import NAVIGATION, NavItem
-from pathways.vocabulary import ImportStatus, Role
+from pathways.vocabulary import ImportStatus, JobStatus, Role
 from pathways.wording import number
 
 blueprint = Blueprint("imports", __name__, url_prefix="/import")
@@ -195,11 +195,13 @@ def _progress(batch: ImportBatch) -> dict[str, object]:
     )
     done = batch.rows_written if writing else batch.rows_checked
     total = batch.rows_total or 0
-    queued = not batch.status.is_running and import_jobs.waiting_for_the_queue(db.session, batch)
+    job = None if batch.status.is_running else import_jobs.job_not_over(db.session, batch)
+    # Once the batch has its result, a job still finishing is not « waiting » any more.
+    waiting = job is JobStatus.QUEUED
     return {
         "status": batch.status.value,
-        "status_label": "Demandé, en attente de son tour" if queued else batch.status.label,
-        "running": batch.status.is_running or queued,
+        "status_label": "Demandé, en attente de son tour" if waiting else batch.status.label,
+        "running": batch.status.is_running or job is not None,
         "label": "Parcours écrits" if writing else "Lignes vérifiées",
         "done": done,
         "total": total,

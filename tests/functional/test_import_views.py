@@ -12,8 +12,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from pathways.models import AuditEntry, ImportBatch, Pathway, User
-from pathways.vocabulary import ImportStatus, Role
+from pathways import clock
+from pathways.imports import jobs as import_jobs
+from pathways.jobs import idempotency_key
+from pathways.models import AuditEntry, BackgroundJob, ImportBatch, Pathway, User
+from pathways.vocabulary import ImportStatus, JobStatus, Role
 from tests import factories
 from tests.unit.imports.files import write_csv
 
@@ -175,3 +178,47 @@ def test_confirm_without_verification_is_refused(web_app, world, session) -> Non
     client = login(web_app, world.manager)
     assert client.post("/import/999999/confirmer").status_code == 404
     assert count_pathways(session) == 0
+
+
+@pytest.mark.parametrize(
+    ("batch_status", "job_status", "label", "running"),
+    [
+        # Confirmed, its job not yet picked up by the consumer.
+        (ImportStatus.VERIFIED, JobStatus.QUEUED, "Demandé, en attente de son tour", True),
+        # The import is written; its job is still closing: done, and the page follows it to the end.
+        (ImportStatus.DONE, JobStatus.RUNNING, "Importé", True),
+        (ImportStatus.DONE, JobStatus.DONE, "Importé", False),
+        # Verified; the verification's job is still closing.
+        (ImportStatus.VERIFIED, JobStatus.RUNNING, "Vérifié, en attente de confirmation", True),
+    ],
+)
+def test_the_progress_says_waiting_only_while_the_job_waits(
+    web_app, world, session, batch_status, job_status, label, running
+) -> None:
+    batch = ImportBatch(
+        platform_id=world.platform.id,
+        user_id=world.manager.id,
+        filename="parcours.xlsx",
+        status=batch_status,
+        rows_total=4,
+        rows_checked=4,
+        rows_written=4 if batch_status is ImportStatus.DONE else 0,
+        updated_at=clock.now(),
+    )
+    session.add(batch)
+    session.flush()
+    verifying = batch_status is ImportStatus.VERIFIED and job_status is JobStatus.RUNNING
+    kind = import_jobs.VERIFY if verifying else import_jobs.CONFIRM
+    session.add(
+        BackgroundJob(
+            kind=kind,
+            idempotency_key=idempotency_key(kind, batch.id),
+            status=job_status,
+            user_id=world.manager.id,
+            platform_id=world.platform.id,
+            updated_at=clock.now(),
+        )
+    )
+    session.commit()
+    progress = login(web_app, world.manager).get(f"/import/{batch.id}/etat").get_json()
+    assert (progress["status_label"], progress["running"]) == (label, running)
