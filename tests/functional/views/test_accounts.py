@@ -91,3 +91,6 @@ def test_the_administrators_home(world, login, session, web_app):
     assert "Derniers refus" in page
     assert "Échec de connexion" in page  # the failed login just above, in words
     assert world.manager.email in page or (world.manager.full_name or "") in page
+    # The accounts' key figures, each with its word in the singular or the plural.
+    assert '<span class="pw-kpi-value">1</span>Conseiller·ère sécurisation des parcours' in page
+    assert '<span class="pw-kpi-value">0</span>Compte désactivé' in page
