@@ -493,7 +493,9 @@ def measure(url: str, targets: list[Target]) -> tuple[list[Row], dict[str, Any]]
             return cookies[email]
 
         users = mixed_users(largest, cookie_of)
-        bare_users = bare_mixed_users(largest, sa.create_engine(url))
+        engine = sa.create_engine(url)
+        bare_users = bare_mixed_users(largest, engine)
+        engine.dispose()  # not left idle on the server during the runs
         mixed_seconds = _env("PATHWAYS_BENCH_MIXED_SECONDS", 60)
         load = wrk_mixed(f"{app_url}/", len(users), mixed_seconds, mixed_script(users))
         bare_load = wrk_mixed(f"{bare_url}/", len(bare_users), mixed_seconds, mixed_script(bare_users))
